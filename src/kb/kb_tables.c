@@ -1,0 +1,2 @@
+/* Placeholder until the code tables land. */
+#include "kb.h"
