@@ -1,2 +1,48 @@
-/* Placeholder. */
-#include "kb/kb.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: rdpdoctor COMMAND [OPTIONS] ARGS\n"
+    "\n"
+    "Tells why a Remote Desktop connection fails and what to do.\n"
+    "\n"
+    "Commands:\n"
+    "  explain CODE [EXTCODE]   decode an RDP error code (offline), e.g.\n"
+    "                           rdpdoctor explain 0x904 0x7\n"
+    "                           rdpdoctor explain \"Error code: 0x904 Extended error code: 0x7\"\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help               this text (rdpdoctor COMMAND --help for a command's options)\n"
+    "  -V, --version            print the version\n"
+    "\n"
+    "Exit codes: 0 ok, 1 warning / unknown code, 2 critical, 3 could not check, 64 usage error.\n"
+    "See rdpdoctor(1).\n";
+
+int rd_cli_usage_error(FILE *err, const char *fmt, ...) {
+  va_list ap;
+  fputs("rdpdoctor: ", err);
+  va_start(ap, fmt);
+  vfprintf(err, fmt, ap);
+  va_end(ap);
+  fputc('\n', err);
+  return RD_EXIT_USAGE;
+}
+
+int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
+  if (argc < 2)
+    return rd_cli_usage_error(err, "no command given (try 'rdpdoctor --help')");
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage_text, out);
+    return RD_EXIT_OK;
+  }
+  if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    fprintf(out, "rdpdoctor %s\n", RD_VERSION);
+    return RD_EXIT_OK;
+  }
+  if (strcmp(cmd, "explain") == 0)
+    return rd_cli_explain(argc - 1, argv + 1, out, err);
+  return rd_cli_usage_error(err, "unknown command '%.40s' (try 'rdpdoctor --help')", cmd);
+}

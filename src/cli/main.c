@@ -1,2 +1,3 @@
-#include <stdio.h>
-int main(void) { puts("rdpdoctor " RD_VERSION); return 0; }
+#include "cli/cli.h"
+
+int main(int argc, char **argv) { return rd_cli_main(argc, argv, stdout, stderr); }

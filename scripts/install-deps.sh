@@ -1,0 +1,40 @@
+#!/bin/bash
+# Installs everything rdpdoctor needs to build, test and benchmark, from Debian's packages.
+# Always the whole list: apt-get makes it a no-op for what is present, while a "skip if found"
+# check would pass here and fail on a fresh machine.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (apt-get install needs it)" >&2
+  exit 3
+fi
+
+BUILD_PKGS=(cmake make gcc clang libclang-rt-14-dev pkg-config libssl-dev libuv1-dev libc-ares-dev
+            libjansson-dev libcmocka-dev man-db)
+# Real servers and network faults for the integration tests (../shared/reference/test-lab.md).
+TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert
+           faketime netcat-openbsd iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop)
+# Peer tools for the side-by-side benchmarks.
+BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+
+# Installing xrdp on a machine with an init system would start it on 0.0.0.0:3389: forbid
+# service starts for the duration of the install, and never leave the guard behind.
+guard=/usr/sbin/policy-rc.d
+guard_ours=0
+if [ ! -e "$guard" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$guard"
+  chmod +x "$guard"
+  guard_ours=1
+fi
+cleanup() { if [ "$guard_ours" = 1 ]; then rm -f "$guard"; fi; }
+trap cleanup EXIT
+
+apt-get install -y -q --no-install-recommends "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+
+# Where an init system exists, make sure no packaged xrdp listens.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now xrdp xrdp-sesman >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,143 @@
+/* `rdpdoctor explain CODE [EXTCODE]` and `rdpdoctor explain "Error code: … Extended error code: …"`. */
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/err.h"
+#include "kb/explain.h"
+#include "report/report.h"
+
+static const char explain_usage[] =
+    "Usage: rdpdoctor explain [--json] [--brief] CODE [EXTCODE]\n"
+    "       rdpdoctor explain [--json] [--brief] \"Error code: 0x904 Extended error code: 0x7\"\n"
+    "\n"
+    "Decodes the codes a Remote Desktop user sees, offline: what each means, at which phase of the\n"
+    "connection it arises, the likely causes (most likely first), how to confirm each and the fix.\n"
+    "\n"
+    "CODE is hex (0x904), decimal (2308), a negative decimal as event logs print it (-1073741715),\n"
+    "or a name (ERRINFO_SERVER_DENIED_CONNECTION, STATUS_LOGON_FAILURE). Given two codes, the first\n"
+    "is the dialog's \"Error code\" and the second its \"Extended error code\".\n"
+    "\n"
+    "  --json    one JSON document (docs/json.md)\n"
+    "  --brief   causes as titles only\n"
+    "\n"
+    "Exit codes: 0 every code explained, 1 a code is unknown, 64 usage error or malformed code.\n";
+
+/* Longest command line explain reads; longer is a usage error, not something to truncate. */
+#define MAX_OPERANDS 64
+
+/* Copies at most 40 characters of s into buf with control bytes replaced, for error messages
+ * that must stay one readable line whatever the user pasted. */
+static const char *printable(char *buf, size_t size, const char *s) {
+  size_t i = 0, n = strlen(s);
+  for (; i + 1 < size && i < 40 && i < n; i++)
+    buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+  buf[i] = '\0';
+  if (i < n && i + 4 < size)
+    strcat(buf, "...");
+  return buf;
+}
+
+static int bad_code(FILE *err, const char *token, int r) {
+  char shown[48];
+  printable(shown, sizeof shown, token);
+  if (r == RD_E_TOO_BIG)
+    return rd_cli_usage_error(err, "explain: '%s' does not fit in 32 bits; RDP codes are 32-bit numbers", shown);
+  return rd_cli_usage_error(err, "explain: '%s' is not a code (use hex 0x904, decimal 2308, a name such as "
+                                 "STATUS_LOGON_FAILURE, or the dialog line)", shown);
+}
+
+/* Joins the operands with spaces into buf; false when they do not fit. */
+static bool join(char *buf, size_t size, char **ops, int n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < n; i++) {
+    size_t len = strlen(ops[i]);
+    if (used + len + 2 > size)
+      return false;
+    if (i > 0)
+      buf[used++] = ' ';
+    memcpy(buf + used, ops[i], len + 1);
+    used += len;
+  }
+  return true;
+}
+
+int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
+  bool json = false, brief = false, options_done = false;
+  char *ops[MAX_OPERANDS];
+  int n_ops = 0;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    /* A leading '-' followed by a digit is a negative code, not an option. */
+    bool option = !options_done && a[0] == '-' && a[1] != '\0' && !isdigit((unsigned char)a[1]);
+    if (option && strcmp(a, "--") == 0) {
+      options_done = true;
+    } else if (option && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+      fputs(explain_usage, out);
+      return RD_EXIT_OK;
+    } else if (option && strcmp(a, "--json") == 0) {
+      json = true;
+    } else if (option && strcmp(a, "--brief") == 0) {
+      brief = true;
+    } else if (option) {
+      char shown[48];
+      return rd_cli_usage_error(err, "explain: unknown option '%s' (try 'rdpdoctor explain --help')",
+                                printable(shown, sizeof shown, a));
+    } else if (n_ops == MAX_OPERANDS) {
+      return rd_cli_usage_error(err, "explain: too many arguments (%d); give one code, or an error code "
+                                     "and its extended code", argc - 1);
+    } else {
+      ops[n_ops++] = argv[i];
+    }
+  }
+  if (n_ops == 0)
+    return rd_cli_usage_error(err, "explain: no code given (try 'rdpdoctor explain 0x904 0x7')");
+
+  rd_code_arg args[2];
+  rd_code_role roles[2];
+  size_t n = 0;
+  char line[RD_CODEARG_MAX_LINE + 1];
+  if (!join(line, sizeof line, ops, n_ops))
+    return rd_cli_usage_error(err, "explain: input too long (at most %d characters)", RD_CODEARG_MAX_LINE);
+
+  if (rd_codearg_is_line(line)) {
+    bool has_disc, has_ext;
+    int r = rd_codearg_parse_line(line, &args[0], &has_disc, &args[1], &has_ext);
+    if (r != 0)
+      return rd_cli_usage_error(err, "explain: found \"error code\" but no valid number after it%s",
+                                r == RD_E_TOO_BIG ? " (larger than 32 bits)" : "");
+    if (has_disc)
+      roles[n++] = RD_ROLE_ERROR_CODE;
+    if (has_ext) {
+      if (n == 0)
+        args[0] = args[1];
+      roles[n++] = RD_ROLE_EXTENDED;
+    }
+  } else {
+    if (n_ops > 2)
+      return rd_cli_usage_error(err, "explain: %d codes given; give one code, or an error code and its "
+                                     "extended code", n_ops);
+    for (int i = 0; i < n_ops; i++) {
+      int r = rd_codearg_parse(ops[i], &args[i]);
+      if (r != 0 && r != RD_E_UNKNOWN)
+        return bad_code(err, ops[i], r);
+    }
+    n = (size_t)n_ops;
+    roles[0] = n == 2 ? RD_ROLE_ERROR_CODE : RD_ROLE_ANY;
+    roles[1] = RD_ROLE_EXTENDED;
+  }
+
+  rd_explanation ex;
+  rd_explain(args, roles, n, &ex);
+  rd_text_opts opts = {brief, 100};
+  int r = json ? rd_report_explain_json(out, &ex, (const char *const *)ops, (size_t)n_ops)
+               : rd_report_explain_text(out, &ex, &opts);
+  if (r != 0) {
+    fprintf(err, "rdpdoctor: explain: cannot write the report: %s\n", rd_err_str(r));
+    return RD_EXIT_CANNOT_CHECK;
+  }
+  return ex.all_known ? RD_EXIT_OK : RD_EXIT_EXPLAIN_UNKNOWN;
+}

@@ -1,0 +1,132 @@
+/* `rdpdoctor explain` for people: what each code is, then the causes, most likely first, each
+ * with how to confirm it and the exact fix. Commands are never wrapped, so they copy cleanly. */
+#include "report.h"
+
+#include <string.h>
+
+#include "core/err.h"
+
+static const char *role_label(rd_code_role role) {
+  switch (role) {
+  case RD_ROLE_ERROR_CODE:
+    return "Error code";
+  case RD_ROLE_EXTENDED:
+    return "Extended error code";
+  case RD_ROLE_ANY:
+    break;
+  }
+  return "Code";
+}
+
+static void print_value(FILE *f, const rd_code_arg *arg) {
+  if (arg->form == RD_FORM_NAME)
+    fprintf(f, "%s = 0x%X (%u)", arg->text, arg->value, arg->value);
+  else if (arg->form == RD_FORM_NEG_DEC)
+    fprintf(f, "%s = 0x%08X", arg->text, arg->value);
+  else
+    fprintf(f, "0x%X (%u)", arg->value, arg->value);
+}
+
+static void print_reading(FILE *f, const rd_kb_code *row, bool first, unsigned width) {
+  fprintf(f, "  %s%s", first ? "" : "Also: ", rd_kb_table_title(row->table));
+  if (row->name[0] != '\0')
+    fprintf(f, ": %s", row->name);
+  fputc('\n', f);
+  rd_text_wrap(f, row->meaning, 4, width);
+  fprintf(f, "    Arises in: %s. Source: %s%s\n", rd_phase_title(row->phase), row->source,
+          row->conf == RD_CONF_C ? "" : row->conf == RD_CONF_I ? " (inferred)" : " (unconfirmed: single or conflicting sources)");
+}
+
+static void print_code(FILE *f, const rd_explained_code *ec, unsigned width) {
+  fprintf(f, "%s ", role_label(ec->role));
+  print_value(f, &ec->arg);
+  fputc('\n', f);
+  if (ec->n_readings == 0) {
+    fprintf(f, "  Unknown: no table rdpdoctor knows has this code. It is not given a guessed meaning.\n\n");
+    return;
+  }
+  if (ec->outside_role)
+    fprintf(f, "  Not a known %s; other tables have this number:\n",
+            ec->role == RD_ROLE_ERROR_CODE ? "client disconnect reason" : "extended disconnect reason");
+  else if (ec->role == RD_ROLE_ANY && ec->n_readings > 1)
+    fprintf(f, "  This number means different things in %zu tables; the most likely reading first.\n",
+            ec->n_readings);
+  for (size_t i = 0; i < ec->n_readings; i++)
+    print_reading(f, ec->readings[i], i == 0, width);
+  fputc('\n', f);
+}
+
+/* Prints each "\n"-separated line of `text` after a label, the label only on the first line. */
+static void print_lines(FILE *f, const char *label, const char *text) {
+  const char *p = text;
+  bool first = true;
+  while (*p != '\0') {
+    size_t len = strcspn(p, "\n");
+    fprintf(f, "    %-9s%.*s\n", first ? label : "", (int)len, p);
+    first = false;
+    p += len;
+    if (*p == '\n')
+      p++;
+  }
+}
+
+static void print_checks(FILE *f, const char *check) {
+  if (check[0] == '\0')
+    return;
+  fprintf(f, "    %-9srdpdoctor check SERVER shows it as: ", "Check:");
+  const char *p = check;
+  bool first = true;
+  while (*p != '\0') {
+    size_t len = strcspn(p, " ");
+    if (len > 0) {
+      fprintf(f, "%s%.*s", first ? "" : ", ", (int)len, p);
+      first = false;
+    }
+    p += len;
+    while (*p == ' ')
+      p++;
+  }
+  fputc('\n', f);
+}
+
+static void print_cause(FILE *f, size_t rank, const rd_kb_cause *c, const rd_text_opts *o) {
+  fprintf(f, "%2zu. %s  [%s]\n", rank, c->title, rd_phase_title(c->phase));
+  if (o->brief)
+    return;
+  rd_text_wrap(f, c->why, 4, o->width);
+  print_checks(f, c->check);
+  print_lines(f, "Confirm:", c->confirm);
+  print_lines(f, "Fix:", c->fix);
+  fputc('\n', f);
+}
+
+int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts) {
+  rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 100};
+  for (size_t i = 0; i < ex->n_codes; i++)
+    print_code(f, &ex->codes[i], o.width);
+
+  for (unsigned bit = 1; bit != 0 && bit <= ex->notes; bit <<= 1) {
+    if ((ex->notes & bit) == 0)
+      continue;
+    fprintf(f, "Note (inferred):\n");
+    rd_text_wrap(f, rd_explain_note_text((rd_explain_note)bit), 2, o.width);
+    fputc('\n', f);
+  }
+
+  if (ex->n_causes > 0) {
+    char intro[200];
+    snprintf(intro, sizeof intro, "Likely causes, most likely first (%zu). `rdpdoctor check SERVER` tests the "
+             "server layer by layer and tells which one applies.", ex->n_causes);
+    rd_text_wrap(f, intro, 0, o.width);
+    fputc('\n', f);
+    for (size_t i = 0; i < ex->n_causes; i++)
+      print_cause(f, i + 1, rd_kb_cause_get(ex->causes[i]), &o);
+  } else if (ex->all_known) {
+    fprintf(f, "No causes are on record for this code beyond its meaning above.\n");
+  }
+  if (!ex->all_known)
+    fprintf(f, "%sSome codes are unknown to rdpdoctor: check that they were copied exactly.\n",
+            o.brief ? "\n" : "");
+  fflush(f);
+  return ferror(f) ? RD_E_IO : 0;
+}

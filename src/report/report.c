@@ -1,2 +1,0 @@
-/* Placeholder. */
-#include "kb/kb.h"

@@ -1,0 +1,29 @@
+/* Rendering results for people (text) and machines (JSON). Renderers only format: every decision
+ * was made in kb (explain) or diag (check). */
+#ifndef RD_REPORT_REPORT_H
+#define RD_REPORT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kb/explain.h"
+
+/* The JSON schema version of every document rdpdoctor prints (docs/json.md). It changes only when
+ * something is removed or changes meaning; new keys do not change it. */
+#define RD_JSON_SCHEMA_VERSION 1
+
+typedef struct rd_text_opts {
+  bool brief;     /* causes as one line each, without why/confirm/fix */
+  unsigned width; /* wrap prose at this column */
+} rd_text_opts;
+
+/* Prints the explanation; returns 0 or RD_E_IO when the stream failed. */
+int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts);
+/* Prints one JSON document; `input` is the command line as given, for the document's record. */
+int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input);
+
+/* Writes `text` wrapped at opts->width, every line starting with `indent` spaces (the first
+ * after `first_prefix` when given). Exposed for the check report and for tests. */
+void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width);
+
+#endif

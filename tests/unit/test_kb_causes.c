@@ -1,0 +1,113 @@
+/* Causes and their links to codes (src/kb/causes.def, code_causes.def). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RD_KB_INTERNAL
+#include "kb/cause.h"
+
+static bool is_kebab(const char *s) {
+  if (!islower((unsigned char)s[0]))
+    return false;
+  for (; *s; s++)
+    if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+      return false;
+  return s[-1] != '-';
+}
+
+static void test_rd_kb_cause_get_rows_complete(void **state) {
+  for (int i = 0; i < RD_CAUSE_COUNT; i++) {
+    const rd_kb_cause *c = rd_kb_cause_get((rd_cause_id)i);
+    assert_non_null(c);
+    assert_int_equal(c->id, i);
+    if (!is_kebab(c->slug))
+      fail_msg("cause slug '%s' is not kebab-case", c->slug);
+    assert_true(c->title[0] && c->why[0] && c->confirm[0] && c->fix[0]);
+    assert_true(c->phase < RD_PH_COUNT);
+    for (int j = 0; j < i; j++)
+      assert_string_not_equal(c->slug, rd_kb_cause_get((rd_cause_id)j)->slug);
+    assert_ptr_equal(rd_kb_cause_by_slug(c->slug), c);
+  }
+  assert_null(rd_kb_cause_get(RD_CAUSE_COUNT));
+  assert_null(rd_kb_cause_by_slug("no-such-cause"));
+}
+
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return NULL;
+  static char buf[1 << 17];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
+/* Every finding a cause points users at must be in the public catalogue. */
+static void test_cause_check_ids_in_findings_catalogue(void **state) {
+  const char *catalogue = read_text(RD_TEST_SRCDIR "/docs/findings.md");
+  assert_non_null(catalogue);
+  for (int i = 0; i < RD_CAUSE_COUNT; i++) {
+    const char *p = rd_kb_cause_get((rd_cause_id)i)->check;
+    while (*p) {
+      size_t len = strcspn(p, " ");
+      char id[80];
+      assert_true(len + 3 < sizeof id);
+      snprintf(id, sizeof id, "`%.*s`", (int)len, p);
+      if (strstr(catalogue, id) == NULL)
+        fail_msg("finding %s is not in docs/findings.md", id);
+      p += len;
+      while (*p == ' ')
+        p++;
+    }
+  }
+}
+
+static void test_rd_kb_cause_links_name_known_codes(void **state) {
+  const rd_kb_cause_link *links;
+  size_t n = rd_kb_cause_links(&links);
+  assert_true(n > 50);
+  bool used[RD_CAUSE_COUNT] = {false};
+  for (size_t i = 0; i < n; i++) {
+    if (rd_kb_find(links[i].table, links[i].value) == NULL)
+      fail_msg("code_causes.def row %zu: %s 0x%X is in no code table", i,
+               rd_kb_table_id(links[i].table), links[i].value);
+    assert_true(links[i].n > 0);
+    for (size_t k = 0; k < links[i].n; k++) {
+      assert_true(links[i].ids[k] < RD_CAUSE_COUNT);
+      used[links[i].ids[k]] = true;
+      for (size_t j = 0; j < k; j++)
+        assert_int_not_equal(links[i].ids[j], links[i].ids[k]);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (links[j].table == links[i].table && links[j].value == links[i].value)
+        fail_msg("code_causes.def lists %s 0x%X twice", rd_kb_table_id(links[i].table), links[i].value);
+  }
+  for (int c = 0; c < RD_CAUSE_COUNT; c++)
+    if (!used[c])
+      fail_msg("cause %s is linked to no code", rd_kb_cause_get((rd_cause_id)c)->slug);
+}
+
+static void test_rd_kb_causes_for_cap(void **state) {
+  rd_cause_id ids[2];
+  size_t n = rd_kb_causes_for(RD_TAB_DISC, 0x904, ids, 2);
+  assert_true(n > 2); /* the full count, though only two were written */
+  assert_int_equal(rd_kb_causes_for(RD_TAB_DISC, 0x1104, ids, 2), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rd_kb_cause_get_rows_complete),
+      cmocka_unit_test(test_cause_check_ids_in_findings_catalogue),
+      cmocka_unit_test(test_rd_kb_cause_links_name_known_codes),
+      cmocka_unit_test(test_rd_kb_causes_for_cap),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
