@@ -12,6 +12,8 @@ static const char usage_text[] =
     "  explain CODE [EXTCODE]   decode an RDP error code (offline), e.g.\n"
     "                           rdpdoctor explain 0x904 0x7\n"
     "                           rdpdoctor explain \"Error code: 0x904 Extended error code: 0x7\"\n"
+    "  check HOST[:PORT]        test a server layer by layer and name the root cause, e.g.\n"
+    "                           rdpdoctor check rdp.example.com\n"
     "\n"
     "Options:\n"
     "  -h, --help               this text (rdpdoctor COMMAND --help for a command's options)\n"
@@ -44,5 +46,7 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
   }
   if (strcmp(cmd, "explain") == 0)
     return rd_cli_explain(argc - 1, argv + 1, out, err);
+  if (strcmp(cmd, "check") == 0)
+    return rd_cli_check(argc - 1, argv + 1, out, err);
   return rd_cli_usage_error(err, "unknown command '%.40s' (try 'rdpdoctor --help')", cmd);
 }

@@ -19,6 +19,7 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err);
 
 /* Subcommands; argv[0] is the subcommand name. */
 int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err);
+int rd_cli_check(int argc, char **argv, FILE *out, FILE *err);
 
 /* Prints "rdpdoctor: <what>" as the single line of a usage error and returns RD_EXIT_USAGE. */
 int rd_cli_usage_error(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "diag/diag.h"
 #include "kb/explain.h"
+#include "probe/facts.h"
 
 /* The JSON schema version of every document rdpdoctor prints (docs/json.md). It changes only when
  * something is removed or changes meaning; new keys do not change it. */
@@ -21,6 +23,11 @@ typedef struct rd_text_opts {
 int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts);
 /* Prints one JSON document; `input` is the command line as given, for the document's record. */
 int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input);
+
+/* `rdpdoctor check` for people: timeline, facts, findings by severity, verdict and fix. */
+int rd_report_check_text(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_text_opts *opts);
+/* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md). */
+int rd_report_check_json(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
 
 /* Writes `text` wrapped at opts->width, every line starting with `indent` spaces (the first
  * after `first_prefix` when given). Exposed for the check report and for tests. */

@@ -1,0 +1,118 @@
+/* `rdpdoctor check HOST[:PORT]`: the live diagnosis of one server. */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "core/err.h"
+#include "diag/diag.h"
+#include "net/engine.h"
+#include "report/report.h"
+#include "target.h"
+
+static const char check_usage[] =
+    "Usage: rdpdoctor check [OPTIONS] HOST[:PORT]\n"
+    "\n"
+    "Tests a Remote Desktop server layer by layer, the way a client connects: name lookup, TCP,\n"
+    "security negotiation (every protocol set, at once), TLS (versions, certificate). Then names the\n"
+    "root cause with its evidence, the fix, and the error a Windows client would show.\n"
+    "\n"
+    "HOST is a name or an address; IPv6 as [::1]:3389. PORT defaults to 3389.\n"
+    "\n"
+    "  --json             one JSON document (docs/json.md)\n"
+    "  --timeout SEC      deadline for the whole check (default 10)\n"
+    "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
+    "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
+    "  -4, -6             use only IPv4 / IPv6 addresses\n"
+    "\n"
+    "Exit codes: 0 healthy, 1 warning, 2 critical (a client fails to connect), 3 could not check,\n"
+    "64 usage error.\n";
+
+/* Seconds as a decimal with up to 3 fractional digits, 0.05 to 3600. */
+static bool parse_seconds(const char *s, unsigned *ms_out) {
+  char *end;
+  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+    return false;
+  double v = strtod(s, &end);
+  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
+    return false;
+  *ms_out = (unsigned)(v * 1000.0 + 0.5);
+  return true;
+}
+
+static const char *printable(char *buf, size_t size, const char *s) {
+  size_t i = 0;
+  for (; i + 1 < size && i < 40 && s[i]; i++)
+    buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+  buf[i] = '\0';
+  return buf;
+}
+
+int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
+  rd_check_opts opts = {0};
+  bool json = false;
+  const char *target_text = NULL;
+  char shown[48];
+  opts.timeout_ms = 10000;
+  opts.step_ms = 3000;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(check_usage, out);
+      return RD_EXIT_OK;
+    } else if (strcmp(a, "--json") == 0) {
+      json = true;
+    } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
+      unsigned *dst = a[2] == 't' ? &opts.timeout_ms : &opts.step_ms;
+      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
+        return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
+      i++;
+    } else if (strcmp(a, "--no-side-ports") == 0) {
+      opts.no_side_ports = true;
+    } else if (strcmp(a, "-4") == 0) {
+      opts.family = AF_INET;
+    } else if (strcmp(a, "-6") == 0) {
+      opts.family = AF_INET6;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return rd_cli_usage_error(err, "check: unknown option '%s' (try 'rdpdoctor check --help')",
+                                printable(shown, sizeof shown, a));
+    } else if (target_text != NULL) {
+      return rd_cli_usage_error(err, "check: one server at a time (got '%s' and '%s')",
+                                printable(shown, sizeof shown, target_text), a);
+    } else {
+      target_text = a;
+    }
+  }
+  if (target_text == NULL)
+    return rd_cli_usage_error(err, "check: no server given (try 'rdpdoctor check 192.0.2.10' or 'host:3389')");
+
+  char host[256];
+  uint16_t port;
+  const char *why = "";
+  if (rd_target_parse(target_text, host, sizeof host, &port, &why) != 0)
+    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", printable(shown, sizeof shown, target_text), why);
+  opts.host = host;
+  opts.port = port;
+  if (opts.step_ms > opts.timeout_ms)
+    opts.step_ms = opts.timeout_ms;
+
+  rd_check_facts facts;
+  int r = rd_check_run(&opts, &facts);
+  if (r != 0) {
+    fprintf(err, "rdpdoctor: check: could not run the check: %s\n", rd_err_str(r));
+    return RD_EXIT_CANNOT_CHECK;
+  }
+  rd_diagnosis diag;
+  rd_diagnose(&facts, &diag);
+  rd_text_opts topts = {false, 100};
+  r = json ? rd_report_check_json(out, &facts, &diag) : rd_report_check_text(out, &facts, &diag, &topts);
+  rd_check_facts_free(&facts);
+  if (r != 0) {
+    fprintf(err, "rdpdoctor: check: cannot write the report: %s\n", rd_err_str(r));
+    return RD_EXIT_CANNOT_CHECK;
+  }
+  return rd_diagnosis_exit_code(&diag);
+}

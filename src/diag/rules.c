@@ -1,0 +1,478 @@
+/* The rules of `rdpdoctor check`. Each reads facts, with the request that produced them, and adds
+ * findings with their evidence; the verdict then names where a default client's connection ends
+ * and the root cause. Facts → findings only: nothing here does I/O or prints. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/cert.h"
+#include "core/rdtime.h"
+#include "core/x224.h"
+#include "diag.h"
+
+#define RD_FINDING(id, slug, sev, title, cause, client, conf, phase) \
+  {RD_F_##id, slug, RD_SEV_##sev, title, cause, client, RD_CONF_FLAG_##conf, RD_PH_##phase},
+#define RD_CONF_FLAG_C false
+#define RD_CONF_FLAG_I true
+static const rd_finding_def finding_defs[] = {
+#include "findings.def"
+};
+#undef RD_FINDING
+
+/* A certificate this close to its end is worth a warning (DESIGN.md: "expires soon"). */
+#define EXPIRES_SOON_DAYS 14
+
+const rd_finding_def *rd_finding_def_get(rd_finding_id id) {
+  return (unsigned)id < RD_F_COUNT ? &finding_defs[id] : NULL;
+}
+
+const char *rd_severity_name(rd_severity s) {
+  switch (s) {
+  case RD_SEV_CRITICAL:
+    return "critical";
+  case RD_SEV_WARNING:
+    return "warning";
+  case RD_SEV_INFO:
+    break;
+  }
+  return "info";
+}
+
+static bool has(const rd_diagnosis *d, rd_finding_id id) {
+  for (size_t i = 0; i < d->n; i++)
+    if (d->items[i].id == id)
+      return true;
+  return false;
+}
+
+__attribute__((format(printf, 4, 5))) static void add(rd_diagnosis *d, rd_finding_id id, int probe,
+                                                      const char *fmt, ...) {
+  if (has(d, id) || d->n == RD_MAX_FINDINGS)
+    return;
+  rd_finding *fd = &d->items[d->n++];
+  fd->id = id;
+  fd->probe = probe;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(fd->evidence, sizeof fd->evidence, fmt, ap);
+  va_end(ap);
+}
+
+static double ms(rd_us us) { return (double)us / 1000.0; }
+
+static void hex(char *buf, size_t size, const uint8_t *p, size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used + 4 < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%02x", i ? " " : "", p[i]);
+}
+
+/* The primary probes: those that ran the full set on the first address. */
+static bool primary(const rd_probe_facts *p) { return p->addr_index == 0 && p->kind != RD_PROBE_CONNECT; }
+
+static int find_nego(const rd_check_facts *f, bool legacy, uint32_t requested) {
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (primary(p) && p->kind == RD_PROBE_NEGO && p->legacy_request == legacy &&
+        (legacy || p->requested == requested))
+      return (int)i;
+  }
+  return -1;
+}
+
+/* ---- Name ---------------------------------------------------------------------------------- */
+
+static void rule_name(const rd_check_facts *f, rd_diagnosis *d) {
+  const rd_name_facts *n = &f->name;
+  switch (n->status) {
+  case RD_NAME_NXDOMAIN:
+    add(d, RD_F_DNS_NXDOMAIN, -1, "DNS answers NXDOMAIN for %s (%s)", f->host, n->detail);
+    break;
+  case RD_NAME_NODATA:
+  case RD_NAME_SERVFAIL:
+  case RD_NAME_REFUSED:
+  case RD_NAME_TIMEOUT:
+  case RD_NAME_ERROR:
+    add(d, RD_F_DNS_FAILURE, -1, "looking up %s: %s (%s)", f->host, rd_name_status_name(n->status), n->detail);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---- Reach ---------------------------------------------------------------------------------- */
+
+static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
+  unsigned tried = 0, ok = 0, refused = 0, timeout = 0, unreach = 0;
+  int first_failed = -1;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!primary(p) || p->connect == RD_CONN_NOT_TRIED)
+      continue;
+    tried++;
+    ok += p->connect == RD_CONN_OK;
+    refused += p->connect == RD_CONN_REFUSED;
+    timeout += p->connect == RD_CONN_TIMEOUT;
+    unreach += p->connect == RD_CONN_HOST_UNREACH || p->connect == RD_CONN_NET_UNREACH;
+    if (p->connect != RD_CONN_OK && first_failed < 0)
+      first_failed = (int)i;
+  }
+  if (tried == 0)
+    return;
+  const char *addr = f->name.addrs[0];
+  if (ok == 0) {
+    if (refused > 0 && refused >= timeout) {
+      add(d, RD_F_TCP_REFUSED, first_failed, "%s port %u: connection refused (TCP reset) in %u of %u attempts",
+          addr, f->port, refused, tried);
+    } else if (unreach > 0 && unreach >= timeout) {
+      add(d, RD_F_TCP_UNREACHABLE, first_failed, "%s port %u: %s (ICMP) in %u of %u attempts", addr, f->port,
+          rd_conn_outcome_name(f->probes[first_failed].connect), unreach, tried);
+    } else if (timeout > 0) {
+      const rd_side_port *answered = NULL;
+      for (size_t i = 0; i < f->reach.n_side; i++)
+        if (f->reach.side[i].outcome == RD_CONN_OK || f->reach.side[i].outcome == RD_CONN_REFUSED)
+          answered = &f->reach.side[i];
+      double waited = ms(f->probes[first_failed].connect_us);
+      if (answered != NULL)
+        add(d, RD_F_TCP_FILTERED, first_failed,
+            "%s port %u: no answer to %u connection attempts within %.0f ms, while port %u answered (%s): "
+            "the host is up and this port is filtered", addr, f->port, timeout, waited, answered->port,
+            answered->outcome == RD_CONN_OK ? "open" : "refused");
+      else if (f->reach.n_side > 0)
+        add(d, RD_F_HOST_DOWN, first_failed,
+            "%s: no answer on port %u nor on ports 22, 80, 443, 445 within %.0f ms", addr, f->port, waited);
+      else
+        add(d, RD_F_TCP_FILTERED, first_failed,
+            "%s port %u: no answer to %u connection attempts within %.0f ms (other ports not probed)", addr,
+            f->port, timeout, waited);
+    }
+    return;
+  }
+  const rd_reach_facts *r = &f->reach;
+  bool lossy = ok < tried;
+  /* Loopback and LAN jitter is sub-millisecond; only a slow outlier far above the median, such as a
+   * retransmitted SYN (1 s or more), says the path loses packets. */
+  bool outlier = r->rtt_max_us > 5 * r->rtt_median_us && r->rtt_max_us - r->rtt_median_us > 200000;
+  if (lossy || outlier)
+    add(d, RD_F_NETWORK_UNSTABLE, -1, "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms",
+        tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us));
+}
+
+/* ---- Negotiate ------------------------------------------------------------------------------ */
+
+static bool ended_without_reply(rd_nego_outcome o) {
+  return o == RD_NEGO_CLOSED || o == RD_NEGO_RESET || o == RD_NEGO_DISCONNECT;
+}
+
+static void describe_probe(char *buf, size_t size, const rd_probe_facts *p) {
+  char protos[64];
+  if (p->legacy_request)
+    snprintf(buf, size, "a request without negotiation data");
+  else
+    snprintf(buf, size, "a request for %s", rd_protocols_name(p->requested, protos, sizeof protos));
+}
+
+static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
+  unsigned connected = 0, silent = 0, closed = 0, not_rdp = 0, answered = 0;
+  int example = -1, not_rdp_probe = -1;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!primary(p) || p->connect != RD_CONN_OK)
+      continue;
+    connected++;
+    silent += p->nego == RD_NEGO_SILENT;
+    closed += ended_without_reply(p->nego);
+    if (p->nego == RD_NEGO_NOT_RDP) {
+      not_rdp++;
+      not_rdp_probe = (int)i;
+    }
+    answered += p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY;
+    if (example < 0)
+      example = (int)i;
+  }
+  if (connected == 0)
+    return;
+  if (not_rdp > 0 && answered == 0) {
+    const rd_probe_facts *p = &f->probes[not_rdp_probe];
+    char bytes[3 * 16 + 1];
+    hex(bytes, sizeof bytes, p->reply, p->reply_len < 16 ? p->reply_len : 16);
+    add(d, RD_F_NOT_RDP_SERVICE, not_rdp_probe, "port %u answers like %s%s%s%s (first bytes %s)", f->port,
+        p->service == RD_SVC_UNKNOWN ? "something that is not RDP" : rd_service_name(p->service),
+        p->banner[0] ? ": \"" : "", p->banner, p->banner[0] ? "\"" : "", bytes);
+    return;
+  }
+  if (answered == 0 && silent == connected) {
+    add(d, RD_F_RDP_NO_ANSWER, example, "TCP connects, but %u Connection Requests got no reply within %.0f ms",
+        connected, ms(f->probes[example].reply_us));
+    return;
+  }
+  if (answered == 0 && closed + silent == connected && closed > 0) {
+    const rd_probe_facts *p = &f->probes[example];
+    add(d, RD_F_RDP_CLOSED_AFTER_REQUEST, example,
+        "the server ended %u of %u connections right after the Connection Request (%s after %.1f ms, %zu bytes "
+        "received)", closed, connected, rd_nego_outcome_name(p->nego), ms(p->reply_us), p->bytes_received);
+    return;
+  }
+
+  /* Answers exist: read them together with the request that produced them. */
+  int legacy = find_nego(f, true, 0);
+  int rdp = find_nego(f, false, RD_X224_PROTOCOL_RDP);
+  int ssl = find_nego(f, false, RD_X224_PROTOCOL_SSL);
+  int ssl_hybrid = find_nego(f, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID);
+  const rd_probe_facts *P = f->probes;
+
+  if (legacy >= 0 && P[legacy].nego == RD_NEGO_LEGACY) {
+    bool all_legacy = true;
+    for (size_t i = 0; i < f->n_probes; i++)
+      if (primary(&P[i]) && P[i].kind == RD_PROBE_NEGO && !P[i].legacy_request && P[i].connect == RD_CONN_OK &&
+          !(P[i].nego == RD_NEGO_LEGACY || ended_without_reply(P[i].nego)))
+        all_legacy = false;
+    if (all_legacy)
+      add(d, RD_F_RDP_LEGACY_SERVER, legacy,
+          "requests with negotiation data got a Confirm without it (or a close): the server predates "
+          "security negotiation and speaks Standard RDP Security only");
+  }
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &P[i];
+    if (primary(p) && p->nego == RD_NEGO_FAILURE && p->failure_code == RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER) {
+      char req[96];
+      describe_probe(req, sizeof req, p);
+      add(d, RD_F_TLS_CERT_NOT_ON_SERVER, (int)i, "%s got RDP_NEG_FAILURE 3 (SSL_CERT_NOT_ON_SERVER)", req);
+    }
+  }
+  int nla_probe = -1;
+  if (rdp >= 0 && P[rdp].nego == RD_NEGO_FAILURE && P[rdp].failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER)
+    nla_probe = rdp;
+  if (ssl >= 0 && P[ssl].nego == RD_NEGO_FAILURE && P[ssl].failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER)
+    nla_probe = ssl;
+  if (nla_probe >= 0)
+    add(d, RD_F_NLA_REQUIRED, nla_probe, "a request without HYBRID got RDP_NEG_FAILURE 5 (HYBRID_REQUIRED_BY_SERVER)");
+  if (rdp >= 0 && P[rdp].nego == RD_NEGO_FAILURE && P[rdp].failure_code == RD_X224_FAIL_SSL_REQUIRED_BY_SERVER)
+    add(d, RD_F_TLS_REQUIRED, rdp, "a request for Standard RDP Security got RDP_NEG_FAILURE 1 (SSL_REQUIRED_BY_SERVER)");
+
+  bool ssl_refused = ssl >= 0 && P[ssl].nego == RD_NEGO_FAILURE &&
+                     P[ssl].failure_code == RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER;
+  bool tls_never_selected = true, tls_asked = false;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &P[i];
+    if (!primary(p) || p->kind != RD_PROBE_NEGO || p->legacy_request || !(p->requested & RD_X224_PROTOCOL_SSL) ||
+        p->connect != RD_CONN_OK)
+      continue;
+    tls_asked = true;
+    if (p->nego == RD_NEGO_RSP && p->selected != RD_X224_PROTOCOL_RDP)
+      tls_never_selected = false;
+    if (p->nego == RD_NEGO_FAILURE && p->failure_code != RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER)
+      tls_never_selected = false;
+  }
+  bool cert_missing = has(d, RD_F_TLS_CERT_NOT_ON_SERVER);
+  if (!cert_missing && tls_asked && tls_never_selected && (ssl_refused || (ssl >= 0 && P[ssl].nego == RD_NEGO_RSP)))
+    add(d, RD_F_TLS_NOT_ALLOWED, ssl,
+        ssl_refused ? "a request for SSL got RDP_NEG_FAILURE 2 (SSL_NOT_ALLOWED_BY_SERVER)"
+                    : "every request offering TLS got PROTOCOL_RDP selected (Standard RDP Security)");
+
+  /* A client without NLA gets in when a request without HYBRID is accepted. */
+  if (!has(d, RD_F_TLS_NOT_ALLOWED) && !has(d, RD_F_NLA_REQUIRED)) {
+    if (ssl >= 0 && P[ssl].nego == RD_NEGO_RSP && P[ssl].selected == RD_X224_PROTOCOL_SSL) {
+      bool hybrid = ssl_hybrid >= 0 && P[ssl_hybrid].nego == RD_NEGO_RSP &&
+                    (P[ssl_hybrid].selected & RD_X224_PROTOCOL_HYBRID);
+      add(d, RD_F_NLA_NOT_ENFORCED, ssl, "a request for TLS without HYBRID was accepted (SSL selected)%s",
+          hybrid ? "; NLA is offered but not required" : "; the server does not offer NLA at all");
+    } else if (rdp >= 0 && P[rdp].nego == RD_NEGO_RSP) {
+      add(d, RD_F_NLA_NOT_ENFORCED, rdp, "a request for Standard RDP Security was accepted");
+    }
+  }
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (primary(&P[i]) && P[i].nego == RD_NEGO_RSP && (P[i].rsp_flags & RD_X224_RSP_RESTRICTED_ADMIN_MODE_SUPPORTED)) {
+      add(d, RD_F_RESTRICTED_ADMIN_AVAILABLE, (int)i, "RDP_NEG_RSP flags 0x%02x include RESTRICTED_ADMIN_MODE_SUPPORTED",
+          P[i].rsp_flags);
+      break;
+    }
+}
+
+/* ---- TLS ------------------------------------------------------------------------------------- */
+
+static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
+  int ok = -1, failed = -1;
+  unsigned versions_ok = 0, versions_tried = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!primary(p) || p->tls.outcome == RD_TLSO_NOT_TRIED)
+      continue;
+    if (p->kind == RD_PROBE_TLS_VERSION) {
+      versions_tried |= 1u << (p->tls_pin & 0xf);
+      if (p->tls.outcome == RD_TLSO_OK)
+        versions_ok |= 1u << (p->tls_pin & 0xf);
+      continue;
+    }
+    if (p->tls.outcome == RD_TLSO_OK && ok < 0)
+      ok = (int)i;
+    else if (p->tls.outcome != RD_TLSO_OK && failed < 0)
+      failed = (int)i;
+  }
+  if (ok < 0 && failed >= 0) {
+    const rd_probe_facts *p = &f->probes[failed];
+    const rd_tls_facts *t = &p->tls;
+    char protos[64], bytes[3 * 16 + 1];
+    rd_protocols_name(p->selected, protos, sizeof protos);
+    hex(bytes, sizeof bytes, t->first_bytes, t->n_first_bytes < 16 ? t->n_first_bytes : 16);
+    switch (t->outcome) {
+    case RD_TLSO_PLAINTEXT:
+      add(d, RD_F_TLS_KEY_UNUSABLE, failed,
+          "the server selected %s, then answered our TLS ClientHello in plaintext (%s) and ended the connection",
+          protos, bytes);
+      break;
+    case RD_TLSO_CLOSED:
+    case RD_TLSO_RESET:
+      add(d, RD_F_TLS_KEY_UNUSABLE, failed,
+          "the server selected %s, then %s the connection after our TLS ClientHello (%zu bytes received)", protos,
+          t->outcome == RD_TLSO_CLOSED ? "closed" : "reset", t->bytes_after_hello);
+      break;
+    case RD_TLSO_ALERT:
+      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed, "the server selected %s, then sent TLS alert %s (%d)", protos,
+          t->alert_name, t->alert);
+      break;
+    case RD_TLSO_STALL:
+      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed,
+          "the server selected %s, then the TLS handshake made no progress for %.0f ms (%zu bytes received)", protos,
+          ms(t->took_us), t->bytes_after_hello);
+      break;
+    default:
+      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed, "the server selected %s, then the TLS handshake failed: %s", protos,
+          t->reason[0] ? t->reason : "no reason given");
+      break;
+    }
+  }
+  if (ok >= 0) {
+    const rd_tls_facts *t = &f->probes[ok].tls;
+    bool modern = t->version >= 0x0303 || (versions_ok & ((1u << 3) | (1u << 4)));
+    if (!modern)
+      add(d, RD_F_TLS_LEGACY_VERSIONS_ONLY, ok, "the best TLS version the server accepts is %s%s", t->version_name,
+          versions_tried ? "; pinned handshakes to TLS 1.2 and 1.3 failed" : "");
+  }
+}
+
+/* ---- Certificate ------------------------------------------------------------------------------ */
+
+static bool is_ip_literal(const rd_check_facts *f) { return f->name.status == RD_NAME_LITERAL; }
+
+static bool has_ip_san(const rd_cert_facts *c) {
+  for (size_t i = 0; i < c->san_count; i++)
+    if (strncmp(c->san[i], "IP:", 3) == 0)
+      return true;
+  return false;
+}
+
+static void rule_cert(const rd_check_facts *f, rd_diagnosis *d) {
+  if (!f->have_cert)
+    return;
+  const rd_cert_facts *c = &f->cert;
+  int days = rd_cert_days_left(c, f->started_unix);
+  char when[40];
+  if (c->not_after < f->started_unix)
+    add(d, RD_F_CERT_EXPIRED, f->cert_probe, "notAfter %s: expired %d days ago (subject %s)",
+        rd_format_utc(c->not_after, when, sizeof when), -days, c->subject);
+  else if (days <= EXPIRES_SOON_DAYS)
+    add(d, RD_F_CERT_EXPIRES_SOON, f->cert_probe, "notAfter %s: %d days left",
+        rd_format_utc(c->not_after, when, sizeof when), days);
+  if (c->not_before > f->started_unix)
+    add(d, RD_F_CERT_NOT_YET_VALID, f->cert_probe, "notBefore %s is in the future",
+        rd_format_utc(c->not_before, when, sizeof when));
+  /* A Windows default certificate names the computer, never an IP: connecting by IP always
+   * mismatches, which is no finding unless the certificate does list IP addresses. */
+  if ((!is_ip_literal(f) || has_ip_san(c)) && !rd_cert_name_matches(c, f->host))
+    add(d, RD_F_CERT_NAME_MISMATCH, f->cert_probe, "you typed %s; the certificate names CN=%s%s%s", f->host,
+        c->common_name, c->san_count ? ", SAN " : "", c->san_count ? c->san[0] : "");
+  if (c->self_signed)
+    add(d, RD_F_CERT_SELF_SIGNED, f->cert_probe, "issuer equals subject (%s) and the signature verifies with its own key",
+        c->subject);
+  bool weak_key = (strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048) ||
+                  (strcmp(c->key_type, "EC") == 0 && c->key_bits < 224);
+  if (weak_key || c->sig_hash_weak)
+    add(d, RD_F_CERT_WEAK, f->cert_probe, "%s %d-bit key, signature %s", c->key_type, c->key_bits, c->sig_alg);
+}
+
+/* ---- Verdict ------------------------------------------------------------------------------------ */
+
+/* Where a default client's connection ends. A current Windows client requests
+ * SSL|HYBRID|HYBRID_EX (reference §3.4), so that probe stands for it. */
+static rd_phase where_it_ends(const rd_check_facts *f) {
+  if (f->name.n_addrs == 0)
+    return RD_PH_NAME;
+  int p = find_nego(f, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX);
+  if (p < 0 || f->probes[p].connect != RD_CONN_OK)
+    return RD_PH_REACH;
+  const rd_probe_facts *c = &f->probes[p];
+  if (c->nego != RD_NEGO_RSP && c->nego != RD_NEGO_LEGACY)
+    return RD_PH_NEGOTIATE;
+  if (c->tls.outcome != RD_TLSO_NOT_TRIED && c->tls.outcome != RD_TLSO_OK)
+    return RD_PH_TLS;
+  return RD_PH_ANY;
+}
+
+static int pick_root(const rd_diagnosis *d, rd_phase ends_at) {
+  int best = -1;
+  for (size_t i = 0; i < d->n; i++) {
+    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
+    if (def->severity == RD_SEV_INFO)
+      continue;
+    if (best < 0) {
+      best = (int)i;
+      continue;
+    }
+    const rd_finding_def *b = rd_finding_def_get(d->items[best].id);
+    bool here = def->phase == ends_at, best_here = b->phase == ends_at;
+    if (def->severity > b->severity || (def->severity == b->severity && here && !best_here))
+      best = (int)i;
+  }
+  return best;
+}
+
+static void verdict(const rd_check_facts *f, rd_diagnosis *d) {
+  rd_verdict *v = &d->verdict;
+  v->checked = f->name.status != RD_NAME_NO_SERVERS;
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (f->probes[i].connect == RD_CONN_LOCAL_DENIED)
+      v->checked = false;
+  v->ends_at = where_it_ends(f);
+  v->root = pick_root(d, v->ends_at);
+  v->worst = RD_SEV_INFO;
+  for (size_t i = 0; i < d->n; i++) {
+    rd_severity s = rd_finding_def_get(d->items[i].id)->severity;
+    if (s > v->worst)
+      v->worst = s;
+  }
+  v->any_finding_above_info = v->worst > RD_SEV_INFO;
+  if (!v->checked)
+    snprintf(v->summary, sizeof v->summary, "rdpdoctor could not check: the problem is on this machine (%s)",
+             f->name.status == RD_NAME_NO_SERVERS ? "no DNS servers configured" : "sending was refused locally");
+  else if (v->root >= 0)
+    snprintf(v->summary, sizeof v->summary, "%s", rd_finding_def_get(d->items[v->root].id)->title);
+  else
+    snprintf(v->summary, sizeof v->summary, "No problem found in the phases tested");
+}
+
+void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
+  memset(out, 0, sizeof *out);
+  rule_name(f, out);
+  if (f->name.n_addrs > 0) {
+    rule_reach(f, out);
+    rule_negotiate(f, out);
+    rule_tls(f, out);
+    rule_cert(f, out);
+  }
+  verdict(f, out);
+}
+
+int rd_diagnosis_exit_code(const rd_diagnosis *d) {
+  if (!d->verdict.checked)
+    return 3;
+  switch (d->verdict.worst) {
+  case RD_SEV_CRITICAL:
+    return 2;
+  case RD_SEV_WARNING:
+    return 1;
+  case RD_SEV_INFO:
+    break;
+  }
+  return 0;
+}

@@ -1,0 +1,153 @@
+/* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md "check"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/x224.h"
+#include "kb/cause.h"
+#include "kb/kb.h"
+#include "json_common.h"
+#include "report.h"
+
+static json_t *ms(rd_us us) { return json_real((double)us / 1000.0); }
+
+static json_t *hex(const uint8_t *p, size_t n) {
+  char buf[2 * RD_REPLY_KEEP + 1];
+  size_t used = 0;
+  for (size_t i = 0; i < n && used + 3 <= sizeof buf; i++)
+    used += (size_t)snprintf(buf + used, sizeof buf - used, "%02x", p[i]);
+  buf[used] = '\0';
+  return json_string(buf);
+}
+
+static json_t *name_json(const rd_check_facts *c) {
+  const rd_name_facts *n = &c->name;
+  json_t *addrs = json_array();
+  for (size_t i = 0; i < n->n_addrs; i++)
+    json_array_append_new(addrs, json_pack("{s:s, s:i}", "address", n->addrs[i], "family", n->families[i] == 10 ? 6 : 4));
+  return json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s}", "status", rd_name_status_name(n->status), "status_a",
+                   rd_name_status_name(n->status_a), "status_aaaa", rd_name_status_name(n->status_aaaa),
+                   "addresses", addrs, "from_hosts_file", n->from_hosts_file, "duration_ms", ms(n->took_us),
+                   "detail", n->detail);
+}
+
+static json_t *reach_json(const rd_check_facts *c) {
+  const rd_reach_facts *r = &c->reach;
+  json_t *side = json_array(), *per_addr = json_array();
+  for (size_t i = 0; i < r->n_side; i++)
+    json_array_append_new(side, json_pack("{s:i, s:s}", "port", r->side[i].port, "outcome",
+                                          rd_conn_outcome_name(r->side[i].outcome)));
+  for (size_t i = 0; i < c->name.n_addrs; i++)
+    json_array_append_new(per_addr, json_pack("{s:s, s:s, s:o}", "address", c->name.addrs[i], "outcome",
+                                              rd_conn_outcome_name(r->addr_outcome[i]), "connect_ms",
+                                              ms(r->addr_connect_us[i])));
+  return json_pack("{s:s?, s:o, s:i, s:i, s:o, s:o, s:o, s:o}", "address",
+                   r->chosen >= 0 ? c->name.addrs[r->chosen] : NULL, "addresses", per_addr, "samples", r->samples,
+                   "failures", r->failures, "rtt_min_ms", ms(r->rtt_min_us), "rtt_median_ms", ms(r->rtt_median_us),
+                   "rtt_max_ms", ms(r->rtt_max_us), "other_ports", side);
+}
+
+static json_t *tls_json(const rd_tls_facts *t) {
+  if (t->outcome == RD_TLSO_NOT_TRIED)
+    return json_null();
+  return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:I, s:o}", "outcome", rd_tls_outcome_name(t->outcome),
+                   "version", t->version_name, "cipher", t->cipher, "alert", t->alert, "alert_name", t->alert_name,
+                   "reason", t->reason, "first_bytes_hex", hex(t->first_bytes, t->n_first_bytes),
+                   "bytes_after_hello", (json_int_t)t->bytes_after_hello, "duration_ms", ms(t->took_us));
+}
+
+static const char *kind_name(rd_probe_kind k) {
+  return k == RD_PROBE_NEGO ? "negotiate" : k == RD_PROBE_TLS_VERSION ? "tls-version" : "connect";
+}
+
+static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
+  char protos[64], sel[64];
+  const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
+  json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->legacy_request, "protocols", (json_int_t)p->requested,
+                          "protocols_name", p->legacy_request ? "none" : rd_protocols_name(p->requested, protos, sizeof protos),
+                          "tls_version", p->tls_pin);
+  json_t *connect = json_pack("{s:s, s:i, s:o}", "outcome", rd_conn_outcome_name(p->connect), "errno",
+                              p->connect_errno, "duration_ms", ms(p->connect_us));
+  json_t *nego = json_pack("{s:s, s:I, s:s, s:i, s:I, s:s?, s:o, s:I, s:o, s:s, s:s}", "outcome",
+                           rd_nego_outcome_name(p->nego), "selected", (json_int_t)p->selected, "selected_name",
+                           p->nego == RD_NEGO_RSP ? rd_protocols_name(p->selected, sel, sizeof sel) : "",
+                           "flags", p->rsp_flags, "failure_code", (json_int_t)p->failure_code, "failure_name",
+                           neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
+                           (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
+                           rd_service_name(p->service), "banner", p->banner);
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
+                   c->name.n_addrs > (size_t)p->addr_index ? c->name.addrs[p->addr_index] : "", "request", req,
+                   "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "duration_ms", ms(p->total_us));
+}
+
+static json_t *cert_json(const rd_check_facts *c) {
+  if (!c->have_cert)
+    return json_null();
+  const rd_cert_facts *x = &c->cert;
+  char nb[40], na[40], fp[RD_CERT_FP_HEX_MAX];
+  rd_cert_format_sha256(x->sha256, false, fp, sizeof fp);
+  json_t *sans = json_array();
+  for (size_t i = 0; i < x->san_count; i++)
+    json_array_append_new(sans, json_string(x->san[i]));
+  json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:i, s:b, s:b, s:s, s:i, s:s, s:b, s:s, s:s}",
+                        "subject", x->subject, "issuer", x->issuer, "common_name", x->common_name, "san", sans,
+                        "not_before", rd_format_utc(x->not_before, nb, sizeof nb), "not_after",
+                        rd_format_utc(x->not_after, na, sizeof na), "not_before_unix", (json_int_t)x->not_before,
+                        "not_after_unix", (json_int_t)x->not_after, "days_left",
+                        rd_cert_days_left(x, c->started_unix), "self_issued", x->self_issued, "self_signed",
+                        x->self_signed, "key_type", x->key_type, "key_bits", x->key_bits, "signature_algorithm",
+                        x->sig_alg, "eku_server_auth", x->eku_server_auth, "sha256", fp, "serial", x->serial);
+  char *der = NULL;
+  if (c->cert_der != NULL && (der = malloc(2 * c->cert_der_len + 1)) != NULL) {
+    for (size_t i = 0; i < c->cert_der_len; i++)
+      snprintf(der + 2 * i, 3, "%02x", c->cert_der[i]);
+    json_object_set_new(o, "der_hex", json_string(der));
+    free(der);
+  }
+  return o;
+}
+
+static json_t *findings_json(const rd_diagnosis *d) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < d->n; i++) {
+    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b, s:i}", "id", def->slug,
+                                         "severity", rd_severity_name(def->severity), "phase", rd_phase_name(def->phase),
+                                         "title", def->title, "evidence", d->items[i].evidence, "cause",
+                                         def->cause[0] ? def->cause : NULL, "client_error",
+                                         def->client_code[0] ? def->client_code : NULL, "inferred", def->inferred,
+                                         "probe", d->items[i].probe));
+  }
+  return arr;
+}
+
+static json_t *verdict_json(const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
+  const rd_kb_cause *cause = root && root->cause[0] ? rd_kb_cause_by_slug(root->cause) : NULL;
+  return json_pack("{s:b, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:i}", "checked", v->checked, "status",
+                   rd_severity_name(v->worst), "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at),
+                   "root_cause", root ? root->slug : NULL, "summary", v->summary, "client_error",
+                   root && root->client_code[0] ? root->client_code : NULL, "client_error_inferred",
+                   root ? root->inferred : false, "confirm", cause ? rd_json_lines(cause->confirm) : json_array(),
+                   "fix", cause ? rd_json_lines(cause->fix) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+}
+
+int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+  json_t *doc = rd_json_document("check");
+  if (doc == NULL)
+    return rd_json_emit(f, NULL);
+  char when[40];
+  json_t *probes = json_array();
+  for (size_t i = 0; i < c->n_probes; i++)
+    json_array_append_new(probes, probe_json(c, &c->probes[i]));
+  json_object_set_new(doc, "target", json_pack("{s:s, s:i}", "host", c->host, "port", c->port));
+  json_object_set_new(doc, "started", json_string(rd_format_utc(c->started_unix, when, sizeof when)));
+  json_object_set_new(doc, "duration_ms", ms(c->total_us));
+  json_object_set_new(doc, "connections", json_integer((json_int_t)(c->n_probes + c->reach.n_side)));
+  json_object_set_new(doc, "facts", json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", name_json(c), "reach",
+                                              reach_json(c), "probes", probes, "certificate", cert_json(c),
+                                              "deadline_hit", c->deadline_hit));
+  json_object_set_new(doc, "findings", findings_json(d));
+  json_object_set_new(doc, "verdict", verdict_json(d));
+  return rd_json_emit(f, doc);
+}

@@ -1,0 +1,901 @@
+/* The Name phase resolver (src/net/dns.c): literals, the hosts file, hostile names, and real
+ * answers from a dnsmasq this test starts on 127.0.0.1 at a port it picks (test-lab.md §5, §9).
+ * Everything stays on loopback; the dnsmasq cases are skipped when /usr/sbin/dnsmasq is missing.
+ * A few answers dnsmasq will not give (SERVFAIL, NOTIMP) come from a scripted responder here. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "net/dns.h"
+
+#define DNSMASQ "/usr/sbin/dnsmasq"
+#define LOOP_LIMIT_MS 10000u /* no test loop may run longer than this */
+
+/* ---- harness ------------------------------------------------------------------------------ */
+
+typedef struct rec {
+  int calls;
+  rd_dns_result res;
+  rd_dns_req *req;       /* for the cancel-inside-callback case */
+  bool cancel_in_cb;
+} rec;
+
+static void record(void *arg, const rd_dns_result *res) {
+  rec *r = arg;
+  r->calls++;
+  r->res = *res;
+  if (r->cancel_in_cb)
+    rd_dns_cancel(r->req); /* must be a no-op: the request is being delivered */
+}
+
+static uint64_t now_ms(void) {
+  return uv_hrtime() / 1000000u;
+}
+
+/* Runs the loop until nothing is left, within LOOP_LIMIT_MS; asserts every handle was closed. */
+static void drain(uv_loop_t *loop) {
+  uint64_t t0 = now_ms();
+  while (uv_run(loop, UV_RUN_ONCE) != 0)
+    assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+  assert_int_equal(uv_loop_close(loop), 0);
+}
+
+static void resolve(const char *host, const rd_dns_opts *o, rec *r) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  memset(r, 0, sizeof *r);
+  assert_int_equal(rd_dns_resolve(&loop, host, o, record, r, &r->req), 0);
+  assert_non_null(r->req);
+  assert_int_equal(r->calls, 0); /* never called back from inside rd_dns_resolve */
+  drain(&loop);
+  assert_int_equal(r->calls, 1);
+}
+
+static bool has_addr(const rd_dns_result *res, const char *text) {
+  for (size_t i = 0; i < res->n_addrs; i++)
+    if (strcmp(res->addrs[i].text, text) == 0)
+      return true;
+  return false;
+}
+
+/* A UDP port on 127.0.0.1 that was free a moment ago. */
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+  socklen_t len = sizeof sin;
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+  close(fd);
+  return ntohs(sin.sin_port);
+}
+
+/* A bound UDP socket nobody reads: a DNS server that never answers. */
+static int silent_server(int *port) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+  socklen_t len = sizeof sin;
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+  *port = ntohs(sin.sin_port);
+  return fd;
+}
+
+/* ---- dnsmasq, started once for the group -------------------------------------------------- */
+
+static pid_t dnsmasq_pid = -1;
+static int dnsmasq_port;
+static char dnsmasq_servers[32];
+
+static bool tcp_ready(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  bool ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
+  close(fd);
+  return ok;
+}
+
+static void stop_dnsmasq(void) {
+  if (dnsmasq_pid <= 0)
+    return;
+  kill(dnsmasq_pid, SIGTERM);
+  for (int i = 0; i < 200; i++) { /* 2 s, then force */
+    if (waitpid(dnsmasq_pid, NULL, WNOHANG) == dnsmasq_pid) {
+      dnsmasq_pid = -1;
+      return;
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  kill(dnsmasq_pid, SIGKILL);
+  waitpid(dnsmasq_pid, NULL, 0);
+  dnsmasq_pid = -1;
+}
+
+/* Forks dnsmasq on a fresh port; returns true once it accepts TCP on that port. */
+static bool start_dnsmasq_once(int port) {
+  char port_arg[32];
+  snprintf(port_arg, sizeof port_arg, "--port=%d", port);
+  /* 40 A records make a 700-byte answer: truncated over UDP (no EDNS), so c-ares asks again
+   * over TCP, and we keep RD_DNS_MAX_ADDRS of them. */
+  static char many[40][48];
+  for (int i = 0; i < 40; i++)
+    snprintf(many[i], sizeof many[i], "--address=/many.lab.test/127.0.1.%d", i + 1);
+  char *const fixed[] = {
+      DNSMASQ, "--no-daemon", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+      "--listen-address=127.0.0.1", port_arg, "--bind-interfaces", "--local-ttl=60",
+      /* test-lab §5. Any other name is REFUSED: there is no upstream. dnsmasq 2.90 forwards the
+       * family an --address does not cover, so rdp-ok's AAAA is REFUSED too. */
+      "--address=/rdp-ok.lab.test/127.0.0.2", "--address=/nxdomain.lab.test/",
+      /* --local makes the other family of v6only a local NODATA instead of a REFUSED. */
+      "--address=/v6only.lab.test/::1", "--local=/v6only.lab.test/",
+      "--host-record=dual.lab.test,127.0.0.6,::1",
+      "--host-record=target.lab.test,127.0.0.3", "--cname=alias.lab.test,target.lab.test",
+      "--txt-record=txtonly.lab.test,no-address-here", "--local=/txtonly.lab.test/",
+      "--local=/many.lab.test/"};
+  enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
+  char *argv[N_FIXED + 40 + 1];
+  memcpy(argv, fixed, sizeof fixed);
+  for (int i = 0; i < 40; i++)
+    argv[N_FIXED + i] = many[i];
+  argv[N_FIXED + 40] = NULL;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0 && getenv("RD_TEST_VERBOSE") == NULL) {
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
+    execv(DNSMASQ, argv);
+    _exit(127);
+  }
+  dnsmasq_pid = pid;
+  for (int i = 0; i < 500; i++) { /* 5 s */
+    if (tcp_ready(port))
+      return true;
+    if (waitpid(pid, NULL, WNOHANG) == pid) { /* the port was taken meanwhile, or worse */
+      dnsmasq_pid = -1;
+      return false;
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  stop_dnsmasq();
+  return false;
+}
+
+static int group_setup(void **state) {
+  if (access(DNSMASQ, X_OK) != 0)
+    return 0; /* the dnsmasq cases skip */
+  for (int attempt = 0; attempt < 5; attempt++) {
+    int port = free_port();
+    if (start_dnsmasq_once(port)) {
+      dnsmasq_port = port;
+      snprintf(dnsmasq_servers, sizeof dnsmasq_servers, "127.0.0.1:%d", port);
+      return 0;
+    }
+  }
+  fprintf(stderr, "dnsmasq would not start\n");
+  return -1;
+}
+
+static int group_teardown(void **state) {
+  stop_dnsmasq();
+  return 0;
+}
+
+static void need_dnsmasq(void) {
+  if (dnsmasq_pid <= 0)
+    skip();
+}
+
+static rd_dns_opts lab_opts(void) {
+  rd_dns_opts o = {0};
+  o.servers = dnsmasq_servers;
+  o.timeout_ms = 3000;
+  return o;
+}
+
+/* ---- names and literals ------------------------------------------------------------------- */
+
+static void test_rd_dns_status_name_table(void **state) {
+  assert_string_equal(rd_dns_status_name(RD_DNS_OK), "ok");
+  assert_string_equal(rd_dns_status_name(RD_DNS_NXDOMAIN), "nxdomain");
+  assert_string_equal(rd_dns_status_name(RD_DNS_NODATA), "nodata");
+  assert_string_equal(rd_dns_status_name(RD_DNS_NO_SERVERS), "no-servers");
+  assert_string_equal(rd_dns_status_name(RD_DNS_CANCELLED), "cancelled");
+  assert_string_equal(rd_dns_status_name(RD_DNS_SKIPPED), "skipped");
+  assert_string_equal(rd_dns_status_name((rd_dns_status)99), "unknown");
+}
+
+static void test_rd_dns_resolve_literal_v4(void **state) {
+  rec r;
+  resolve("192.0.2.7", NULL, &r);
+  assert_int_equal(r.res.status, RD_DNS_LITERAL);
+  assert_int_equal(r.res.status_a, RD_DNS_LITERAL);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_SKIPPED);
+  assert_int_equal(r.res.n_addrs, 1);
+  assert_int_equal(r.res.addrs[0].family, AF_INET);
+  assert_string_equal(r.res.addrs[0].text, "192.0.2.7");
+  const struct sockaddr_in *sin = (const struct sockaddr_in *)&r.res.addrs[0].sa;
+  assert_int_equal(sin->sin_family, AF_INET);
+  assert_int_equal(ntohl(sin->sin_addr.s_addr), 0xc0000207);
+  assert_int_equal(r.res.addrs[0].salen, sizeof(struct sockaddr_in));
+  assert_false(r.res.from_hosts_file);
+}
+
+static void test_rd_dns_resolve_literal_v6(void **state) {
+  static const char *const forms[] = {"2001:db8::1", "[2001:db8::1]", "2001:DB8:0:0:0:0:0:1"};
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    rec r;
+    resolve(forms[i], NULL, &r);
+    assert_int_equal(r.res.status, RD_DNS_LITERAL);
+    assert_int_equal(r.res.status_a, RD_DNS_SKIPPED);
+    assert_int_equal(r.res.status_aaaa, RD_DNS_LITERAL);
+    assert_int_equal(r.res.n_addrs, 1);
+    assert_int_equal(r.res.addrs[0].family, AF_INET6);
+    assert_string_equal(r.res.addrs[0].text, "2001:db8::1");
+    assert_int_equal(r.res.addrs[0].salen, sizeof(struct sockaddr_in6));
+  }
+}
+
+static void test_rd_dns_resolve_literal_v6_zone(void **state) {
+  rec r;
+  resolve("fe80::1%1", NULL, &r);
+  assert_int_equal(r.res.status, RD_DNS_LITERAL);
+  assert_int_equal(((const struct sockaddr_in6 *)&r.res.addrs[0].sa)->sin6_scope_id, 1);
+  assert_string_equal(r.res.addrs[0].text, "fe80::1%1");
+  resolve("[fe80::1%lo]", NULL, &r);
+  assert_int_equal(r.res.status, RD_DNS_LITERAL);
+  assert_true(((const struct sockaddr_in6 *)&r.res.addrs[0].sa)->sin6_scope_id > 0);
+  assert_string_equal(r.res.addrs[0].text, "fe80::1%lo");
+}
+
+static void test_rd_dns_resolve_literal_wrong_family(void **state) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_opts o = {0};
+  rd_dns_req *req = NULL;
+  rec r = {0};
+  o.family = AF_INET;
+  assert_int_equal(rd_dns_resolve(&loop, "::1", &o, record, &r, &req), RD_E_INVALID);
+  o.family = AF_INET6;
+  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  o.family = 12345;
+  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_null(req);
+  drain(&loop);
+  assert_int_equal(r.calls, 0);
+}
+
+static void test_rd_dns_check_host_invalid(void **state) {
+  char long_name[300], long_label[80];
+  memset(long_name, 'a', sizeof long_name);
+  for (size_t i = 63; i < 254; i += 64)
+    long_name[i] = '.';
+  long_name[254] = '\0'; /* 254 characters */
+  memset(long_label, 'b', 64);
+  strcpy(long_label + 64, ".example");
+  static const char *const bad[] = {
+      "",          "a..b",        ".a",         "-lead.example", "trail-.example",
+      "sp ace.example", "tab\t.example", "semi;colon", "slash/x",  "bücher.de",
+      "10.0.0.256", "10.1",       "1234",       "host:3389",    "[::1",
+      "[192.0.2.1]", "fe80::1%",  "fe80::1%no-such-if0", "name%eth0", "..",
+      "a.b..",     "\x01ctl.example", "*.example",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const char *why = NULL;
+    assert_int_equal(rd_dns_check_host(bad[i], &why), RD_E_INVALID);
+    assert_non_null(why);
+    assert_true(strlen(why) > 5);
+  }
+  const char *why = NULL;
+  assert_int_equal(rd_dns_check_host(NULL, &why), RD_E_INVALID);
+  assert_int_equal(rd_dns_check_host(long_name, &why), RD_E_INVALID);
+  assert_string_equal(why, "host name longer than 253 characters");
+  assert_int_equal(rd_dns_check_host(long_label, &why), RD_E_INVALID);
+  assert_string_equal(why, "label longer than 63 characters in host name");
+  assert_int_equal(rd_dns_check_host("10.0.0.256", &why), RD_E_INVALID);
+  assert_string_equal(why, "looks like an IPv4 address but is not a valid one");
+
+  /* And rd_dns_resolve refuses them synchronously, without a callback. */
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rec r = {0};
+  rd_dns_req *req = NULL;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_int_equal(rd_dns_resolve(&loop, bad[i], NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(&loop, long_name, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(&loop, NULL, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(&loop, "ok.example", NULL, NULL, &r, &req), RD_E_INVALID);
+  drain(&loop);
+  assert_int_equal(r.calls, 0);
+}
+
+static void test_rd_dns_check_host_valid(void **state) {
+  char max_name[260];
+  memset(max_name, 'a', sizeof max_name);
+  for (size_t i = 63; i < 253; i += 64)
+    max_name[i] = '.';
+  max_name[253] = '\0'; /* exactly 253 */
+  static const char *const good[] = {
+      "rdp-ok.lab.test", "RDP01",        "host_name.corp.example", "xn--bcher-kva.de",
+      "a.b.c.",          "192.0.2.1",    "::1",                    "[::1]",
+      "1.example",       "9host.test",   "localhost",              "ab-cd.example",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_int_equal(rd_dns_check_host(good[i], NULL), 0);
+  assert_int_equal(rd_dns_check_host(max_name, NULL), 0);
+  max_name[253] = '.';
+  max_name[254] = '\0'; /* 253 plus the root dot */
+  assert_int_equal(rd_dns_check_host(max_name, NULL), 0);
+}
+
+/* ---- the hosts file ----------------------------------------------------------------------- */
+
+static void test_rd_dns_resolve_localhost(void **state) {
+  rd_dns_opts o = {0};
+  int port;
+  int fd = silent_server(&port); /* were DNS asked, the answer would be a timeout */
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  o.servers = servers;
+  o.timeout_ms = 2000;
+  rec r;
+  resolve("localhost", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_true(r.res.from_hosts_file);
+  assert_true(has_addr(&r.res, "127.0.0.1") || has_addr(&r.res, "::1"));
+  assert_true(r.res.duration_ms < 1000);
+  /* RFC 6761: names under localhost never leave the machine either. */
+  resolve("rdp.localhost", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_true(has_addr(&r.res, "127.0.0.1"));
+  assert_true(has_addr(&r.res, "::1"));
+  close(fd);
+}
+
+static char hosts_path[] = "/tmp/rd_dns_hosts_XXXXXX";
+
+/* Runs even when the test fails, so no later test reads this file as its hosts file. */
+static int hosts_teardown(void **state) {
+  unsetenv("CARES_HOSTS");
+  unlink(hosts_path);
+  return 0;
+}
+
+static void test_rd_dns_resolve_hosts_file(void **state) {
+  char *path = hosts_path;
+  int hfd = mkstemp(path);
+  assert_true(hfd >= 0);
+  static const char hosts[] = "# test hosts\n"
+                              "192.0.2.10  rdp-hosts.lab.test alias-hosts\n"
+                              "2001:db8::10 rdp-hosts.lab.test\n"
+                              "192.0.2.11  v4only-hosts.lab.test\n";
+  assert_int_equal(write(hfd, hosts, sizeof hosts - 1), (ssize_t)(sizeof hosts - 1));
+  close(hfd);
+  assert_int_equal(setenv("CARES_HOSTS", path, 1), 0);
+
+  int port;
+  int fd = silent_server(&port);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  rd_dns_opts o = {0};
+  o.servers = servers;
+  o.timeout_ms = 2000;
+  rec r;
+  resolve("RDP-HOSTS.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_true(r.res.from_hosts_file);
+  assert_int_equal(r.res.status_a, RD_DNS_OK);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_OK);
+  assert_int_equal(r.res.n_addrs, 2);
+  assert_true(has_addr(&r.res, "192.0.2.10"));
+  assert_true(has_addr(&r.res, "2001:db8::10"));
+  assert_true(r.res.duration_ms < 1000); /* DNS (a silent server) was not asked */
+
+  resolve("alias-hosts", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_true(has_addr(&r.res, "192.0.2.10"));
+
+  /* The file names it in one family: the other is "no such record", DNS is not asked. */
+  resolve("v4only-hosts.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_a, RD_DNS_OK);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
+  assert_int_equal(r.res.n_addrs, 1);
+
+  o.family = AF_INET6;
+  resolve("v4only-hosts.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NODATA);
+  assert_true(r.res.from_hosts_file);
+  assert_int_equal(r.res.status_a, RD_DNS_SKIPPED);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
+  assert_int_equal(r.res.n_addrs, 0);
+  assert_true(r.res.duration_ms < 1000);
+
+  /* A file without "localhost": the RFC 6761 answer, and (c-ares 1.18.1) no leak. */
+  o.family = AF_UNSPEC;
+  resolve("localhost", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_true(has_addr(&r.res, "127.0.0.1"));
+  assert_true(has_addr(&r.res, "::1"));
+  assert_true(r.res.duration_ms < 1000);
+
+  close(fd);
+}
+
+/* ---- servers that answer badly or not at all ---------------------------------------------- */
+
+static void test_rd_dns_resolve_timeout_deadline(void **state) {
+  int port;
+  int fd = silent_server(&port);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  static const unsigned tries[] = {1, 2, 5};
+  for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+    rd_dns_opts o = {0};
+    o.servers = servers;
+    o.timeout_ms = 400;
+    o.tries = tries[i]; /* 5 tries of c-ares' doubling would take 50+100+…+800 ms */
+    uint64_t t0 = now_ms();
+    rec r;
+    resolve("silent.lab.test", &o, &r);
+    uint64_t took = now_ms() - t0;
+    assert_int_equal(r.res.status, RD_DNS_TIMEOUT);
+    assert_int_equal(r.res.status_a, RD_DNS_TIMEOUT);
+    assert_int_equal(r.res.status_aaaa, RD_DNS_TIMEOUT);
+    assert_int_equal(r.res.n_addrs, 0);
+    assert_true(took >= 350);
+    assert_true(took < 1200); /* the deadline, with generous slack */
+    assert_true(r.res.duration_ms >= 350 && r.res.duration_ms < 1200);
+    assert_non_null(strstr(r.res.detail, "no answer from 127.0.0.1:"));
+  }
+  close(fd);
+}
+
+static void test_rd_dns_resolve_no_servers(void **state) {
+  rd_dns_opts o = {0};
+  o.servers = "";
+  o.timeout_ms = 1000;
+  rec r;
+  resolve("rdp-ok.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NO_SERVERS);
+  assert_int_equal(r.res.status_a, RD_DNS_NO_SERVERS);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NO_SERVERS);
+  assert_string_equal(r.res.detail, "no DNS server configured");
+}
+
+static void test_rd_dns_resolve_nothing_listening(void **state) {
+  /* ICMP port unreachable comes back at once on loopback: no server took the query. */
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", free_port());
+  rd_dns_opts o = {0};
+  o.servers = servers;
+  o.timeout_ms = 2000;
+  rec r;
+  resolve("rdp-ok.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NO_SERVERS);
+  assert_true(r.res.duration_ms < 1500);
+  assert_non_null(strstr(r.res.detail, "no DNS server reachable at 127.0.0.1:"));
+}
+
+static void test_rd_dns_resolve_bad_server_list(void **state) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_opts o = {0};
+  o.servers = "not-an-address";
+  rec r = {0};
+  rd_dns_req *req = NULL;
+  assert_int_equal(rd_dns_resolve(&loop, "rdp-ok.lab.test", &o, record, &r, &req), RD_E_INVALID);
+  assert_null(req);
+  drain(&loop);
+  assert_int_equal(r.calls, 0);
+}
+
+/* A scripted server on the test's loop: echoes the question with a chosen rcode, no answers. */
+typedef struct responder {
+  uv_udp_t udp;
+  int rcode;
+  int queries;
+  char buf[512];
+} responder;
+
+static void responder_alloc(uv_handle_t *h, size_t want, uv_buf_t *b) {
+  responder *rs = h->data;
+  *b = uv_buf_init(rs->buf, sizeof rs->buf);
+}
+
+static void responder_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
+                           unsigned flags) {
+  responder *rs = u->data;
+  if (n < 12 || from == NULL)
+    return;
+  size_t end = 12; /* header, then QNAME labels up to the root, then QTYPE and QCLASS */
+  while (end < (size_t)n && b->base[end] != 0)
+    end += 1 + (uint8_t)b->base[end];
+  end += 5;
+  if (end > (size_t)n)
+    return;
+  unsigned char *p = (unsigned char *)b->base;
+  p[2] = (unsigned char)(0x80 | (p[2] & 0x79)); /* QR, keep opcode and RD */
+  p[3] = (unsigned char)(0x80 | rs->rcode);      /* RA, rcode */
+  memset(p + 6, 0, 6);                           /* ANCOUNT, NSCOUNT, ARCOUNT = 0 */
+  rs->queries++;
+  uv_buf_t out = uv_buf_init(b->base, (unsigned)end);
+  uv_udp_try_send(u, &out, 1, from);
+}
+
+static void resolve_with_responder(int rcode, rec *r, int *queries) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  responder rs = {.rcode = rcode};
+  assert_int_equal(uv_udp_init(&loop, &rs.udp), 0);
+  rs.udp.data = &rs;
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(uv_udp_bind(&rs.udp, (const struct sockaddr *)&sin, 0), 0);
+  int len = sizeof sin;
+  assert_int_equal(uv_udp_getsockname(&rs.udp, (struct sockaddr *)&sin, &len), 0);
+  assert_int_equal(uv_udp_recv_start(&rs.udp, responder_alloc, responder_recv), 0);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", ntohs(sin.sin_port));
+  rd_dns_opts o = {0};
+  o.servers = servers;
+  o.timeout_ms = 2000;
+  memset(r, 0, sizeof *r);
+  assert_int_equal(rd_dns_resolve(&loop, "scripted.lab.test", &o, record, r, &r->req), 0);
+  uint64_t t0 = now_ms();
+  while (r->calls == 0) {
+    uv_run(&loop, UV_RUN_ONCE);
+    assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+  }
+  uv_close((uv_handle_t *)&rs.udp, NULL);
+  drain(&loop);
+  assert_int_equal(r->calls, 1);
+  *queries = rs.queries;
+}
+
+static void test_rd_dns_resolve_servfail(void **state) {
+  rec r;
+  int queries;
+  resolve_with_responder(2, &r, &queries);
+  assert_int_equal(r.res.status, RD_DNS_SERVFAIL);
+  assert_int_equal(r.res.status_a, RD_DNS_SERVFAIL);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_SERVFAIL);
+  assert_int_equal(queries, 2); /* one per family: an rcode is an answer, not retried */
+  assert_non_null(strstr(r.res.detail, "SERVFAIL from 127.0.0.1:"));
+  assert_true(r.res.duration_ms < 1000);
+}
+
+static void test_rd_dns_resolve_notimp(void **state) {
+  rec r;
+  int queries;
+  resolve_with_responder(4, &r, &queries);
+  assert_int_equal(r.res.status, RD_DNS_ERROR);
+  assert_int_equal(r.res.status_a, RD_DNS_ERROR);
+  assert_true(strlen(r.res.detail) > 0);
+}
+
+/* ---- cancel ------------------------------------------------------------------------------- */
+
+static void cancel_later(uv_timer_t *t) {
+  rec *r = t->data;
+  rd_dns_cancel(r->req);
+  assert_int_equal(r->calls, 0); /* not from inside rd_dns_cancel */
+  rd_dns_cancel(r->req);         /* twice before delivery: still one callback */
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_rd_dns_cancel_in_flight(void **state) {
+  int port;
+  int fd = silent_server(&port);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  rd_dns_opts o = {0};
+  o.servers = servers;
+  o.timeout_ms = 3000;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rec r = {0};
+  assert_int_equal(rd_dns_resolve(&loop, "slow.lab.test", &o, record, &r, &r.req), 0);
+  uv_timer_t t;
+  uv_timer_init(&loop, &t);
+  t.data = &r;
+  uv_timer_start(&t, cancel_later, 50, 0);
+  uint64_t t0 = now_ms();
+  drain(&loop);
+  assert_int_equal(r.calls, 1);
+  assert_int_equal(r.res.status, RD_DNS_CANCELLED);
+  assert_int_equal(r.res.status_a, RD_DNS_CANCELLED);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_CANCELLED);
+  assert_int_equal(r.res.n_addrs, 0);
+  assert_true(now_ms() - t0 < 1000); /* well before the 3 s deadline */
+  close(fd);
+}
+
+static void test_rd_dns_cancel_before_loop_runs(void **state) {
+  static const char *const hosts[] = {"192.0.2.1", "localhost", "never.lab.test"};
+  int port;
+  int fd = silent_server(&port);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  rd_dns_opts o = {0};
+  o.servers = servers;
+  for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    rec r = {0};
+    assert_int_equal(rd_dns_resolve(&loop, hosts[i], &o, record, &r, &r.req), 0);
+    rd_dns_cancel(r.req);
+    assert_int_equal(r.calls, 0);
+    drain(&loop);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.res.status, RD_DNS_CANCELLED);
+    assert_int_equal(r.res.n_addrs, 0);
+  }
+  rd_dns_cancel(NULL);
+  close(fd);
+}
+
+static void test_rd_dns_cancel_inside_callback(void **state) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rec r = {0};
+  r.cancel_in_cb = true;
+  assert_int_equal(rd_dns_resolve(&loop, "192.0.2.1", NULL, record, &r, &r.req), 0);
+  drain(&loop);
+  assert_int_equal(r.calls, 1);
+  assert_int_equal(r.res.status, RD_DNS_LITERAL);
+}
+
+/* ---- real answers from dnsmasq ------------------------------------------------------------ */
+
+static void test_rd_dns_resolve_dnsmasq_ok(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("rdp-ok.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_a, RD_DNS_OK);
+  /* dnsmasq forwards the AAAA question for an --address=/…/IPv4 name; no upstream: REFUSED. */
+  assert_int_equal(r.res.status_aaaa, RD_DNS_REFUSED);
+  assert_int_equal(r.res.n_addrs, 1);
+  assert_string_equal(r.res.addrs[0].text, "127.0.0.2");
+  assert_int_equal(r.res.addrs[0].family, AF_INET);
+  assert_false(r.res.from_hosts_file);
+  assert_string_equal(r.res.canonical, "");
+  char want[64];
+  snprintf(want, sizeof want, "1 address from %s", dnsmasq_servers);
+  assert_non_null(strstr(r.res.detail, want));
+
+  /* The same name absolute, and asked for one family only. */
+  o.family = AF_INET;
+  resolve("rdp-ok.lab.test.", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_SKIPPED);
+  assert_string_equal(r.res.addrs[0].text, "127.0.0.2");
+}
+
+static void test_rd_dns_resolve_dnsmasq_nxdomain(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("nxdomain.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NXDOMAIN);
+  assert_int_equal(r.res.status_a, RD_DNS_NXDOMAIN);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NXDOMAIN);
+  assert_int_equal(r.res.n_addrs, 0);
+  char want[64];
+  snprintf(want, sizeof want, "NXDOMAIN from %s", dnsmasq_servers);
+  assert_string_equal(r.res.detail, want);
+  resolve("deeper.nxdomain.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NXDOMAIN);
+}
+
+static void test_rd_dns_resolve_dnsmasq_refused(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("other.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_REFUSED);
+  assert_int_equal(r.res.status_a, RD_DNS_REFUSED);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_REFUSED);
+  assert_true(r.res.duration_ms < 1000); /* an answer, not a timeout */
+  char want[64];
+  snprintf(want, sizeof want, "REFUSED by %s", dnsmasq_servers);
+  assert_string_equal(r.res.detail, want);
+}
+
+static void test_rd_dns_resolve_dnsmasq_v6only(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("v6only.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_OK);
+  assert_int_equal(r.res.n_addrs, 1);
+  assert_string_equal(r.res.addrs[0].text, "::1");
+  assert_int_equal(r.res.addrs[0].family, AF_INET6);
+  assert_non_null(strstr(r.res.detail, "A: nodata"));
+
+  /* Asked for IPv4 only, the same name is "exists, no address of that family". */
+  o.family = AF_INET;
+  resolve("v6only.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NODATA);
+  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_SKIPPED);
+  assert_int_equal(r.res.n_addrs, 0);
+}
+
+static void test_rd_dns_resolve_dnsmasq_nodata(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("txtonly.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_NODATA);
+  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
+  assert_non_null(strstr(r.res.detail, "no A or AAAA record"));
+}
+
+static void test_rd_dns_resolve_dnsmasq_dual_and_cname(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("dual.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_a, RD_DNS_OK);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_OK);
+  assert_int_equal(r.res.n_addrs, 2);
+  assert_true(has_addr(&r.res, "127.0.0.6"));
+  assert_true(has_addr(&r.res, "::1"));
+  assert_int_equal(r.res.addrs[0].ttl, 60); /* --local-ttl */
+  /* RFC 6724 rule 6: ::1 (precedence 50) before IPv4 (35), when loopback IPv6 is routable. */
+  int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+  struct sockaddr_in6 lo6 = {.sin6_family = AF_INET6, .sin6_port = htons(9),
+                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&lo6, sizeof lo6) == 0)
+    assert_string_equal(r.res.addrs[0].text, "::1");
+  if (fd >= 0)
+    close(fd);
+
+  resolve("alias.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_string_equal(r.res.addrs[0].text, "127.0.0.3");
+  assert_string_equal(r.res.canonical, "target.lab.test");
+}
+
+static void test_rd_dns_resolve_dnsmasq_truncated_over_tcp(void **state) {
+  need_dnsmasq();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("many.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  assert_int_equal(r.res.status_a, RD_DNS_OK);
+  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
+  assert_int_equal(r.res.n_addrs, RD_DNS_MAX_ADDRS);
+  assert_true(r.res.truncated);
+  for (size_t i = 0; i < r.res.n_addrs; i++)
+    assert_int_equal(strncmp(r.res.addrs[i].text, "127.0.1.", 8), 0);
+}
+
+/* Many requests at once on one loop, and on a second loop, share nothing. */
+static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
+  need_dnsmasq();
+  static const struct {
+    const char *host;
+    rd_dns_status want;
+  } cases[] = {
+      {"rdp-ok.lab.test", RD_DNS_OK},     {"nxdomain.lab.test", RD_DNS_NXDOMAIN},
+      {"other.lab.test", RD_DNS_REFUSED}, {"v6only.lab.test", RD_DNS_OK},
+      {"dual.lab.test", RD_DNS_OK},       {"txtonly.lab.test", RD_DNS_NODATA},
+      {"192.0.2.1", RD_DNS_LITERAL},      {"alias.lab.test", RD_DNS_OK},
+  };
+  enum { N = sizeof cases / sizeof cases[0] };
+  rd_dns_opts o = lab_opts();
+  uv_loop_t loops[2];
+  rec r[2][N];
+  memset(r, 0, sizeof r);
+  for (int l = 0; l < 2; l++) {
+    assert_int_equal(uv_loop_init(&loops[l]), 0);
+    for (int i = 0; i < N; i++)
+      assert_int_equal(
+          rd_dns_resolve(&loops[l], cases[i].host, &o, record, &r[l][i], &r[l][i].req), 0);
+  }
+  uint64_t t0 = now_ms();
+  int alive;
+  do { /* interleave both loops */
+    alive = uv_run(&loops[0], UV_RUN_NOWAIT) + uv_run(&loops[1], UV_RUN_NOWAIT);
+    assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+  } while (alive != 0);
+  for (int l = 0; l < 2; l++) {
+    assert_int_equal(uv_loop_close(&loops[l]), 0);
+    for (int i = 0; i < N; i++) {
+      assert_int_equal(r[l][i].calls, 1);
+      assert_int_equal(r[l][i].res.status, cases[i].want);
+    }
+  }
+}
+
+static int count_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+  return n;
+}
+
+/* Every socket c-ares opened is closed with the request: answered, timed out or cancelled. */
+static void test_rd_dns_resolve_closes_sockets(void **state) {
+  need_dnsmasq();
+  int port;
+  int fd = silent_server(&port);
+  char silent[32];
+  snprintf(silent, sizeof silent, "127.0.0.1:%d", port);
+  int before = count_fds();
+  rd_dns_opts o = lab_opts();
+  rec r;
+  resolve("many.lab.test", &o, &r); /* UDP, then TCP */
+  assert_int_equal(r.res.status, RD_DNS_OK);
+  o.servers = silent;
+  o.timeout_ms = 200;
+  resolve("silent.lab.test", &o, &r);
+  assert_int_equal(r.res.status, RD_DNS_TIMEOUT);
+  assert_int_equal(count_fds(), before);
+  close(fd);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rd_dns_status_name_table),
+      cmocka_unit_test(test_rd_dns_resolve_literal_v4),
+      cmocka_unit_test(test_rd_dns_resolve_literal_v6),
+      cmocka_unit_test(test_rd_dns_resolve_literal_v6_zone),
+      cmocka_unit_test(test_rd_dns_resolve_literal_wrong_family),
+      cmocka_unit_test(test_rd_dns_check_host_invalid),
+      cmocka_unit_test(test_rd_dns_check_host_valid),
+      cmocka_unit_test(test_rd_dns_resolve_localhost),
+      cmocka_unit_test_teardown(test_rd_dns_resolve_hosts_file, hosts_teardown),
+      cmocka_unit_test(test_rd_dns_resolve_timeout_deadline),
+      cmocka_unit_test(test_rd_dns_resolve_no_servers),
+      cmocka_unit_test(test_rd_dns_resolve_nothing_listening),
+      cmocka_unit_test(test_rd_dns_resolve_bad_server_list),
+      cmocka_unit_test(test_rd_dns_resolve_servfail),
+      cmocka_unit_test(test_rd_dns_resolve_notimp),
+      cmocka_unit_test(test_rd_dns_cancel_in_flight),
+      cmocka_unit_test(test_rd_dns_cancel_before_loop_runs),
+      cmocka_unit_test(test_rd_dns_cancel_inside_callback),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_ok),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_nxdomain),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_refused),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_v6only),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_nodata),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_dual_and_cname),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_truncated_over_tcp),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_concurrent),
+      cmocka_unit_test(test_rd_dns_resolve_closes_sockets),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

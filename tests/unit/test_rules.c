@@ -1,0 +1,267 @@
+/* Rules on hand-built facts (src/diag/rules.c): each scenario is what a real server was measured
+ * to do (test-lab §3), reduced to the facts the probes record. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/x224.h"
+#include "diag/diag.h"
+
+static rd_check_facts F;
+static rd_diagnosis D;
+
+/* Requests in the engine's order: legacy, 0, 1, 2, 3, 11, 4. */
+static const struct {
+  bool legacy;
+  uint32_t req;
+} nego_set[] = {{true, 0}, {false, 0}, {false, 1}, {false, 2}, {false, 3}, {false, 11}, {false, 4}};
+
+static void base(void) {
+  memset(&F, 0, sizeof F);
+  snprintf(F.host, sizeof F.host, "127.0.0.1");
+  F.port = 3389;
+  F.started_unix = 1800000000;
+  F.name.status = RD_NAME_LITERAL;
+  F.name.n_addrs = 1;
+  snprintf(F.name.addrs[0], RD_ADDR_TEXT, "127.0.0.1");
+  F.reach.chosen = 0;
+  F.cert_probe = -1;
+  for (size_t i = 0; i < 7; i++) {
+    rd_probe_facts *p = &F.probes[F.n_probes++];
+    p->kind = RD_PROBE_NEGO;
+    p->legacy_request = nego_set[i].legacy;
+    p->requested = nego_set[i].req;
+    p->connect = RD_CONN_OK;
+    p->connect_us = 100;
+    p->tls.alert = -1;
+  }
+  F.reach.samples = 7;
+  F.reach.rtt_min_us = F.reach.rtt_median_us = F.reach.rtt_max_us = 100;
+}
+
+static rd_probe_facts *probe_for(bool legacy, uint32_t req) {
+  for (size_t i = 0; i < F.n_probes; i++)
+    if (F.probes[i].legacy_request == legacy && F.probes[i].requested == req)
+      return &F.probes[i];
+  fail_msg("no probe");
+  return NULL;
+}
+
+static void rsp(bool legacy, uint32_t req, uint32_t selected) {
+  rd_probe_facts *p = probe_for(legacy, req);
+  p->nego = RD_NEGO_RSP;
+  p->selected = selected;
+  p->rsp_flags = 1;
+  if (selected != 0 && selected != 4)
+    p->tls.outcome = RD_TLSO_OK, p->tls.version = 0x0304;
+}
+
+static void negfail(bool legacy, uint32_t req, uint32_t code) {
+  rd_probe_facts *p = probe_for(legacy, req);
+  p->nego = RD_NEGO_FAILURE;
+  p->failure_code = code;
+}
+
+static bool found(const char *slug) {
+  for (size_t i = 0; i < D.n; i++)
+    if (strcmp(rd_finding_def_get(D.items[i].id)->slug, slug) == 0)
+      return true;
+  return false;
+}
+
+static const char *root(void) {
+  return D.verdict.root >= 0 ? rd_finding_def_get(D.items[D.verdict.root].id)->slug : "";
+}
+
+/* xrdp security_layer=negotiate (test-lab §3 row 1): no NLA offered at all. */
+static void xrdp_negotiate(void) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_LEGACY;
+  rsp(false, 0, 0), rsp(false, 1, 1), rsp(false, 2, 0), rsp(false, 3, 1), rsp(false, 11, 1), rsp(false, 4, 0);
+}
+
+static void test_rd_diagnose_xrdp_negotiate(void **state) {
+  xrdp_negotiate();
+  rd_diagnose(&F, &D);
+  assert_true(found("nla-not-enforced"));
+  assert_false(found("rdp-legacy-server"));
+  assert_false(found("tls-not-allowed"));
+  assert_int_equal(rd_diagnosis_exit_code(&D), 1);
+  assert_int_equal(D.verdict.ends_at, RD_PH_ANY);
+}
+
+static void test_rd_diagnose_key_unreadable_tls_mode(void **state) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_LEGACY;
+  for (size_t i = 1; i < 7; i++)
+    negfail(false, nego_set[i].req, 3);
+  rd_diagnose(&F, &D);
+  assert_true(found("tls-cert-not-on-server"));
+  assert_string_equal(root(), "tls-cert-not-on-server");
+  assert_int_equal(D.verdict.ends_at, RD_PH_NEGOTIATE);
+  assert_int_equal(rd_diagnosis_exit_code(&D), 2);
+  assert_false(found("tls-not-allowed"));
+}
+
+static void test_rd_diagnose_key_mismatch_plaintext_after_hello(void **state) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_LEGACY;
+  negfail(false, 0, 1), negfail(false, 2, 1), negfail(false, 4, 1);
+  for (uint32_t req = 1; req <= 11; req += (req == 1 ? 2 : 8)) {
+    rd_probe_facts *p = probe_for(false, req);
+    p->nego = RD_NEGO_RSP;
+    p->selected = 1;
+    p->tls.outcome = RD_TLSO_PLAINTEXT;
+    memcpy(p->tls.first_bytes, "\x03\x00\x00\x09\x02\xf0\x80\x21\x80", 9);
+    p->tls.n_first_bytes = 9;
+  }
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "tls-key-unusable");
+  assert_int_equal(D.verdict.ends_at, RD_PH_TLS);
+  assert_true(found("tls-required"));
+  assert_non_null(strstr(D.items[D.verdict.root].evidence, "03 00 00 09"));
+}
+
+static void test_rd_diagnose_shadow_nla(void **state) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_FAILURE, probe_for(true, 0)->failure_code = 5;
+  negfail(false, 0, 5), negfail(false, 1, 5), negfail(false, 4, 5);
+  rsp(false, 2, 2), rsp(false, 3, 2), rsp(false, 11, 2);
+  rd_diagnose(&F, &D);
+  assert_true(found("nla-required"));
+  assert_false(found("nla-not-enforced"));
+  assert_int_equal(rd_diagnosis_exit_code(&D), 0);
+}
+
+static void test_rd_diagnose_rdp_only(void **state) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_LEGACY;
+  for (size_t i = 1; i < 7; i++)
+    rsp(false, nego_set[i].req, 0);
+  rd_diagnose(&F, &D);
+  assert_true(found("tls-not-allowed"));
+  assert_false(found("nla-not-enforced"));
+  assert_false(found("rdp-legacy-server"));
+}
+
+static void test_rd_diagnose_legacy_server(void **state) {
+  base();
+  for (size_t i = 0; i < 7; i++)
+    probe_for(nego_set[i].legacy, nego_set[i].req)->nego = RD_NEGO_LEGACY;
+  rd_diagnose(&F, &D);
+  assert_true(found("rdp-legacy-server"));
+}
+
+static void test_rd_diagnose_reach_failures(void **state) {
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].connect = RD_CONN_REFUSED, F.probes[i].nego = RD_NEGO_NOT_TRIED;
+  F.reach.chosen = -1;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "tcp-refused");
+  assert_int_equal(D.verdict.ends_at, RD_PH_REACH);
+
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].connect = RD_CONN_TIMEOUT, F.probes[i].connect_us = 3000000;
+  F.reach.n_side = 2;
+  F.reach.side[0] = (rd_side_port){22, RD_CONN_TIMEOUT, 0};
+  F.reach.side[1] = (rd_side_port){80, RD_CONN_REFUSED, 0};
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "tcp-filtered");
+  F.reach.side[1].outcome = RD_CONN_TIMEOUT;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "host-down");
+
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].connect = RD_CONN_HOST_UNREACH;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "tcp-unreachable");
+}
+
+static void test_rd_diagnose_after_connect_failures(void **state) {
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = RD_NEGO_SILENT;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "rdp-no-answer");
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = i % 2 ? RD_NEGO_CLOSED : RD_NEGO_RESET;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "rdp-closed-after-request");
+  for (size_t i = 0; i < F.n_probes; i++) {
+    F.probes[i].nego = RD_NEGO_NOT_RDP;
+    F.probes[i].service = RD_SVC_SSH;
+    snprintf(F.probes[i].banner, sizeof F.probes[i].banner, "SSH-2.0-OpenSSH_9.2p1");
+  }
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "not-rdp-service");
+  assert_non_null(strstr(D.items[D.verdict.root].evidence, "SSH-2.0"));
+}
+
+static void test_rd_diagnose_dns(void **state) {
+  base();
+  F.name.status = RD_NAME_NXDOMAIN;
+  F.name.n_addrs = 0;
+  F.n_probes = 0;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "dns-nxdomain");
+  assert_int_equal(D.verdict.ends_at, RD_PH_NAME);
+  F.name.status = RD_NAME_REFUSED;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "dns-failure");
+  F.name.status = RD_NAME_NO_SERVERS;
+  rd_diagnose(&F, &D);
+  assert_int_equal(rd_diagnosis_exit_code(&D), 3);
+}
+
+static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
+  xrdp_negotiate();
+  for (size_t i = 0; i < F.n_probes; i++)
+    if (F.probes[i].tls.outcome == RD_TLSO_OK)
+      F.probes[i].tls.version = 0x0301, snprintf(F.probes[i].tls.version_name, 16, "TLSv1");
+  rd_diagnose(&F, &D);
+  assert_true(found("tls-legacy-versions-only"));
+
+  xrdp_negotiate();
+  for (size_t i = 0; i < F.n_probes; i++)
+    if (F.probes[i].tls.outcome == RD_TLSO_OK) {
+      F.probes[i].tls.outcome = RD_TLSO_ALERT;
+      F.probes[i].tls.alert = 80;
+    }
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "tls-handshake-failed");
+  assert_int_equal(rd_diagnosis_exit_code(&D), 2);
+}
+
+static void test_rd_diagnose_network_unstable(void **state) {
+  xrdp_negotiate();
+  F.reach.rtt_max_us = 1100000; /* a retransmitted SYN */
+  rd_diagnose(&F, &D);
+  assert_true(found("network-unstable"));
+  xrdp_negotiate();
+  F.reach.rtt_max_us = 900; /* loopback jitter is not instability */
+  rd_diagnose(&F, &D);
+  assert_false(found("network-unstable"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rd_diagnose_xrdp_negotiate),
+      cmocka_unit_test(test_rd_diagnose_key_unreadable_tls_mode),
+      cmocka_unit_test(test_rd_diagnose_key_mismatch_plaintext_after_hello),
+      cmocka_unit_test(test_rd_diagnose_shadow_nla),
+      cmocka_unit_test(test_rd_diagnose_rdp_only),
+      cmocka_unit_test(test_rd_diagnose_legacy_server),
+      cmocka_unit_test(test_rd_diagnose_reach_failures),
+      cmocka_unit_test(test_rd_diagnose_after_connect_failures),
+      cmocka_unit_test(test_rd_diagnose_dns),
+      cmocka_unit_test(test_rd_diagnose_tls_versions_and_alerts),
+      cmocka_unit_test(test_rd_diagnose_network_unstable),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
