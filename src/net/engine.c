@@ -25,17 +25,18 @@ static const struct probe_plan {
   uint32_t requested;
   int tls_pin;
 } probe_plan[] = {
-    {RD_PROBE_NEGO, true, 0, 0},                                 /* legacy: no RDP_NEG_REQ */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0},
+    /* What current Windows clients request first (reference §3.4), then the rest. */
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0},
+    {RD_PROBE_NEGO, true, 0, 0}, /* legacy: no RDP_NEG_REQ */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0},
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302},
     {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303},
     {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301},
 };
 #define N_PLAN (sizeof probe_plan / sizeof probe_plan[0])
 #define MAX_CONNS (RD_MAX_PROBES + RD_MAX_SIDE_PORTS)
@@ -70,6 +71,9 @@ struct rd_check {
   bool side_started, finished;
   rd_us t0;
   struct sockaddr_storage addrs[RD_MAX_ADDRS];
+  uv_timer_t pacer; /* launches the probes that did not go in the first burst */
+  bool pacer_open;
+  size_t next_plan;
 };
 
 static rd_us now_us(const rd_check *chk) { return uv_hrtime() / 1000u - chk->t0 + 1; }
@@ -141,6 +145,12 @@ static void maybe_finish(rd_check *chk) {
     chk->deadline_open = false;
   }
   chk->done(chk->done_arg, chk);
+}
+
+static void on_pacer_closed(uv_handle_t *h) {
+  rd_check *chk = h->data;
+  chk->live_conns--;
+  maybe_finish(chk);
 }
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -364,6 +374,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void start_side_ports(rd_check *chk);
+static void on_pacer_closed(uv_handle_t *h);
 
 static void on_connect(uv_connect_t *req, int status) {
   conn *c = req->data;
@@ -495,6 +506,38 @@ static void start_side_ports(rd_check *chk) {
 
 /* ---- name, start, deadline ---------------------------------------------------------------- */
 
+static void close_pacer(rd_check *chk) {
+  if (!chk->pacer_open)
+    return;
+  chk->pacer_open = false;
+  uv_timer_stop(&chk->pacer);
+  uv_close((uv_handle_t *)&chk->pacer, on_pacer_closed);
+}
+
+/* Servers with a short listen backlog (xrdp listens with a backlog of 2) drop SYNs that arrive
+ * together, and each dropped SYN costs a 1 s retransmission. So the probes most like a real
+ * client go first, together, and the rest follow one per pace_ms. */
+static void on_pacer(uv_timer_t *t) {
+  rd_check *chk = t->data;
+  if (chk->next_plan < N_PLAN && !chk->facts->deadline_hit)
+    start_probe(chk, &probe_plan[chk->next_plan++], 0);
+  if (chk->next_plan >= N_PLAN || chk->facts->deadline_hit)
+    close_pacer(chk);
+}
+
+static void launch_probes(rd_check *chk) {
+  size_t burst = chk->opts.burst && chk->opts.pace_ms ? chk->opts.burst : N_PLAN;
+  while (chk->next_plan < N_PLAN && chk->next_plan < burst)
+    start_probe(chk, &probe_plan[chk->next_plan++], 0);
+  if (chk->next_plan >= N_PLAN)
+    return;
+  uv_timer_init(chk->loop, &chk->pacer);
+  chk->pacer.data = chk;
+  chk->pacer_open = true;
+  chk->live_conns++; /* the pacer keeps the check open until it is done */
+  uv_timer_start(&chk->pacer, on_pacer, chk->opts.pace_ms, chk->opts.pace_ms);
+}
+
 static rd_name_status name_status_of(rd_dns_status s) {
   switch (s) {
   case RD_DNS_OK:
@@ -513,6 +556,10 @@ static rd_name_status name_status_of(rd_dns_status s) {
     return RD_NAME_TIMEOUT;
   case RD_DNS_NO_SERVERS:
     return RD_NAME_NO_SERVERS;
+  case RD_DNS_SKIPPED:
+    return RD_NAME_NOT_TRIED;
+  case RD_DNS_CANCELLED: /* only the whole-check deadline cancels a lookup */
+    return RD_NAME_TIMEOUT;
   default:
     return RD_NAME_ERROR;
   }
@@ -539,18 +586,18 @@ static void on_resolved(void *arg, const rd_dns_result *res) {
     maybe_finish(chk);
     return;
   }
-  /* The full probe set on the first address; a connect only to each of the others. */
-  for (size_t i = 0; i < N_PLAN; i++)
-    start_probe(chk, &probe_plan[i], 0);
+  /* A connect only to each of the other addresses; the full probe set on the first, paced. */
   static const struct probe_plan connect_only = {RD_PROBE_CONNECT, false, 0, 0};
   for (size_t k = 1; k < f->name.n_addrs; k++)
     start_probe(chk, &connect_only, (int)k);
+  launch_probes(chk);
   maybe_finish(chk);
 }
 
 static void on_deadline(uv_timer_t *t) {
   rd_check *chk = t->data;
   chk->facts->deadline_hit = true;
+  close_pacer(chk);
   if (chk->dns != NULL)
     rd_dns_cancel(chk->dns);
   rd_us now = now_us(chk);
@@ -585,6 +632,8 @@ int rd_check_start(uv_loop_t *loop, const rd_check_opts *opts, rd_check_facts *f
     chk->opts.step_ms = 3000;
   if (chk->opts.dns_timeout_ms == 0)
     chk->opts.dns_timeout_ms = 3000;
+  if (chk->opts.burst == 0 && chk->opts.pace_ms == 0)
+    chk->opts.burst = RD_CHECK_DEFAULT_BURST, chk->opts.pace_ms = RD_CHECK_DEFAULT_PACE_MS;
   chk->facts = facts;
   chk->done = done;
   chk->done_arg = arg;

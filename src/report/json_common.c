@@ -30,7 +30,7 @@ json_t *rd_json_words(const char *text) { return split(text, " "); }
 int rd_json_emit(FILE *f, json_t *doc) {
   if (doc == NULL)
     return RD_E_NOMEM;
-  int r = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  int r = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
   json_decref(doc);
   if (r != 0)
     return RD_E_IO;

@@ -26,7 +26,7 @@ name_fact() {
         "$out"
 }
 
-name_ms() { jq -r '.facts.name.duration_ms' "$LAB/$1.json"; }
+name_ms() { jq -r '.facts.name.duration_ms | floor' "$LAB/$1.json"; }
 
 assert_eq "ok ok refused $SRV_IP" "$(name_fact rdp-ok.lab.test)" "rdp-ok.lab.test"
 assert_eq "nxdomain nxdomain nxdomain -" "$(name_fact nxdomain.lab.test)" "nxdomain.lab.test"

@@ -6,7 +6,7 @@
 # Usage (ctest): bash test_responder_smoke.sh /path/to/rdpdoctor   — 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd -- "$(dirname -- "$0")" && pwd)
-# shellcheck source=lib_responder.sh
+# shellcheck source-path=SCRIPTDIR source=lib_responder.sh
 . "$here/lib_responder.sh" "${1:-}"
 
 for tool in timeout od openssl; do
