@@ -1,0 +1,94 @@
+#!/bin/bash
+# Server behaviours no real server here produces on demand, played by our scripted responder
+# (tests/servers/scripts): silence, close and reset after the Connection Request, other services,
+# a one-byte-a-second drip, garbage, hostile lengths, a legacy server, and TLS-phase faults.
+# Each must come out as its fact and finding, inside the deadline. Exit 0 pass, 1 fail, 77 skip.
+source "$(dirname "$0")/lib.sh"
+lab_init "$@"
+source "$(dirname "$0")/lib_responder.sh" "$RDPDOCTOR"
+lab_require_cmd jq openssl
+
+# run SCRIPT [ARGS…]: starts a responder with SCRIPT, checks it, stops it; sets RC, ELAPSED_MS.
+run() {
+    local script=$1
+    shift
+    responder_start "$script" || lab_fail "responder $script did not start"
+    local t0
+    t0=$(lab_ms)
+    RC=0
+    "$RDPDOCTOR" check --json --step-timeout 1 --timeout 4 "$@" "127.0.0.1:$RESPONDER_PORT" \
+        >"$LAB/$script.json" 2>"$LAB/$script.err" || RC=$?
+    ELAPSED_MS=$(($(lab_ms) - t0))
+    responder_stop
+    jq -e . "$LAB/$script.json" >/dev/null || lab_fail "$script: no valid JSON (exit $RC): $(cat "$LAB/$script.err")"
+}
+q() { jq -r "$2" "$LAB/$1.json"; }
+root() { q "$1" .verdict.root_cause; }
+outcome() { q "$1" '[.facts.probes[] | select(.kind == "negotiate")][0].negotiation.outcome'; }
+tls_outcome() { q "$1" '[.facts.probes[] | select(.kind == "negotiate" and .tls != null)][0].tls.outcome'; }
+
+run silent-after-cr
+assert_eq rdp-no-answer "$(root silent-after-cr)" "silent: root cause"
+assert_eq silent "$(outcome silent-after-cr)" "silent: outcome"
+# Every probe waits one step (1 s) at most; the check must not wait for the responder's cap.
+(( ELAPSED_MS < 3000 )) || lab_fail "silent: took $ELAPSED_MS ms with a 1 s step"
+
+run close-after-cr
+assert_eq rdp-closed-after-request "$(root close-after-cr)" "close: root cause"
+assert_eq closed "$(outcome close-after-cr)" "close: outcome"
+assert_eq 2 "$RC" "close: exit code"
+
+run reset-after-cr
+assert_eq rdp-closed-after-request "$(root reset-after-cr)" "reset: root cause"
+assert_eq reset "$(outcome reset-after-cr)" "reset: outcome"
+
+run http-banner
+assert_eq not-rdp-service "$(root http-banner)" "http: root cause"
+assert_eq http "$(q http-banner '[.facts.probes[] | select(.kind == "negotiate")][0].negotiation.service')" "http: service"
+
+run ssh-banner
+assert_eq not-rdp-service "$(root ssh-banner)" "ssh: root cause"
+assert_contains "$LAB/ssh-banner.json" "SSH-2.0-OpenSSH"
+
+run garbage
+assert_eq not-rdp-service "$(root garbage)" "garbage: root cause"
+
+run oversized-tpkt
+assert_eq malformed "$(outcome oversized-tpkt)" "oversized: outcome"
+(( ELAPSED_MS < 3000 )) || lab_fail "oversized: waited for 65535 bytes ($ELAPSED_MS ms)"
+
+# One byte a second for 19 s: the step deadline (1 s) ends it, whatever the drip.
+run drip
+assert_eq silent "$(outcome drip)" "drip: outcome"
+(( ELAPSED_MS < 3000 )) || lab_fail "drip: took $ELAPSED_MS ms with a 1 s step"
+# The whole-check deadline holds too, with generous steps.
+run drip --step-timeout 30 --timeout 2
+(( ELAPSED_MS < 4000 )) || lab_fail "drip: took $ELAPSED_MS ms with a 2 s check deadline"
+assert_eq true "$(q drip .facts.deadline_hit)" "drip: deadline recorded"
+
+run legacy-cc
+assert_eq true "$(q legacy-cc '[.findings[].id] | index("rdp-legacy-server") != null')" "legacy: finding"
+
+run nla-required
+assert_eq true "$(q nla-required '[.findings[].id] | index("nla-required") != null')" "nla-required: finding"
+
+run tls-alert-internal-error
+assert_eq tls-handshake-failed "$(root tls-alert-internal-error)" "alert: root cause"
+assert_eq "alert internal_error" "$(q tls-alert-internal-error '[.facts.probes[] | select(.tls != null)][0].tls | "\(.outcome) \(.alert_name)"')" "alert: fact"
+
+run tls-close-after-hello
+assert_eq tls-key-unusable "$(root tls-close-after-hello)" "close after hello: root cause"
+assert_eq closed "$(tls_outcome tls-close-after-hello)" "close after hello: outcome"
+
+run tls-plaintext-after-hello
+assert_eq tls-key-unusable "$(root tls-plaintext-after-hello)" "plaintext: root cause"
+assert_eq "0300000902f0802180" "$(q tls-plaintext-after-hello '[.facts.probes[] | select(.tls != null)][0].tls.first_bytes_hex')" "plaintext: bytes"
+
+run tls-stall
+assert_eq tls-handshake-failed "$(root tls-stall)" "stall: root cause"
+assert_eq stall "$(tls_outcome tls-stall)" "stall: outcome"
+(( ELAPSED_MS < 3000 )) || lab_fail "stall: took $ELAPSED_MS ms with a 1 s step"
+
+run tls1-only
+assert_eq true "$(q tls1-only '[.findings[].id] | index("tls-legacy-versions-only") != null')" "tls1-only: finding"
+lab_log "fault responder check tests passed in $(($(lab_ms) - LAB_T0)) ms"
