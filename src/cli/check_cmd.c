@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "core/err.h"
 #include "diag/diag.h"
+#include "net/dns.h"
 #include "net/engine.h"
 #include "report/report.h"
 #include "target.h"
@@ -93,6 +94,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   uint16_t port;
   const char *why = "";
   if (rd_target_parse(target_text, host, sizeof host, &port, &why) != 0)
+    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", printable(shown, sizeof shown, target_text), why);
+  if (rd_dns_check_host(host, &why) != 0)
     return rd_cli_usage_error(err, "check: '%s' is not a server: %s", printable(shown, sizeof shown, target_text), why);
   opts.host = host;
   opts.port = port;

@@ -409,20 +409,26 @@ static rd_phase where_it_ends(const rd_check_facts *f) {
   return RD_PH_ANY;
 }
 
+/* Findings about how the server is configured rather than about what fails: they never make the
+ * root cause while a fault of the same severity is there. */
+static bool posture(rd_finding_id id) {
+  return id == RD_F_NLA_NOT_ENFORCED || id == RD_F_TLS_NOT_ALLOWED || id == RD_F_RESTRICTED_ADMIN_AVAILABLE;
+}
+
+/* The root cause: the worst finding; among equals, a fault before a posture finding, one in the
+ * phase where the connection ends, then the one in the later phase (the connection got that far). */
+static int root_score(const rd_finding_def *def, rd_phase ends_at) {
+  return (int)def->severity * 1000 + (posture(def->id) ? 0 : 100) + (def->phase == ends_at ? 50 : 0) +
+         (def->phase == RD_PH_ANY ? 0 : (int)def->phase);
+}
+
 static int pick_root(const rd_diagnosis *d, rd_phase ends_at) {
-  int best = -1;
+  int best = -1, best_score = -1;
   for (size_t i = 0; i < d->n; i++) {
     const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    if (def->severity == RD_SEV_INFO)
-      continue;
-    if (best < 0) {
-      best = (int)i;
-      continue;
-    }
-    const rd_finding_def *b = rd_finding_def_get(d->items[best].id);
-    bool here = def->phase == ends_at, best_here = b->phase == ends_at;
-    if (def->severity > b->severity || (def->severity == b->severity && here && !best_here))
-      best = (int)i;
+    int score = root_score(def, ends_at);
+    if (def->severity != RD_SEV_INFO && score > best_score)
+      best = (int)i, best_score = score;
   }
   return best;
 }

@@ -223,8 +223,14 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
   rd_cert_format_sha256(x->sha256, true, fp, sizeof fp);
   fprintf(f, "\nCertificate\n");
   fprintf(f, "  subject   %s\n  issuer    %s%s\n", x->subject, x->issuer, x->self_signed ? "  (self-signed)" : "");
-  fprintf(f, "  valid     %s -> %s  (%d days left)\n", rd_format_utc(x->not_before, nb, sizeof nb),
-          rd_format_utc(x->not_after, na, sizeof na), rd_cert_days_left(x, c->started_unix));
+  int days = rd_cert_days_left(x, c->started_unix);
+  char left[40];
+  if (days < 0)
+    snprintf(left, sizeof left, "expired %d days ago", -days);
+  else
+    snprintf(left, sizeof left, "%d days left", days);
+  fprintf(f, "  valid     %s -> %s  (%s)\n", rd_format_utc(x->not_before, nb, sizeof nb),
+          rd_format_utc(x->not_after, na, sizeof na), left);
   if (x->san_count > 0) {
     fprintf(f, "  names    ");
     for (size_t i = 0; i < x->san_count; i++)
@@ -286,8 +292,8 @@ static void verdict_section(FILE *f, const rd_check_facts *c, const rd_diagnosis
   const rd_kb_cause *cause = def->cause[0] ? rd_kb_cause_by_slug(def->cause) : NULL;
   if (cause == NULL)
     return;
-  fprintf(f, "\n  Why: ");
-  rd_text_wrap(f, cause->why, 7, width);
+  fprintf(f, "\n  Why:\n");
+  rd_text_wrap(f, cause->why, 4, width);
   fprintf(f, "  Confirm:\n");
   print_lines(f, cause->confirm, 4);
   fprintf(f, "  Fix:\n");

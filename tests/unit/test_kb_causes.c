@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define RD_KB_INTERNAL
+#include "diag/diag.h"
 #include "kb/cause.h"
 
 static bool is_kebab(const char *s) {
@@ -90,9 +91,19 @@ static void test_rd_kb_cause_links_name_known_codes(void **state) {
       if (links[j].table == links[i].table && links[j].value == links[i].value)
         fail_msg("code_causes.def lists %s 0x%X twice", rd_kb_table_id(links[i].table), links[i].value);
   }
+  /* A cause is reached from a code (explain) or from a finding (check). */
+  for (int f = 0; f < RD_F_COUNT; f++) {
+    const rd_finding_def *def = rd_finding_def_get((rd_finding_id)f);
+    if (def->cause[0] == '\0')
+      continue;
+    const rd_kb_cause *c = rd_kb_cause_by_slug(def->cause);
+    if (c == NULL)
+      fail_msg("finding %s names unknown cause %s", def->slug, def->cause);
+    used[c->id] = true;
+  }
   for (int c = 0; c < RD_CAUSE_COUNT; c++)
     if (!used[c])
-      fail_msg("cause %s is linked to no code", rd_kb_cause_get((rd_cause_id)c)->slug);
+      fail_msg("cause %s is linked to no code and no finding", rd_kb_cause_get((rd_cause_id)c)->slug);
 }
 
 static void test_rd_kb_causes_for_cap(void **state) {
