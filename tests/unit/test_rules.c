@@ -249,6 +249,22 @@ static void test_rd_diagnose_network_unstable(void **state) {
   assert_false(found("network-unstable"));
 }
 
+static void test_rd_diagnose_restricted_admin_and_root_order(void **state) {
+  xrdp_negotiate();
+  probe_for(false, 11)->rsp_flags = 0x09;
+  F.have_cert = true;
+  F.cert_probe = 0;
+  F.cert.not_before = F.started_unix - 86400 * 400;
+  F.cert.not_after = F.started_unix - 86400 * 30;
+  snprintf(F.cert.key_type, sizeof F.cert.key_type, "RSA");
+  F.cert.key_bits = 2048;
+  rd_diagnose(&F, &D);
+  assert_true(found("restricted-admin-available"));
+  /* Two warnings: the expired certificate (a fault) leads, not the NLA configuration. */
+  assert_true(found("nla-not-enforced"));
+  assert_string_equal(root(), "cert-expired");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_diagnose_xrdp_negotiate),
@@ -262,6 +278,7 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_dns),
       cmocka_unit_test(test_rd_diagnose_tls_versions_and_alerts),
       cmocka_unit_test(test_rd_diagnose_network_unstable),
+      cmocka_unit_test(test_rd_diagnose_restricted_admin_and_root_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
