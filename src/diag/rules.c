@@ -67,13 +67,15 @@ static void hex(char *buf, size_t size, const uint8_t *p, size_t n) {
     used += (size_t)snprintf(buf + used, size - used, "%s%02x", i ? " " : "", p[i]);
 }
 
-/* The primary probes: those that ran the full set on the first address. */
-static bool primary(const rd_probe_facts *p) { return p->addr_index == 0 && p->kind != RD_PROBE_CONNECT; }
+/* The primary probes: the full set, on the address that connected (the first one when none did). */
+static bool primary(const rd_check_facts *f, const rd_probe_facts *p) {
+  return p->addr_index == (f->reach.chosen >= 0 ? f->reach.chosen : 0) && p->kind != RD_PROBE_CONNECT;
+}
 
 static int find_nego(const rd_check_facts *f, bool legacy, uint32_t requested) {
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (primary(p) && p->kind == RD_PROBE_NEGO && p->legacy_request == legacy &&
+    if (primary(f, p) && p->kind == RD_PROBE_NEGO && p->legacy_request == legacy &&
         (legacy || p->requested == requested))
       return (int)i;
   }
@@ -107,7 +109,7 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   int first_failed = -1;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (!primary(p) || p->connect == RD_CONN_NOT_TRIED)
+    if (!primary(f, p) || p->connect == RD_CONN_NOT_TRIED)
       continue;
     tried++;
     ok += p->connect == RD_CONN_OK;
@@ -177,7 +179,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   int example = -1, not_rdp_probe = -1;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (!primary(p) || p->connect != RD_CONN_OK)
+    if (!primary(f, p) || p->connect != RD_CONN_OK)
       continue;
     connected++;
     silent += p->nego == RD_NEGO_SILENT;
@@ -224,7 +226,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   if (legacy >= 0 && P[legacy].nego == RD_NEGO_LEGACY) {
     bool all_legacy = true;
     for (size_t i = 0; i < f->n_probes; i++)
-      if (primary(&P[i]) && P[i].kind == RD_PROBE_NEGO && !P[i].legacy_request && P[i].connect == RD_CONN_OK &&
+      if (primary(f, &P[i]) && P[i].kind == RD_PROBE_NEGO && !P[i].legacy_request && P[i].connect == RD_CONN_OK &&
           !(P[i].nego == RD_NEGO_LEGACY || ended_without_reply(P[i].nego)))
         all_legacy = false;
     if (all_legacy)
@@ -234,7 +236,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   }
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &P[i];
-    if (primary(p) && p->nego == RD_NEGO_FAILURE && p->failure_code == RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER) {
+    if (primary(f, p) && p->nego == RD_NEGO_FAILURE && p->failure_code == RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER) {
       char req[96];
       describe_probe(req, sizeof req, p);
       add(d, RD_F_TLS_CERT_NOT_ON_SERVER, (int)i, "%s got RDP_NEG_FAILURE 3 (SSL_CERT_NOT_ON_SERVER)", req);
@@ -255,7 +257,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   bool tls_never_selected = true, tls_asked = false;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &P[i];
-    if (!primary(p) || p->kind != RD_PROBE_NEGO || p->legacy_request || !(p->requested & RD_X224_PROTOCOL_SSL) ||
+    if (!primary(f, p) || p->kind != RD_PROBE_NEGO || p->legacy_request || !(p->requested & RD_X224_PROTOCOL_SSL) ||
         p->connect != RD_CONN_OK)
       continue;
     tls_asked = true;
@@ -282,7 +284,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
     }
   }
   for (size_t i = 0; i < f->n_probes; i++)
-    if (primary(&P[i]) && P[i].nego == RD_NEGO_RSP && (P[i].rsp_flags & RD_X224_RSP_RESTRICTED_ADMIN_MODE_SUPPORTED)) {
+    if (primary(f, &P[i]) && P[i].nego == RD_NEGO_RSP && (P[i].rsp_flags & RD_X224_RSP_RESTRICTED_ADMIN_MODE_SUPPORTED)) {
       add(d, RD_F_RESTRICTED_ADMIN_AVAILABLE, (int)i, "RDP_NEG_RSP flags 0x%02x include RESTRICTED_ADMIN_MODE_SUPPORTED",
           P[i].rsp_flags);
       break;
@@ -296,7 +298,7 @@ static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
   unsigned versions_ok = 0, versions_tried = 0;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (!primary(p) || p->tls.outcome == RD_TLSO_NOT_TRIED)
+    if (!primary(f, p) || p->tls.outcome == RD_TLSO_NOT_TRIED)
       continue;
     if (p->kind == RD_PROBE_TLS_VERSION) {
       versions_tried |= 1u << (p->tls_pin & 0xf);

@@ -72,8 +72,10 @@ struct rd_check {
   rd_us t0;
   struct sockaddr_storage addrs[RD_MAX_ADDRS];
   uv_timer_t pacer; /* launches the probes that did not go in the first burst */
-  bool pacer_open;
+  bool pacer_open, pacer_closing;
   size_t next_plan;
+  int plan_addr;    /* the address the probe plan runs on */
+  bool plan_moved;  /* it moved once, to an address that connected */
 };
 
 static rd_us now_us(const rd_check *chk) { return uv_hrtime() / 1000u - chk->t0 + 1; }
@@ -149,6 +151,7 @@ static void maybe_finish(rd_check *chk) {
 
 static void on_pacer_closed(uv_handle_t *h) {
   rd_check *chk = h->data;
+  chk->pacer_closing = false;
   chk->live_conns--;
   maybe_finish(chk);
 }
@@ -280,6 +283,8 @@ static void tls_start(conn *c, int version) {
 
 static void on_timer(uv_timer_t *t);
 static void record_address(conn *c);
+static void maybe_move_plan(rd_check *chk);
+static void launch_probes(rd_check *chk);
 
 static void arm_timer(conn *c) {
   if (c->closing)
@@ -408,10 +413,46 @@ static void record_address(conn *c) {
     f->reach.addr_outcome[a] = pf->connect;
     f->reach.addr_connect_us[a] = pf->connect_us;
   }
-  if (pf->connect == RD_CONN_OK && f->reach.chosen < 0 && a == 0)
-    f->reach.chosen = 0;
-  if (pf->connect == RD_CONN_TIMEOUT && a == 0)
-    start_side_ports(c->chk);
+  rd_check *chk = c->chk;
+  if (pf->connect == RD_CONN_OK && f->reach.chosen < 0 && a == chk->plan_addr)
+    f->reach.chosen = a;
+  maybe_move_plan(chk);
+  if (pf->connect == RD_CONN_TIMEOUT && a == chk->plan_addr && f->name.n_addrs == 1)
+    start_side_ports(chk);
+}
+
+/* Whether every probe of the plan launched so far on its address failed to connect. */
+static bool plan_address_failed(const rd_check *chk) {
+  const rd_check_facts *f = chk->facts;
+  unsigned tried = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (p->kind == RD_PROBE_CONNECT || p->addr_index != chk->plan_addr)
+      continue;
+    if (p->connect == RD_CONN_OK || p->connect == RD_CONN_NOT_TRIED)
+      return false;
+    tried++;
+  }
+  return tried > 0;
+}
+
+/* DESIGN.md: where a name has several addresses, the full probe set runs on the first that
+ * connects. The plan starts on the first address (most clients try it first); when all its
+ * connects failed and another address connected, the plan starts over there. */
+static void maybe_move_plan(rd_check *chk) {
+  rd_check_facts *f = chk->facts;
+  if (f->reach.chosen >= 0 || chk->plan_moved || chk->finished || !plan_address_failed(chk))
+    return;
+  for (size_t k = 0; k < f->name.n_addrs; k++) {
+    if ((int)k == chk->plan_addr || f->reach.addr_outcome[k] != RD_CONN_OK)
+      continue;
+    chk->plan_moved = true;
+    chk->plan_addr = (int)k;
+    f->reach.chosen = (int)k;
+    chk->next_plan = 0;
+    launch_probes(chk);
+    return;
+  }
 }
 
 static void on_side_timer(uv_timer_t *t) {
@@ -510,6 +551,7 @@ static void close_pacer(rd_check *chk) {
   if (!chk->pacer_open)
     return;
   chk->pacer_open = false;
+  chk->pacer_closing = true;
   uv_timer_stop(&chk->pacer);
   uv_close((uv_handle_t *)&chk->pacer, on_pacer_closed);
 }
@@ -520,16 +562,17 @@ static void close_pacer(rd_check *chk) {
 static void on_pacer(uv_timer_t *t) {
   rd_check *chk = t->data;
   if (chk->next_plan < N_PLAN && !chk->facts->deadline_hit)
-    start_probe(chk, &probe_plan[chk->next_plan++], 0);
+    start_probe(chk, &probe_plan[chk->next_plan++], chk->plan_addr);
   if (chk->next_plan >= N_PLAN || chk->facts->deadline_hit)
     close_pacer(chk);
 }
 
 static void launch_probes(rd_check *chk) {
-  size_t burst = chk->opts.burst && chk->opts.pace_ms ? chk->opts.burst : N_PLAN;
+  /* A pacer still closing cannot start again: launch the rest at once then. */
+  size_t burst = chk->opts.burst && chk->opts.pace_ms && !chk->pacer_closing ? chk->opts.burst : N_PLAN;
   while (chk->next_plan < N_PLAN && chk->next_plan < burst)
-    start_probe(chk, &probe_plan[chk->next_plan++], 0);
-  if (chk->next_plan >= N_PLAN)
+    start_probe(chk, &probe_plan[chk->next_plan++], chk->plan_addr);
+  if (chk->next_plan >= N_PLAN || chk->pacer_open)
     return;
   uv_timer_init(chk->loop, &chk->pacer);
   chk->pacer.data = chk;

@@ -15,7 +15,10 @@
 #include "core/rdtime.h"
 
 #define RD_MAX_ADDRS 8
-#define RD_MAX_PROBES 12 /* DESIGN.md: a dozen connections at most per check */
+/* A check opens 11 probe connections (DESIGN.md: a dozen at most) plus a connect to each other
+ * address of the name; when the first address does not connect at all, the probe set runs again
+ * on one that did, so the facts have room for both. */
+#define RD_MAX_PROBES 32
 #define RD_MAX_SIDE_PORTS 4
 #define RD_ADDR_TEXT 46
 #define RD_REPLY_KEEP 64 /* raw bytes kept as evidence of a reply */

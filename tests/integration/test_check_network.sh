@@ -69,7 +69,7 @@ lab_in_srv nft delete table inet rdlab
 
 # DNS: a name that does not exist, and one that resolves to a host where nothing listens.
 lab_dnsmasq_in_srv "--address=/rdp.lab.test/$SRV_IP" --address=/nxdomain.lab.test/ \
-    "--address=/wrong.lab.test/$CLI_IP"
+    "--address=/wrong.lab.test/$CLI_IP" "--host-record=dual.lab.test,$SRV_IP,::1"
 run byname rdp.lab.test
 assert_eq "$SRV_IP" "$(q byname .facts.reach.address)" "by name: address"
 run nxdomain nxdomain.lab.test
@@ -77,4 +77,10 @@ assert_eq dns-nxdomain "$(root nxdomain)" "nxdomain: root cause"
 assert_eq name "$(q nxdomain .verdict.ends_at)" "nxdomain: ends at"
 run wrong wrong.lab.test
 assert_eq tcp-refused "$(root wrong)" "wrong host: root cause"
+# Two addresses, the first (::1, tried first by RFC 6724) refuses: the probes move to the second.
+run dual dual.lab.test
+assert_eq "::1 $SRV_IP" "$(q dual '[.facts.name.addresses[].address] | join(" ")')" "dual: addresses in order"
+assert_eq "$SRV_IP" "$(q dual .facts.reach.address)" "dual: probes ran on the address that connects"
+assert_eq "refused" "$(q dual '.facts.reach.addresses[0].outcome')" "dual: first address refused"
+assert_eq 1 "$RC" "dual: exit code (as for the server itself)"
 lab_log "network fault tests passed in $(($(lab_ms) - LAB_T0)) ms"
