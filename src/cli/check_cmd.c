@@ -43,13 +43,6 @@ static bool parse_seconds(const char *s, unsigned *ms_out) {
   return true;
 }
 
-static const char *printable(char *buf, size_t size, const char *s) {
-  size_t i = 0;
-  for (; i + 1 < size && i < 40 && s[i]; i++)
-    buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-  buf[i] = '\0';
-  return buf;
-}
 
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   rd_check_opts opts = {0};
@@ -79,10 +72,12 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       opts.family = AF_INET6;
     } else if (a[0] == '-' && a[1] != '\0') {
       return rd_cli_usage_error(err, "check: unknown option '%s' (try 'rdpdoctor check --help')",
-                                printable(shown, sizeof shown, a));
+                                rd_cli_printable(shown, sizeof shown, a));
     } else if (target_text != NULL) {
+      char second[48];
       return rd_cli_usage_error(err, "check: one server at a time (got '%s' and '%s')",
-                                printable(shown, sizeof shown, target_text), a);
+                                rd_cli_printable(shown, sizeof shown, target_text),
+                                rd_cli_printable(second, sizeof second, a));
     } else {
       target_text = a;
     }
@@ -94,9 +89,9 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   uint16_t port;
   const char *why = "";
   if (rd_target_parse(target_text, host, sizeof host, &port, &why) != 0)
-    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", printable(shown, sizeof shown, target_text), why);
+    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", rd_cli_printable(shown, sizeof shown, target_text), why);
   if (rd_dns_check_host(host, &why) != 0)
-    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", printable(shown, sizeof shown, target_text), why);
+    return rd_cli_usage_error(err, "check: '%s' is not a server: %s", rd_cli_printable(shown, sizeof shown, target_text), why);
   opts.host = host;
   opts.port = port;
   if (opts.step_ms > opts.timeout_ms)

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -21,6 +22,16 @@ static const char usage_text[] =
     "\n"
     "Exit codes: 0 ok, 1 warning / unknown code, 2 critical, 3 could not check, 64 usage error.\n"
     "See rdpdoctor(1).\n";
+
+const char *rd_cli_printable(char *buf, size_t size, const char *s) {
+  size_t i = 0, n = strlen(s);
+  for (; i + 1 < size && i < 40 && i < n; i++)
+    buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+  buf[i] = '\0';
+  if (i < n && i + 4 < size)
+    strcat(buf, "...");
+  return buf;
+}
 
 int rd_cli_usage_error(FILE *err, const char *fmt, ...) {
   va_list ap;

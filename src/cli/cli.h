@@ -21,6 +21,10 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err);
 int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err);
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err);
 
+/* Copies at most 40 characters of s into buf with control bytes replaced by '?' and "..." when cut,
+ * for error messages that must stay one readable line whatever the user typed or pasted. */
+const char *rd_cli_printable(char *buf, size_t size, const char *s);
+
 /* Prints "rdpdoctor: <what>" as the single line of a usage error and returns RD_EXIT_USAGE. */
 int rd_cli_usage_error(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

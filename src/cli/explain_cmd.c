@@ -27,21 +27,10 @@ static const char explain_usage[] =
 /* Longest command line explain reads; longer is a usage error, not something to truncate. */
 #define MAX_OPERANDS 64
 
-/* Copies at most 40 characters of s into buf with control bytes replaced, for error messages
- * that must stay one readable line whatever the user pasted. */
-static const char *printable(char *buf, size_t size, const char *s) {
-  size_t i = 0, n = strlen(s);
-  for (; i + 1 < size && i < 40 && i < n; i++)
-    buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-  buf[i] = '\0';
-  if (i < n && i + 4 < size)
-    strcat(buf, "...");
-  return buf;
-}
 
 static int bad_code(FILE *err, const char *token, int r) {
   char shown[48];
-  printable(shown, sizeof shown, token);
+  rd_cli_printable(shown, sizeof shown, token);
   if (r == RD_E_TOO_BIG)
     return rd_cli_usage_error(err, "explain: '%s' does not fit in 32 bits; RDP codes are 32-bit numbers", shown);
   return rd_cli_usage_error(err, "explain: '%s' is not a code (use hex 0x904, decimal 2308, a name such as "
@@ -85,7 +74,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
     } else if (option) {
       char shown[48];
       return rd_cli_usage_error(err, "explain: unknown option '%s' (try 'rdpdoctor explain --help')",
-                                printable(shown, sizeof shown, a));
+                                rd_cli_printable(shown, sizeof shown, a));
     } else if (n_ops == MAX_OPERANDS) {
       return rd_cli_usage_error(err, "explain: too many arguments (%d); give one code, or an error code "
                                      "and its extended code", argc - 1);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth/cert.h"
+#include "core/hexfmt.h"
 #include "core/rdtime.h"
 #include "core/x224.h"
 #include "diag.h"
@@ -60,12 +61,7 @@ __attribute__((format(printf, 4, 5))) static void add(rd_diagnosis *d, rd_findin
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
 
-static void hex(char *buf, size_t size, const uint8_t *p, size_t n) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && used + 4 < size; i++)
-    used += (size_t)snprintf(buf + used, size - used, "%s%02x", i ? " " : "", p[i]);
-}
+static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, true); }
 
 /* The primary probes: the full set, on the address that connected (the first one when none did). */
 static bool primary(const rd_check_facts *f, const rd_probe_facts *p) {

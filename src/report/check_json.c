@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hexfmt.h"
 #include "core/x224.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
@@ -12,11 +13,7 @@ static json_t *ms(rd_us us) { return json_real((double)us / 1000.0); }
 
 static json_t *hex(const uint8_t *p, size_t n) {
   char buf[2 * RD_REPLY_KEEP + 1];
-  size_t used = 0;
-  for (size_t i = 0; i < n && used + 3 <= sizeof buf; i++)
-    used += (size_t)snprintf(buf + used, sizeof buf - used, "%02x", p[i]);
-  buf[used] = '\0';
-  return json_string(buf);
+  return json_string(rd_hex_format(buf, sizeof buf, p, n, false));
 }
 
 static json_t *name_json(const rd_check_facts *c) {
@@ -98,9 +95,8 @@ static json_t *cert_json(const rd_check_facts *c) {
                         x->sig_alg, "eku_server_auth", x->eku_server_auth, "sha256", fp, "serial", x->serial);
   char *der = NULL;
   if (c->cert_der != NULL && (der = malloc(2 * c->cert_der_len + 1)) != NULL) {
-    for (size_t i = 0; i < c->cert_der_len; i++)
-      snprintf(der + 2 * i, 3, "%02x", c->cert_der[i]);
-    json_object_set_new(o, "der_hex", json_string(der));
+    json_object_set_new(o, "der_hex", json_string(rd_hex_format(der, 2 * c->cert_der_len + 1, c->cert_der,
+                                                                c->cert_der_len, false)));
     free(der);
   }
   return o;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/hexfmt.h"
 #include "core/x224.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
@@ -13,12 +14,7 @@
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
 
-static void hex(char *buf, size_t size, const uint8_t *p, size_t n) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && used + 3 < size; i++)
-    used += (size_t)snprintf(buf + used, size - used, "%02x", p[i]);
-}
+static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, false); }
 
 static const char *target(const rd_check_facts *f, char *buf, size_t size) {
   bool v6 = strchr(f->host, ':') != NULL;

@@ -42,6 +42,7 @@ static void expect_usage(int argc, ...) {
   assert_true(len > 12 && err[len - 1] == '\n');
   assert_null(memchr(err, '\n', len - 1));
   assert_memory_equal(err, "rdpdoctor: check: ", 18);
+  assert_null(strchr(err, '\x1b')); /* control bytes are never echoed */
 }
 
 static void test_check_bad_arguments(void **state) {
@@ -58,6 +59,7 @@ static void test_check_bad_arguments(void **state) {
   expect_usage(1, "bad\x1b[2Jhost");
   expect_usage(1, "-x");
   expect_usage(2, "a", "b");
+  expect_usage(2, "a", "b\x1b[2J");
   expect_usage(2, "--timeout", "abc");
   expect_usage(2, "--timeout", "0");
   expect_usage(2, "--timeout", "-1");
