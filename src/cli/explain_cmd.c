@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "core/err.h"
@@ -35,6 +36,16 @@ static int bad_code(FILE *err, const char *token, int r) {
     return rd_cli_usage_error(err, "explain: '%s' does not fit in 32 bits; RDP codes are 32-bit numbers", shown);
   return rd_cli_usage_error(err, "explain: '%s' is not a code (use hex 0x904, decimal 2308, a name such as "
                                  "STATUS_LOGON_FAILURE, or the dialog line)", shown);
+}
+
+/* Whether a word names where an event ID comes from: "event", or a log provider. */
+static bool event_source(const char *word) {
+  static const char *const words[] = {"event", "eventid", "id", "schannel", "termservice",
+                                      "localsessionmanager", "rdpclient", "TerminalServices-RemoteConnectionManager"};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcasecmp(word, words[i]) == 0)
+      return true;
+  return false;
 }
 
 /* Joins the operands with spaces into buf; false when they do not fit. */
@@ -105,6 +116,16 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
         args[0] = args[1];
       roles[n++] = RD_ROLE_EXTENDED;
     }
+  } else if (n_ops == 2 && event_source(ops[0])) {
+    /* "Schannel 36870", "event 1057": an event ID as the event viewer shows it. */
+    int r = rd_codearg_parse(ops[1], &args[0]);
+    if (r != 0 || args[0].form != RD_FORM_DEC)
+      return rd_cli_usage_error(err, "explain: an event ID is a decimal number (e.g. 'explain event 1057')");
+    args[0].named = rd_kb_find(RD_TAB_EVENT, args[0].value);
+    args[0].form = RD_FORM_NAME;
+    snprintf(args[0].text, sizeof args[0].text, "%s", args[0].named ? args[0].named->name : ops[1]);
+    roles[0] = RD_ROLE_ANY;
+    n = 1;
   } else {
     if (n_ops > 2)
       return rd_cli_usage_error(err, "explain: %d codes given; give one code, or an error code and its "

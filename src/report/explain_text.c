@@ -19,7 +19,9 @@ static const char *role_label(rd_code_role role) {
 }
 
 static void print_value(FILE *f, const rd_code_arg *arg) {
-  if (arg->form == RD_FORM_NAME)
+  if (arg->form == RD_FORM_NAME && arg->named != NULL && arg->named->table == RD_TAB_EVENT)
+    fprintf(f, "%s (event ID %u)", arg->text, arg->value);
+  else if (arg->form == RD_FORM_NAME)
     fprintf(f, "%s = 0x%X (%u)", arg->text, arg->value, arg->value);
   else if (arg->form == RD_FORM_NEG_DEC)
     fprintf(f, "%s = 0x%08X", arg->text, arg->value);

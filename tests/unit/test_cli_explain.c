@@ -163,6 +163,21 @@ static void test_explain_ten_thousand_arguments(void **state) {
   expect_usage_error(&r);
 }
 
+static void test_explain_event_as_the_viewer_shows_it(void **state) {
+  static run r;
+  RUN(&r, "explain", "Schannel", "36870");
+  assert_int_equal(r.rc, 0);
+  assert_non_null(strstr(r.out, "event ID 36870"));
+  assert_non_null(strstr(r.out, "MachineKeys"));
+  RUN(&r, "explain", "event", "1057");
+  assert_int_equal(r.rc, 0);
+  assert_non_null(strstr(r.out, "TermService-1057"));
+  RUN(&r, "explain", "event", "77777");
+  assert_int_equal(r.rc, RD_EXIT_EXPLAIN_UNKNOWN);
+  RUN(&r, "explain", "event", "0x421");
+  expect_usage_error(&r);
+}
+
 static void test_help_and_version(void **state) {
   static run r;
   RUN(&r, "--version");
@@ -185,6 +200,7 @@ int main(void) {
       cmocka_unit_test(test_explain_unknown_exits_1),
       cmocka_unit_test(test_explain_bad_input_one_line),
       cmocka_unit_test(test_explain_ten_thousand_arguments),
+      cmocka_unit_test(test_explain_event_as_the_viewer_shows_it),
       cmocka_unit_test(test_help_and_version),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
