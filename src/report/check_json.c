@@ -116,7 +116,14 @@ static json_t *findings_json(const rd_diagnosis *d) {
   return arr;
 }
 
-static json_t *verdict_json(const rd_diagnosis *d) {
+static json_t *lines_for_target(const char *text, const rd_check_facts *c) {
+  char *filled = rd_text_for_target(text, c->host, c->port);
+  json_t *lines = rd_json_lines(filled ? filled : text);
+  free(filled);
+  return lines;
+}
+
+static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
   const rd_kb_cause *cause = root && root->cause[0] ? rd_kb_cause_by_slug(root->cause) : NULL;
@@ -124,8 +131,8 @@ static json_t *verdict_json(const rd_diagnosis *d) {
                    rd_severity_name(v->worst), "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at),
                    "root_cause", root ? root->slug : NULL, "summary", v->summary, "client_error",
                    root && root->client_code[0] ? root->client_code : NULL, "client_error_inferred",
-                   root ? root->inferred : false, "confirm", cause ? rd_json_lines(cause->confirm) : json_array(),
-                   "fix", cause ? rd_json_lines(cause->fix) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+                   root ? root->inferred : false, "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(),
+                   "fix", cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
 }
 
 int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
@@ -144,6 +151,6 @@ int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d
                                               reach_json(c), "probes", probes, "certificate", cert_json(c),
                                               "deadline_hit", c->deadline_hit));
   json_object_set_new(doc, "findings", findings_json(d));
-  json_object_set_new(doc, "verdict", verdict_json(d));
+  json_object_set_new(doc, "verdict", verdict_json(c, d));
   return rd_json_emit(f, doc);
 }

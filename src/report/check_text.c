@@ -3,6 +3,7 @@
  * an admin reading from the bottom finds the answer first. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -290,10 +291,14 @@ static void verdict_section(FILE *f, const rd_check_facts *c, const rd_diagnosis
     return;
   fprintf(f, "\n  Why:\n");
   rd_text_wrap(f, cause->why, 4, width);
+  char *confirm = rd_text_for_target(cause->confirm, c->host, c->port);
+  char *fix = rd_text_for_target(cause->fix, c->host, c->port);
   fprintf(f, "  Confirm:\n");
-  print_lines(f, cause->confirm, 4);
+  print_lines(f, confirm ? confirm : cause->confirm, 4);
   fprintf(f, "  Fix:\n");
-  print_lines(f, cause->fix, 4);
+  print_lines(f, fix ? fix : cause->fix, 4);
+  free(confirm);
+  free(fix);
   fprintf(f, "  (rdpdoctor explain shows the same causes for an error code.)\n");
 }
 

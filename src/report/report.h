@@ -29,6 +29,10 @@ int rd_report_check_text(FILE *f, const rd_check_facts *facts, const rd_diagnosi
 /* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md). */
 int rd_report_check_json(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
 
+/* The kb's commands name the server "SERVER" and the default port: a check knows both, so the
+ * commands it prints are ready to paste. Returns a malloc'd copy (NULL when out of memory). */
+char *rd_text_for_target(const char *text, const char *host, unsigned port);
+
 /* Writes `text` wrapped at opts->width, every line starting with `indent` spaces (the first
  * after `first_prefix` when given). Exposed for the check report and for tests. */
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width);

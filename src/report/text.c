@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width) {
@@ -35,4 +37,30 @@ void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width) {
   }
   if (col > 0)
     fputc('\n', f);
+}
+
+char *rd_text_for_target(const char *text, const char *host, unsigned port) {
+  char port_text[8];
+  snprintf(port_text, sizeof port_text, "%u", port);
+  size_t hl = strlen(host), pl = strlen(port_text), cap = 1;
+  for (const char *p = text; *p; p++)
+    cap += hl + pl + 1; /* generous: every byte could start a replacement */
+  char *out = malloc(cap), *o = out;
+  if (out == NULL)
+    return NULL;
+  for (const char *p = text; *p;) {
+    if (strncmp(p, "SERVER", 6) == 0) {
+      memcpy(o, host, hl), o += hl, p += 6;
+    } else if (port != 3389 && (strncmp(p, ":3389", 5) == 0 || strncmp(p, "-Port 3389", 10) == 0)) {
+      /* Only where the port is what a command connects to or looks for; "-Value 3389" that sets
+       * the registry back to the default stays. */
+      size_t lead = *p == ':' ? 1 : 6;
+      memcpy(o, p, lead), o += lead, p += lead;
+      memcpy(o, port_text, pl), o += pl, p += 4;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  return out;
 }
