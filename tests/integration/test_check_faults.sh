@@ -20,7 +20,7 @@ run() {
         >"$LAB/$script.json" 2>"$LAB/$script.err" || RC=$?
     ELAPSED_MS=$(($(lab_ms) - t0))
     responder_stop
-    jq -e . "$LAB/$script.json" >/dev/null || lab_fail "$script: no valid JSON (exit $RC): $(cat "$LAB/$script.err")"
+    [[ -s $LAB/$script.json ]] && jq -e . "$LAB/$script.json" >/dev/null || lab_fail "$script: no valid JSON (exit $RC): $(cat "$LAB/$script.err")"
 }
 q() { jq -r "$2" "$LAB/$1.json"; }
 root() { q "$1" .verdict.root_cause; }

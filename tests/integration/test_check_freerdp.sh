@@ -11,7 +11,7 @@ run() {
     local name=$1 port=$2
     RC=0
     "$RDPDOCTOR" check --json "127.0.0.1:$port" >"$LAB/$name.json" 2>"$LAB/$name.err" || RC=$?
-    jq -e . "$LAB/$name.json" >/dev/null || lab_fail "$name: no valid JSON (exit $RC)"
+    [[ -s $LAB/$name.json ]] && jq -e . "$LAB/$name.json" >/dev/null || lab_fail "$name: no valid JSON (exit $RC)"
 }
 q() { jq -r "$2" "$LAB/$1.json"; }
 ids() { q "$1" '[.findings[].id] | sort | join(" ")'; }

@@ -20,7 +20,7 @@ run() {
     lab_in_cli "$RDPDOCTOR" check --json --step-timeout 1.5 --timeout 6 "$@" "$target" \
         >"$LAB/$name.json" 2>"$LAB/$name.err" || RC=$?
     ELAPSED_MS=$(($(lab_ms) - t0))
-    jq -e . "$LAB/$name.json" >/dev/null || lab_fail "$name: no valid JSON (exit $RC): $(cat "$LAB/$name.err")"
+    [[ -s $LAB/$name.json ]] && jq -e . "$LAB/$name.json" >/dev/null || lab_fail "$name: no valid JSON (exit $RC): $(cat "$LAB/$name.err")"
 }
 q() { jq -r "$2" "$LAB/$1.json"; }
 root() { q "$1" .verdict.root_cause; }

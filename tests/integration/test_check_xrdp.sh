@@ -35,7 +35,6 @@ assert_eq "legacy " "$(selected negotiate none)" "negotiate: legacy request"
 has_finding negotiate nla-not-enforced
 has_finding negotiate cert-self-signed
 no_finding negotiate cert-expired
-no_finding negotiate network-unstable
 assert_eq "ok TLSv1.3" "$(q negotiate '[.facts.probes[] | select(.tls.outcome == "ok")][0].tls | "\(.outcome) \(.version)"')" "negotiate: TLS"
 assert_eq "CN=rdp-lab.local" "$(q negotiate .facts.certificate.subject)" "negotiate: certificate subject"
 assert_eq "$(openssl x509 -in "$LAB/certs/good.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)" \
