@@ -1,0 +1,146 @@
+#include "credentials.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/err.h"
+
+/* A store the compiler may not drop although the buffer is never read again. */
+static void wipe(void *p, size_t n) {
+  volatile unsigned char *v = p;
+  while (n--)
+    *v++ = 0;
+}
+
+void rd_credentials_wipe(rd_credentials *c) { wipe(c, sizeof *c); }
+
+static int copy_bounded(char *dst, size_t size, const char *src, size_t n) {
+  if (n >= size)
+    return RD_E_TOO_BIG;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+  return 0;
+}
+
+int rd_credentials_parse_user(const char *spec, rd_credentials *c, const char **why) {
+  const char *bs = strchr(spec, '\\'), *at = strrchr(spec, '@');
+  size_t n = strlen(spec);
+  int r;
+  memset(c->user, 0, sizeof c->user);
+  memset(c->domain, 0, sizeof c->domain);
+  for (const char *p = spec; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      *why = "the user name holds control characters";
+      return RD_E_MALFORMED;
+    }
+  if (bs != NULL) {
+    r = copy_bounded(c->domain, sizeof c->domain, spec, (size_t)(bs - spec));
+    if (r == 0)
+      r = copy_bounded(c->user, sizeof c->user, bs + 1, n - (size_t)(bs - spec) - 1);
+  } else if (at != NULL) {
+    r = copy_bounded(c->user, sizeof c->user, spec, (size_t)(at - spec));
+    if (r == 0)
+      r = copy_bounded(c->domain, sizeof c->domain, at + 1, n - (size_t)(at - spec) - 1);
+  } else {
+    r = copy_bounded(c->user, sizeof c->user, spec, n);
+  }
+  if (r != 0) {
+    *why = "the user or domain name is too long";
+    return RD_E_MALFORMED;
+  }
+  if (c->user[0] == '\0' || (bs != NULL && strchr(c->user, '\\') != NULL)) {
+    *why = "give the user as DOMAIN\\name, name@domain or name";
+    return RD_E_MALFORMED;
+  }
+  c->present = true;
+  return 0;
+}
+
+/* Keeps the first line of buf (up to the first CR or LF). */
+static void first_line(char *buf) { buf[strcspn(buf, "\r\n")] = '\0'; }
+
+static int from_file(rd_credentials *c, const char *file, const char **why) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *why = errno == ENOENT ? "the password file does not exist" : "the password file cannot be read";
+    return RD_E_IO;
+  }
+  ssize_t n = read(fd, c->password, sizeof c->password - 1);
+  char extra;
+  bool longer = n == (ssize_t)sizeof c->password - 1 && read(fd, &extra, 1) == 1;
+  close(fd);
+  if (n < 0) {
+    *why = "the password file cannot be read";
+    return RD_E_IO;
+  }
+  c->password[n] = '\0';
+  first_line(c->password);
+  if (longer && strlen(c->password) == (size_t)n) {
+    wipe(c->password, sizeof c->password);
+    *why = "the password in the file is too long";
+    return RD_E_INVALID;
+  }
+  return 0;
+}
+
+static int from_environment(rd_credentials *c, const char **why) {
+  char *env = getenv("RDPDOCTOR_PASSWORD");
+  if (env == NULL)
+    return 1;
+  size_t n = strlen(env);
+  int r = copy_bounded(c->password, sizeof c->password, env, n);
+  /* Overwrite the environment block itself: unsetenv only unlinks it. */
+  wipe(env, n);
+  unsetenv("RDPDOCTOR_PASSWORD");
+  if (r != 0) {
+    *why = "RDPDOCTOR_PASSWORD is too long";
+    return RD_E_INVALID;
+  }
+  return 0;
+}
+
+static int from_prompt(rd_credentials *c, const char **why) {
+  int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *why = "no password: set RDPDOCTOR_PASSWORD, use --password-file, or run on a terminal";
+    return RD_E_INVALID;
+  }
+  struct termios old, quiet;
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  static const char prompt[] = "Password (not echoed): ";
+  if (write(fd, prompt, sizeof prompt - 1) < 0) {
+    /* The prompt is a courtesy; reading still works. */
+  }
+  size_t used = 0;
+  char ch;
+  while (used + 1 < sizeof c->password && read(fd, &ch, 1) == 1 && ch != '\n' && ch != '\r')
+    c->password[used++] = ch;
+  c->password[used] = '\0';
+  ch = 0;
+  if (restore)
+    tcsetattr(fd, TCSAFLUSH, &old);
+  if (write(fd, "\n", 1) < 0) {
+    /* As above. */
+  }
+  close(fd);
+  return 0;
+}
+
+int rd_credentials_read_password(rd_credentials *c, const char *file, const char **why) {
+  if (file != NULL)
+    return from_file(c, file, why);
+  int r = from_environment(c, why);
+  if (r <= 0)
+    return r;
+  return from_prompt(c, why);
+}
