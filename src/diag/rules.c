@@ -3,6 +3,7 @@
  * and the root cause. Facts → findings only: nothing here does I/O or prints. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/cert.h"
@@ -60,6 +61,17 @@ __attribute__((format(printf, 4, 5))) static void add(rd_diagnosis *d, rd_findin
 }
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
+
+static int cmp_us(const void *a, const void *b) {
+  rd_us x = *(const rd_us *)a, y = *(const rd_us *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts v and returns its median. */
+static rd_us median_us(rd_us *v, size_t n) {
+  qsort(v, n, sizeof v[0], cmp_us);
+  return v[n / 2];
+}
 
 static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, true); }
 
@@ -148,12 +160,28 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   }
   const rd_reach_facts *r = &f->reach;
   bool lossy = ok < tried;
-  /* Loopback and LAN jitter is sub-millisecond; only a slow outlier far above the median, such as a
-   * retransmitted SYN (1 s or more), says the path loses packets. */
+  /* Loopback and LAN jitter is sub-millisecond; only a slow outlier far above the median, such as
+   * a retransmission (200 ms and more), says the path loses packets. A connect that needed a
+   * replacement SYN proves nothing alone: our own probes can overflow a server's listen queue. */
   bool outlier = r->rtt_max_us > 5 * r->rtt_median_us && r->rtt_max_us - r->rtt_median_us > 200000;
-  if (lossy || outlier)
-    add(d, RD_F_NETWORK_UNSTABLE, -1, "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms",
-        tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us));
+  rd_us replies[RD_MAX_PROBES], slow_reply = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < f->n_probes && n < RD_MAX_PROBES; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (primary(f, p) && (p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY))
+      replies[n++] = p->reply_us;
+  }
+  if (n >= 3) {
+    rd_us median = median_us(replies, n), max = replies[n - 1];
+    if (max > 5 * median && max - median > 200000)
+      slow_reply = max;
+  }
+  if (lossy || outlier || slow_reply)
+    add(d, RD_F_NETWORK_UNSTABLE, -1,
+        "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms%s%.0f%s; %u connects needed a "
+        "second SYN", tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us),
+        slow_reply ? "; a negotiation reply took " : "", slow_reply ? ms(slow_reply) : 0.0,
+        slow_reply ? " ms (retransmitted)" : "", r->retries);
 }
 
 /* ---- Negotiate ------------------------------------------------------------------------------ */

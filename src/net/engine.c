@@ -43,8 +43,14 @@ static const struct probe_plan {
 
 typedef struct conn {
   rd_check *chk;
-  uv_tcp_t tcp;
-  uv_connect_t creq;
+  /* Two sockets: a connect still pending after a few times the fastest connect of this check is
+   * replaced once (a lost SYN otherwise costs the kernel's 1 s retransmission). */
+  uv_tcp_t tcp[2];
+  uv_connect_t creq[2];
+  int cur;
+  bool retried;
+  rd_us attempt_started;
+  struct sockaddr_storage dest;
   uv_timer_t timer;
   int open_handles;
   bool closing, connected;
@@ -75,6 +81,7 @@ struct rd_check {
   bool pacer_open, pacer_closing;
   size_t next_plan;
   int plan_addr;    /* the address the probe plan runs on */
+  rd_us fastest_connect; /* of any probe so far, 0 = none yet */
   bool plan_moved;  /* it moved once, to an address that connected */
 };
 
@@ -115,14 +122,15 @@ static void summarize_reach(rd_check_facts *f) {
   rd_us samples[RD_MAX_PROBES];
   size_t n = 0;
   int addr = f->reach.chosen >= 0 ? f->reach.chosen : 0;
-  f->reach.samples = f->reach.failures = 0;
+  f->reach.samples = f->reach.failures = f->reach.retries = 0;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
     if (p->addr_index != addr || p->connect == RD_CONN_NOT_TRIED)
       continue;
     f->reach.samples++;
+    f->reach.retries += p->connect_retries;
     if (p->connect == RD_CONN_OK)
-      samples[n++] = p->connect_us;
+      samples[n++] = p->connect_attempt_us;
     else
       f->reach.failures++;
   }
@@ -156,6 +164,11 @@ static void on_pacer_closed(uv_handle_t *h) {
   maybe_finish(chk);
 }
 
+static void on_handle_closed_keep(uv_handle_t *h) {
+  conn *c = h->data;
+  c->open_handles--;
+}
+
 static void on_handle_closed(uv_handle_t *h) {
   conn *c = h->data;
   if (--c->open_handles > 0)
@@ -171,7 +184,7 @@ static void conn_close(conn *c) {
   c->closing = true;
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+  uv_close((uv_handle_t *)&c->tcp[c->cur], on_handle_closed);
 }
 
 /* ---- TLS ---------------------------------------------------------------------------------- */
@@ -194,7 +207,7 @@ static void send_bytes(conn *c, const uint8_t *p, size_t n) {
   memcpy(copy, p, n);
   req->data = copy;
   uv_buf_t buf = uv_buf_init((char *)copy, (unsigned)n);
-  if (uv_write(req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
+  if (uv_write(req, (uv_stream_t *)&c->tcp[c->cur], &buf, 1, on_write) != 0) {
     free(copy);
     free(req);
   }
@@ -255,6 +268,10 @@ static void tls_finish(conn *c, rd_tls_outcome hint) {
 static void tls_drive(conn *c) {
   int r = rd_tls_step(c->tls);
   flush_tls(c);
+  /* A probe that only records TLS facts stops as soon as it has them (DESIGN.md: the TLS facts
+   * within 3 round trips, in TLS 1.2 as in 1.3). */
+  if (r == RD_TLS_WANT && rd_tls_facts_ready(c->tls))
+    r = RD_TLS_DONE;
   if (r == RD_TLS_DONE) {
     tls_finish(c, RD_TLSO_OK);
     conn_close(c);
@@ -282,14 +299,31 @@ static void tls_start(conn *c, int version) {
 /* ---- probe pumping ------------------------------------------------------------------------ */
 
 static void on_timer(uv_timer_t *t);
+static void on_connect(uv_connect_t *req, int status);
+static void on_handle_closed_keep(uv_handle_t *h);
+static void conn_retry(conn *c);
 static void record_address(conn *c);
 static void maybe_move_plan(rd_check *chk);
 static void launch_probes(rd_check *chk);
+
+/* When a pending connect gets its replacement: a few times the fastest connect this check has
+ * seen, never before 250 ms; RD_US_NONE until a connect has completed (then the path's delay is
+ * unknown, and a second SYN would only add load). */
+static rd_us retry_at(const conn *c) {
+  rd_us fastest = c->chk->fastest_connect;
+  if (c->retried || fastest == 0 || c->probe.state != RD_PS_CONNECTING)
+    return RD_US_NONE;
+  rd_us wait = 4 * fastest > 250000 ? 4 * fastest : 250000;
+  return c->attempt_started + wait;
+}
 
 static void arm_timer(conn *c) {
   if (c->closing)
     return;
   rd_us deadline = rd_probe_deadline(&c->probe);
+  rd_us retry = retry_at(c);
+  if (retry < deadline)
+    deadline = retry;
   if (deadline == RD_US_NONE) {
     uv_timer_stop(&c->timer);
     return;
@@ -317,6 +351,11 @@ static void pump(conn *c) {
 static void on_timer(uv_timer_t *t) {
   conn *c = t->data;
   rd_us now = now_us(c->chk);
+  if (retry_at(c) <= now && rd_probe_deadline(&c->probe) > now) {
+    conn_retry(c);
+    arm_timer(c);
+    return;
+  }
   if (rd_probe_deadline(&c->probe) > now) {
     arm_timer(c);
     return;
@@ -383,6 +422,8 @@ static void on_pacer_closed(uv_handle_t *h);
 
 static void on_connect(uv_connect_t *req, int status) {
   conn *c = req->data;
+  if (req != &c->creq[c->cur])
+    return; /* the socket a retry replaced */
   if (status == UV_ECANCELED && c->closing)
     return; /* our own timeout closed it; the timer recorded the fact */
   rd_us now = now_us(c->chk);
@@ -394,10 +435,13 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   rd_probe_connected(&c->probe, outcome, status == 0 ? 0 : -status, now);
+  c->facts->connect_attempt_us = now - c->attempt_started;
+  if (status == 0 && (c->chk->fastest_connect == 0 || c->facts->connect_attempt_us < c->chk->fastest_connect))
+    c->chk->fastest_connect = c->facts->connect_attempt_us;
   record_address(c);
   if (status == 0) {
     c->connected = true;
-    uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
+    uv_read_start((uv_stream_t *)&c->tcp[c->cur], alloc_cb, on_read);
     pump(c);
   } else {
     conn_close(c);
@@ -468,14 +512,14 @@ static conn *conn_new(rd_check *chk) {
   if (c == NULL)
     return NULL;
   c->chk = chk;
-  if (uv_tcp_init(chk->loop, &c->tcp) != 0) {
+  if (uv_tcp_init(chk->loop, &c->tcp[0]) != 0) {
     free(c);
     return NULL;
   }
   uv_timer_init(chk->loop, &c->timer);
-  c->tcp.data = c->timer.data = c->creq.data = c;
+  c->tcp[0].data = c->tcp[1].data = c->timer.data = c->creq[0].data = c->creq[1].data = c;
   c->open_handles = 2;
-  uv_tcp_nodelay(&c->tcp, 1);
+  uv_tcp_nodelay(&c->tcp[0], 1);
   chk->conns[chk->n_conns++] = c;
   chk->live_conns++;
   return c;
@@ -484,9 +528,27 @@ static conn *conn_new(rd_check *chk) {
 /* Starts the connect of a prepared conn; a synchronous failure (no route, bad family) is
  * reported through the same callback as an asynchronous one. */
 static void conn_connect(conn *c, const struct sockaddr *sa) {
-  int r = uv_tcp_connect(&c->creq, &c->tcp, sa, on_connect);
+  memcpy(&c->dest, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+  c->attempt_started = now_us(c->chk);
+  int r = uv_tcp_connect(&c->creq[c->cur], &c->tcp[c->cur], sa, on_connect);
   if (r != 0)
-    on_connect(&c->creq, r);
+    on_connect(&c->creq[c->cur], r);
+}
+
+/* The replacement connect: the pending socket closes (its connect callback then reports
+ * UV_ECANCELED, which on_connect ignores) and a fresh one tries again. */
+static void conn_retry(conn *c) {
+  rd_check *chk = c->chk;
+  c->retried = true;
+  if (uv_tcp_init(chk->loop, &c->tcp[1]) != 0)
+    return;
+  c->open_handles++;
+  uv_close((uv_handle_t *)&c->tcp[0], on_handle_closed_keep);
+  c->cur = 1;
+  uv_tcp_nodelay(&c->tcp[1], 1);
+  if (c->facts != NULL)
+    c->facts->connect_retries++;
+  conn_connect(c, (const struct sockaddr *)&c->dest);
 }
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port) {

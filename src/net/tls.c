@@ -332,6 +332,23 @@ static void take_reason(rd_tls *t, int ssl_err) {
   ERR_clear_error();
 }
 
+bool rd_tls_facts_ready(rd_tls *t) {
+  if (t->state == HS_DONE)
+    return true;
+  if (t->state == HS_FAILED || t->eof || SSL_version(t->ssl) >= TLS1_3_VERSION)
+    return false;
+  /* TLS 1.2 and older: once our Finished is written, the server's first flight (ServerHello,
+   * Certificate, ServerKeyExchange whose signature OpenSSL verified, ServerHelloDone) has been
+   * processed; the server's Finished only adds a round trip, no fact. */
+  OSSL_HANDSHAKE_STATE st = SSL_get_state(t->ssl);
+  if (st != TLS_ST_CW_FINISHED && st != TLS_ST_CR_SESSION_TICKET && st != TLS_ST_CR_CHANGE)
+    return false;
+  if (SSL_get0_peer_certificate(t->ssl) == NULL)
+    return false;
+  collect(t);
+  return t->res.version != 0;
+}
+
 int rd_tls_step(rd_tls *t) {
   int r, e;
   if (t->state == HS_DONE)

@@ -77,6 +77,11 @@ size_t rd_tls_pull(rd_tls *t, uint8_t *out, size_t cap);
  * RD_TLS_FAILED. Once DONE or FAILED it keeps returning that. */
 int rd_tls_step(rd_tls *t);
 
+/* True once the handshake has given every fact a check records (version, cipher, certificate):
+ * at DONE, or for TLS 1.2 and older as soon as our Finished is sent, one round trip before the
+ * server's Finished would arrive. rd_tls_get_result then holds them. */
+bool rd_tls_facts_ready(rd_tls *t);
+
 /* Application data after DONE. rd_tls_read: bytes read (> 0), 0 when the peer sent close_notify,
  * RD_TLS_WANT when no whole record is buffered, RD_E_IO when the connection failed (alert, bad
  * record, EOF without close_notify; the result says which), RD_E_STATE before DONE or after a

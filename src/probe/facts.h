@@ -70,6 +70,7 @@ typedef struct rd_reach_facts {
   rd_conn_outcome addr_outcome[RD_MAX_ADDRS]; /* first connect per address */
   rd_us addr_connect_us[RD_MAX_ADDRS];
   unsigned samples, failures; /* connects made by all probes to the chosen address */
+  unsigned retries;           /* connects that needed a replacement SYN */
   rd_us rtt_min_us, rtt_median_us, rtt_max_us;
   rd_side_port side[RD_MAX_SIDE_PORTS];
   size_t n_side;
@@ -138,7 +139,9 @@ typedef struct rd_probe_facts {
   int addr_index;
   rd_conn_outcome connect;
   int connect_errno;
-  rd_us connect_us;     /* connect() -> connected or failed */
+  rd_us connect_us;     /* connect() -> connected or failed, replacements included */
+  rd_us connect_attempt_us; /* the last attempt alone: the RTT sample */
+  unsigned connect_retries; /* replacement connects after a SYN went unanswered */
 
   rd_nego_outcome nego;
   uint8_t rsp_flags;
