@@ -161,27 +161,39 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   const rd_reach_facts *r = &f->reach;
   bool lossy = ok < tried;
   /* Loopback and LAN jitter is sub-millisecond; only a slow outlier far above the median, such as
-   * a retransmission (200 ms and more), says the path loses packets. A connect that needed a
-   * replacement SYN proves nothing alone: our own probes can overflow a server's listen queue. */
-  bool outlier = r->rtt_max_us > 5 * r->rtt_median_us && r->rtt_max_us - r->rtt_median_us > 200000;
-  rd_us replies[RD_MAX_PROBES], slow_reply = 0;
-  size_t n = 0;
-  for (size_t i = 0; i < f->n_probes && n < RD_MAX_PROBES; i++) {
+   * a retransmission (200 ms and more), says the path loses packets. Connects that needed a
+   * replacement SYN are left out: our own probes can overflow a small listen queue (xrdp's holds
+   * 2), and then the server drops SYNs that a lone client would never send. */
+  rd_us connects[RD_MAX_PROBES], replies[RD_MAX_PROBES];
+  size_t nc = 0, nr = 0;
+  for (size_t i = 0; i < f->n_probes && i < RD_MAX_PROBES; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (primary(f, p) && (p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY))
-      replies[n++] = p->reply_us;
+    if (!primary(f, p))
+      continue;
+    if (p->connect == RD_CONN_OK && p->connect_retries == 0)
+      connects[nc++] = p->connect_attempt_us;
+    if (p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY)
+      replies[nr++] = p->reply_us;
   }
-  if (n >= 3) {
-    rd_us median = median_us(replies, n), max = replies[n - 1];
+  rd_us slow_connect = 0, slow_reply = 0;
+  if (nc >= 3) {
+    rd_us median = median_us(connects, nc), max = connects[nc - 1];
+    if (max > 5 * median && max - median > 200000)
+      slow_connect = max;
+  }
+  if (nr >= 3) {
+    rd_us median = median_us(replies, nr), max = replies[nr - 1];
     if (max > 5 * median && max - median > 200000)
       slow_reply = max;
   }
-  if (lossy || outlier || slow_reply)
-    add(d, RD_F_NETWORK_UNSTABLE, -1,
-        "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms%s%.0f%s; %u connects needed a "
-        "second SYN", tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us),
-        slow_reply ? "; a negotiation reply took " : "", slow_reply ? ms(slow_reply) : 0.0,
-        slow_reply ? " ms (retransmitted)" : "", r->retries);
+  char why[120] = "";
+  if (slow_connect)
+    snprintf(why, sizeof why, "; a connect took %.0f ms (a retransmitted SYN)", ms(slow_connect));
+  else if (slow_reply)
+    snprintf(why, sizeof why, "; a negotiation reply took %.0f ms (retransmitted data)", ms(slow_reply));
+  if (lossy || slow_connect || slow_reply)
+    add(d, RD_F_NETWORK_UNSTABLE, -1, "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms%s",
+        tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us), why);
 }
 
 /* ---- Negotiate ------------------------------------------------------------------------------ */

@@ -621,8 +621,24 @@ static void close_pacer(rd_check *chk) {
 /* Servers with a short listen backlog (xrdp listens with a backlog of 2) drop SYNs that arrive
  * together, and each dropped SYN costs a 1 s retransmission. So the probes most like a real
  * client go first, together, and the rest follow one per pace_ms. */
+/* A connect pending for several times the fastest one means the server's listen queue is full
+ * (or the path lost a SYN): launching more only adds to the queue. */
+static bool server_backlogged(const rd_check *chk) {
+  if (chk->fastest_connect == 0)
+    return false;
+  rd_us now = now_us(chk), limit = 3 * chk->fastest_connect > 5000 ? 3 * chk->fastest_connect : 5000;
+  for (size_t i = 0; i < chk->n_conns; i++) {
+    const conn *c = chk->conns[i];
+    if (!c->closing && c->facts != NULL && c->probe.state == RD_PS_CONNECTING && now - c->attempt_started > limit)
+      return true;
+  }
+  return false;
+}
+
 static void on_pacer(uv_timer_t *t) {
   rd_check *chk = t->data;
+  if (server_backlogged(chk) && !chk->facts->deadline_hit)
+    return;
   if (chk->next_plan < N_PLAN && !chk->facts->deadline_hit)
     start_probe(chk, &probe_plan[chk->next_plan++], chk->plan_addr);
   if (chk->next_plan >= N_PLAN || chk->facts->deadline_hit)

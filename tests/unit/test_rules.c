@@ -240,7 +240,16 @@ static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
 
 static void test_rd_diagnose_network_unstable(void **state) {
   xrdp_negotiate();
-  F.reach.rtt_max_us = 1100000; /* a retransmitted SYN */
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].connect_attempt_us = 100, F.probes[i].reply_us = 500;
+  F.probes[4].connect_attempt_us = 1100000; /* a retransmitted SYN */
+  rd_diagnose(&F, &D);
+  assert_true(found("network-unstable"));
+  /* ... unless that connect needed a replacement SYN: a full listen queue, not the path. */
+  F.probes[4].connect_retries = 1;
+  rd_diagnose(&F, &D);
+  assert_false(found("network-unstable"));
+  F.probes[2].reply_us = 400000; /* retransmitted data */
   rd_diagnose(&F, &D);
   assert_true(found("network-unstable"));
   xrdp_negotiate();
