@@ -58,6 +58,7 @@ typedef struct conn {
   rd_probe_facts *facts;   /* NULL for a side-port connect */
   rd_side_port *side;
   rd_tls *tls;
+  bool tls_session; /* the handshake completed: reads and writes go through TLS */
   uint8_t rbuf[16384];
 } conn;
 
@@ -187,6 +188,8 @@ static void conn_close(conn *c) {
   uv_close((uv_handle_t *)&c->tcp[c->cur], on_handle_closed);
 }
 
+static void pump(conn *c);
+
 /* ---- TLS ---------------------------------------------------------------------------------- */
 
 static void on_write(uv_write_t *req, int status) {
@@ -270,11 +273,15 @@ static void tls_drive(conn *c) {
   flush_tls(c);
   /* A probe that only records TLS facts stops as soon as it has them (DESIGN.md: the TLS facts
    * within 3 round trips, in TLS 1.2 as in 1.3). */
-  if (r == RD_TLS_WANT && rd_tls_facts_ready(c->tls))
+  if (r == RD_TLS_WANT && !rd_probe_needs_tls_session(&c->probe) && rd_tls_facts_ready(c->tls))
     r = RD_TLS_DONE;
   if (r == RD_TLS_DONE) {
     tls_finish(c, RD_TLSO_OK);
-    conn_close(c);
+    c->tls_session = true;
+    if (rd_probe_done(&c->probe))
+      conn_close(c);
+    else
+      pump(c);
   } else if (r == RD_TLS_FAILED) {
     tls_finish(c, RD_TLSO_ERROR);
     conn_close(c);
@@ -335,10 +342,15 @@ static void arm_timer(conn *c) {
 
 /* After any event: send what the probe wants to send, start TLS when it asks, close when done. */
 static void pump(conn *c) {
-  uint8_t out[512];
+  uint8_t out[1024];
+  bool inside = rd_probe_in_tls(&c->probe);
   ssize_t n = rd_probe_pull(&c->probe, out, sizeof out, now_us(c->chk));
-  if (n > 0)
+  if (n > 0 && inside && c->tls_session) {
+    if (rd_tls_write(c->tls, out, (size_t)n) == (int)n)
+      flush_tls(c);
+  } else if (n > 0) {
     send_bytes(c, out, (size_t)n);
+  }
   int version;
   if (c->tls == NULL && rd_probe_wants_tls(&c->probe, &version))
     tls_start(c, version);
@@ -361,7 +373,7 @@ static void on_timer(uv_timer_t *t) {
     return;
   }
   bool connecting = c->probe.state == RD_PS_CONNECTING;
-  if (c->tls != NULL && !rd_probe_done(&c->probe)) {
+  if (c->tls != NULL && !c->tls_session && !rd_probe_done(&c->probe)) {
     tls_finish(c, RD_TLSO_STALL);
   } else {
     rd_probe_expire(&c->probe, now);
@@ -376,7 +388,37 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)c->rbuf, sizeof c->rbuf);
 }
 
+/* Application data inside the TLS session (CredSSP). */
+static void session_bytes(conn *c, const uint8_t *p, size_t n) {
+  rd_us now = now_us(c->chk);
+  if (rd_tls_feed(c->tls, p, n) != 0) {
+    rd_probe_eof(&c->probe, true, now);
+    conn_close(c);
+    return;
+  }
+  uint8_t plain[4096];
+  for (int guard = 0; guard < 64 && !rd_probe_done(&c->probe); guard++) {
+    int r = rd_tls_read(c->tls, plain, sizeof plain);
+    if (r > 0) {
+      rd_probe_feed(&c->probe, plain, (size_t)r, now);
+      continue;
+    }
+    if (r != RD_TLS_WANT)
+      rd_probe_eof(&c->probe, r != 0, now); /* close_notify, or a broken session */
+    break;
+  }
+  flush_tls(c); /* TLS may have answered something (a key update) */
+  if (rd_probe_done(&c->probe))
+    conn_close(c);
+  else
+    pump(c);
+}
+
 static void tls_bytes(conn *c, const uint8_t *p, size_t n) {
+  if (c->tls_session) {
+    session_bytes(c, p, n);
+    return;
+  }
   rd_tls_facts *t = &c->facts->tls;
   size_t room = sizeof t->first_bytes - t->n_first_bytes;
   size_t keep = n < room ? n : room;
@@ -408,7 +450,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread == 0)
     return;
   bool reset = nread != UV_EOF;
-  if (c->tls != NULL) {
+  if (c->tls_session) {
+    rd_probe_eof(&c->probe, reset, now);
+  } else if (c->tls != NULL) {
     rd_tls_eof(c->tls);
     tls_finish(c, reset ? RD_TLSO_RESET : RD_TLSO_CLOSED);
   } else {
@@ -728,7 +772,7 @@ static void on_deadline(uv_timer_t *t) {
       continue;
     if (c->side != NULL) {
       c->side->outcome = RD_CONN_TIMEOUT;
-    } else if (c->tls != NULL && !rd_probe_done(&c->probe)) {
+    } else if (c->tls != NULL && !c->tls_session && !rd_probe_done(&c->probe)) {
       tls_finish(c, RD_TLSO_STALL);
     } else {
       rd_probe_expire(&c->probe, now);

@@ -39,6 +39,12 @@ const char *rd_tls_outcome_name(rd_tls_outcome o) {
   return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
 }
 
+const char *rd_credssp_outcome_name(rd_credssp_outcome o) {
+  static const char *const names[] = {"not-tried", "challenge", "error-code", "no-ntlm",
+                                      "closed",    "reset",     "silent",     "malformed"};
+  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
+}
+
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {
     uint32_t bit;

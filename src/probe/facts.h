@@ -124,6 +124,36 @@ typedef struct rd_tls_facts {
   rd_us took_us;        /* ClientHello sent -> handshake done or failed */
 } rd_tls_facts;
 
+/* ---- CredSSP (without credentials: the server's NTLM CHALLENGE tells who it is) ---- */
+typedef enum rd_credssp_outcome {
+  RD_CSSP_NOT_TRIED,
+  RD_CSSP_CHALLENGE,  /* a TSRequest carrying an NTLM CHALLENGE */
+  RD_CSSP_ERROR_CODE, /* a TSRequest carrying an errorCode */
+  RD_CSSP_NO_NTLM,    /* a TSRequest without an NTLM message (Kerberos only, empty) */
+  RD_CSSP_CLOSED,
+  RD_CSSP_RESET,
+  RD_CSSP_SILENT,
+  RD_CSSP_MALFORMED,
+} rd_credssp_outcome;
+
+#define RD_NAME_LEN 256
+typedef struct rd_credssp_facts {
+  rd_credssp_outcome outcome;
+  int64_t ts_version; /* the TSRequest version the server speaks */
+  bool error_code_present;
+  uint32_t error_code;
+  char target_name[RD_NAME_LEN], nb_computer[RD_NAME_LEN], nb_domain[RD_NAME_LEN];
+  char dns_computer[RD_NAME_LEN], dns_domain[RD_NAME_LEN], dns_tree[RD_NAME_LEN];
+  bool os_version_present;
+  uint8_t os_major, os_minor;
+  uint16_t os_build;
+  bool timestamp_present;
+  int64_t server_time_unix; /* MsvAvTimestamp */
+  uint8_t first_bytes[RD_REPLY_KEEP];
+  size_t n_first_bytes;
+  rd_us took_us;
+} rd_credssp_facts;
+
 /* ---- One probe connection ---- */
 typedef enum rd_probe_kind {
   RD_PROBE_NEGO,        /* one protocol set; TLS when the server selects SSL or HYBRID */
@@ -155,6 +185,7 @@ typedef struct rd_probe_facts {
   char banner[64];              /* printable start of another service's greeting */
 
   rd_tls_facts tls;
+  rd_credssp_facts credssp;
   rd_us total_us;
 } rd_probe_facts;
 
@@ -182,6 +213,7 @@ const char *rd_conn_outcome_name(rd_conn_outcome o); /* "refused" */
 const char *rd_nego_outcome_name(rd_nego_outcome o); /* "rsp" */
 const char *rd_service_name(rd_service s);           /* "http" */
 const char *rd_tls_outcome_name(rd_tls_outcome o);   /* "alert" */
+const char *rd_credssp_outcome_name(rd_credssp_outcome o); /* "challenge" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -1,11 +1,15 @@
 #include "probe.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cur.h"
 #include "core/err.h"
+#include "core/ber.h"
+#include "core/ntlm.h"
+#include "core/tsrequest.h"
 #include "core/x224.h"
 
 /* Largest reply we wait for while negotiating: a Connection Confirm is 11 or 19 bytes, so a TPKT
@@ -85,7 +89,48 @@ static ssize_t encode_request(const rd_probe_facts *f, uint8_t *out, size_t cap)
   return (ssize_t)len;
 }
 
+/* TSRequest {version 6, negoTokens: NTLM NEGOTIATE}: nmap's request, which every CredSSP
+ * server answers with its CHALLENGE, without any credential (reference §4.5). */
+static ssize_t encode_negotiate(uint8_t *out, size_t cap) {
+  rd_bld nb, tb;
+  uint8_t *neg = NULL, *req = NULL;
+  size_t neg_len, req_len;
+  ssize_t r = RD_E_NOMEM;
+  rd_bld_init(&nb, 128);
+  if (rd_ntlm_encode_negotiate(RD_NTLM_NEGOTIATE_FLAGS_DEFAULT, NULL, &nb) != 0 || !rd_bld_finish(&nb, &neg, &neg_len)) {
+    rd_bld_cleanup(&nb);
+    return RD_E_NOMEM;
+  }
+  rd_tsrequest ts;
+  memset(&ts, 0, sizeof ts);
+  ts.version = RD_TSREQUEST_VERSION_MAX;
+  ts.nego_present = true;
+  ts.nego_count = 1;
+  rd_cur_init(&ts.nego_token, neg, neg_len);
+  rd_bld_init(&tb, 512);
+  if (rd_tsrequest_encode(&ts, &tb) == 0 && rd_bld_finish(&tb, &req, &req_len)) {
+    r = req_len <= cap ? (ssize_t)req_len : RD_E_INVALID;
+    if (r > 0)
+      memcpy(out, req, req_len);
+  } else {
+    rd_bld_cleanup(&tb);
+  }
+  free(neg);
+  free(req);
+  return r;
+}
+
 ssize_t rd_probe_pull(rd_probe *p, uint8_t *out, size_t cap, rd_us now) {
+  if (p->state == RD_PS_CREDSSP_SEND_NEGOTIATE) {
+    ssize_t n = encode_negotiate(out, cap);
+    if (n < 0) {
+      finish(p, now);
+      return n;
+    }
+    p->in_len = 0;
+    enter(p, RD_PS_CREDSSP_WAIT_CHALLENGE, now);
+    return n;
+  }
   if (p->state != RD_PS_X224_SEND_REQUEST)
     return 0;
   ssize_t n = encode_request(p->facts, out, cap);
@@ -177,7 +222,77 @@ static void on_reply(rd_probe *p, size_t frame_len, rd_us now) {
   finish(p, now);
 }
 
+static void copy_name(char *dst, const char *src) { snprintf(dst, RD_NAME_LEN, "%s", src); }
+
+static void record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
+  copy_name(c->target_name, ch->target_name);
+  copy_name(c->nb_computer, ch->nb_computer);
+  copy_name(c->nb_domain, ch->nb_domain);
+  copy_name(c->dns_computer, ch->dns_computer);
+  copy_name(c->dns_domain, ch->dns_domain);
+  copy_name(c->dns_tree, ch->dns_tree);
+  c->os_version_present = ch->version_present;
+  c->os_major = ch->version.major;
+  c->os_minor = ch->version.minor;
+  c->os_build = ch->version.build;
+  c->timestamp_present = ch->timestamp_present;
+  if (ch->timestamp_present)
+    c->server_time_unix = rd_ntlm_filetime_to_unix(ch->timestamp);
+}
+
+/* A whole TSRequest is in p->in: what the server said to our NEGOTIATE. */
+static void on_credssp_reply(rd_probe *p, size_t len, rd_us now) {
+  rd_credssp_facts *c = &p->facts->credssp;
+  rd_cur cur, msg;
+  rd_tsrequest ts;
+  rd_ntlm_challenge ch;
+  rd_cur_init(&cur, p->in, len);
+  c->took_us = now - p->step_started;
+  if (rd_tsrequest_decode(&cur, &ts) != 0) {
+    c->outcome = RD_CSSP_MALFORMED;
+  } else {
+    c->ts_version = ts.version;
+    c->error_code_present = ts.error_code_present;
+    c->error_code = ts.error_code;
+    if (ts.error_code_present)
+      c->outcome = RD_CSSP_ERROR_CODE;
+    else if (!ts.nego_present ||
+             rd_ntlm_find(rd_cur_data(&ts.nego_token), rd_cur_len(&ts.nego_token), &msg) != 0)
+      c->outcome = RD_CSSP_NO_NTLM;
+    else if (rd_ntlm_decode_challenge(&msg, &ch) != 0)
+      c->outcome = RD_CSSP_MALFORMED;
+    else {
+      c->outcome = RD_CSSP_CHALLENGE;
+      record_challenge(c, &ch);
+    }
+  }
+  finish(p, now);
+}
+
+static int feed_credssp(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
+  rd_credssp_facts *c = &p->facts->credssp;
+  size_t room = sizeof p->in - p->in_len, take = n < room ? n : room, need = 0;
+  memcpy(p->in + p->in_len, in, take);
+  p->in_len += take;
+  size_t keep = p->in_len < RD_REPLY_KEEP ? p->in_len : RD_REPLY_KEEP;
+  memcpy(c->first_bytes, p->in, keep);
+  c->n_first_bytes = keep;
+  int r = rd_ber_frame_need(p->in, p->in_len, sizeof p->in, &need);
+  if (r == RD_E_SHORT || (r == 0 && p->in_len < need))
+    return 0;
+  if (r != 0) {
+    c->outcome = RD_CSSP_MALFORMED;
+    c->took_us = now - p->step_started;
+    finish(p, now);
+    return r;
+  }
+  on_credssp_reply(p, need, now);
+  return 0;
+}
+
 int rd_probe_feed(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
+  if (p->state == RD_PS_CREDSSP_WAIT_CHALLENGE)
+    return feed_credssp(p, in, n, now);
   if (p->state != RD_PS_X224_WAIT_CONFIRM)
     return 0; /* bytes after we are done (or unsolicited) are not evidence we use */
   size_t room = sizeof p->in - p->in_len;
@@ -213,6 +328,10 @@ int rd_probe_feed(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
 
 void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
   rd_probe_facts *f = p->facts;
+  if (p->state == RD_PS_CREDSSP_SEND_NEGOTIATE || p->state == RD_PS_CREDSSP_WAIT_CHALLENGE) {
+    f->credssp.outcome = reset ? RD_CSSP_RESET : RD_CSSP_CLOSED;
+    f->credssp.took_us = now - p->step_started;
+  }
   if (p->state == RD_PS_X224_SEND_REQUEST || p->state == RD_PS_X224_WAIT_CONFIRM) {
     f->nego = reset ? RD_NEGO_RESET : RD_NEGO_CLOSED;
     f->reply_us = now - p->step_started;
@@ -244,6 +363,11 @@ void rd_probe_expire(rd_probe *p, rd_us now) {
     }
     f->reply_us = now - p->step_started;
     break;
+  case RD_PS_CREDSSP_SEND_NEGOTIATE:
+  case RD_PS_CREDSSP_WAIT_CHALLENGE:
+    f->credssp.outcome = RD_CSSP_SILENT;
+    f->credssp.took_us = now - p->step_started;
+    break;
   case RD_PS_TLS_UPGRADE:
     if (f->tls.outcome == RD_TLSO_NOT_TRIED)
       f->tls.outcome = RD_TLSO_STALL;
@@ -262,11 +386,26 @@ bool rd_probe_wants_tls(const rd_probe *p, int *version) {
   return true;
 }
 
+bool rd_probe_needs_tls_session(const rd_probe *p) {
+  const rd_probe_facts *f = p->facts;
+  return f->kind == RD_PROBE_NEGO && f->nego == RD_NEGO_RSP &&
+         (f->selected == RD_X224_PROTOCOL_HYBRID || f->selected == RD_X224_PROTOCOL_HYBRID_EX);
+}
+
+bool rd_probe_in_tls(const rd_probe *p) {
+  return p->state == RD_PS_CREDSSP_SEND_NEGOTIATE || p->state == RD_PS_CREDSSP_WAIT_CHALLENGE;
+}
+
 void rd_probe_tls_done(rd_probe *p, const rd_tls_facts *tls, rd_us now) {
   if (p->state != RD_PS_TLS_UPGRADE)
     return;
-  p->facts->tls = *tls;
+  rd_tls_facts copy = *tls; /* tls may point into our own facts */
+  p->facts->tls = copy;
   p->facts->tls.took_us = now - p->step_started;
+  if (copy.outcome == RD_TLSO_OK && rd_probe_needs_tls_session(p)) {
+    enter(p, RD_PS_CREDSSP_SEND_NEGOTIATE, now);
+    return;
+  }
   finish(p, now);
 }
 

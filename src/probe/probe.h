@@ -23,6 +23,8 @@
   X(X224_SEND_REQUEST, "x224-send-request", NEGOTIATE) \
   X(X224_WAIT_CONFIRM, "x224-wait-confirm", NEGOTIATE) \
   X(TLS_UPGRADE, "tls-upgrade", TLS)    \
+  X(CREDSSP_SEND_NEGOTIATE, "credssp-send-negotiate", CREDSSP) \
+  X(CREDSSP_WAIT_CHALLENGE, "credssp-wait-challenge", CREDSSP) \
   X(DONE, "done", ANY)
 
 #define RD_PS_ENUM(id, name, phase) RD_PS_##id,
@@ -36,7 +38,7 @@ typedef struct rd_probe {
   rd_us started;         /* connect began */
   rd_us step_started;
   rd_us deadline;
-  uint8_t in[512];       /* the Connection Confirm is 11 or 19 bytes; more is hostile */
+  uint8_t in[8192];      /* a Confirm is 11 or 19 bytes, a CHALLENGE TSRequest a few hundred */
   size_t in_len;
 } rd_probe;
 
@@ -65,8 +67,14 @@ void rd_probe_expire(rd_probe *p, rd_us now);
  * *version (0 = any). */
 bool rd_probe_wants_tls(const rd_probe *p, int *version);
 /* The handshake ended; `tls` carries what the engine observed (outcome, version, alert, first
- * bytes…). The probe records it and finishes (CredSSP, issue #5, continues from here). */
+ * bytes…). The probe records it; when the server selected HYBRID or HYBRID_EX it continues with
+ * CredSSP over the TLS session, else it finishes. */
 void rd_probe_tls_done(rd_probe *p, const rd_tls_facts *tls, rd_us now);
+
+/* True when the TLS session must complete (a later phase speaks over it). */
+bool rd_probe_needs_tls_session(const rd_probe *p);
+/* True when rd_probe_pull/rd_probe_feed carry application data inside TLS. */
+bool rd_probe_in_tls(const rd_probe *p);
 
 bool rd_probe_done(const rd_probe *p);
 const char *rd_probe_state_name(rd_probe_state s);

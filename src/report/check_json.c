@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/hexfmt.h"
+#include "core/rdtime.h"
 #include "core/x224.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
@@ -52,6 +53,24 @@ static json_t *tls_json(const rd_tls_facts *t) {
                    "bytes_after_hello", (json_int_t)t->bytes_after_hello, "duration_ms", ms(t->took_us));
 }
 
+static json_t *credssp_json(const rd_credssp_facts *c) {
+  if (c->outcome == RD_CSSP_NOT_TRIED)
+    return json_null();
+  char os[32] = "", when[40] = "";
+  if (c->os_version_present)
+    snprintf(os, sizeof os, "%u.%u.%u", c->os_major, c->os_minor, c->os_build);
+  if (c->timestamp_present)
+    rd_format_utc(c->server_time_unix, when, sizeof when);
+  return json_pack("{s:s, s:I, s:b, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o, s:o}", "outcome",
+                   rd_credssp_outcome_name(c->outcome), "version", (json_int_t)c->ts_version, "error_code_present",
+                   c->error_code_present, "error_code", (json_int_t)c->error_code, "target_name", c->target_name,
+                   "netbios_computer", c->nb_computer, "netbios_domain", c->nb_domain, "dns_computer",
+                   c->dns_computer, "dns_domain", c->dns_domain, "dns_tree", c->dns_tree, "os_version", os,
+                   "server_time", c->timestamp_present ? when : NULL, "server_time_unix",
+                   (json_int_t)(c->timestamp_present ? c->server_time_unix : 0), "first_bytes_hex",
+                   hex(c->first_bytes, c->n_first_bytes), "duration_ms", ms(c->took_us));
+}
+
 static const char *kind_name(rd_probe_kind k) {
   return k == RD_PROBE_NEGO ? "negotiate" : k == RD_PROBE_TLS_VERSION ? "tls-version" : "connect";
 }
@@ -71,9 +90,10 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
                    c->name.n_addrs > (size_t)p->addr_index ? c->name.addrs[p->addr_index] : "", "request", req,
-                   "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "duration_ms", ms(p->total_us));
+                   "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
+                   credssp_json(&p->credssp), "duration_ms", ms(p->total_us));
 }
 
 static json_t *cert_json(const rd_check_facts *c) {
