@@ -2,9 +2,11 @@
  * findings with their evidence; the verdict then names where a default client's connection ends
  * and the root cause. Facts → findings only: nothing here does I/O or prints. */
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/cert.h"
 #include "core/hexfmt.h"
@@ -22,6 +24,8 @@ static const rd_finding_def finding_defs[] = {
 #undef RD_FINDING
 
 /* A certificate this close to its end is worth a warning (DESIGN.md: "expires soon"). */
+#define CLOCK_SKEW_LIMIT_S 300 /* Kerberos' default tolerance: five minutes */
+
 #define EXPIRES_SOON_DAYS 14
 
 const rd_finding_def *rd_finding_def_get(rd_finding_id id) {
@@ -429,6 +433,89 @@ static void rule_cert(const rd_check_facts *f, rd_diagnosis *d) {
     add(d, RD_F_CERT_WEAK, f->cert_probe, "%s %d-bit key, signature %s", c->key_type, c->key_bits, c->sig_alg);
 }
 
+/* ---- CredSSP ------------------------------------------------------------------------------------ */
+
+/* The probe whose CHALLENGE speaks for the server: the one requesting what Windows clients request. */
+static int identity_probe(const rd_check_facts *f) {
+  int best = -1;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!primary(f, p) || p->credssp.outcome != RD_CSSP_CHALLENGE)
+      continue;
+    if (best < 0 || p->requested == (RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX))
+      best = (int)i;
+  }
+  return best;
+}
+
+static bool same_name(const char *a, size_t alen, const char *b) {
+  size_t blen = strcspn(b, ".");
+  if (alen == 0 || alen != blen)
+    return false;
+  for (size_t i = 0; i < alen; i++)
+    if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+      return false;
+  return true;
+}
+
+/* Whether the name typed designates the machine the CHALLENGE describes: its full DNS name, or
+ * its first label as the NetBIOS or DNS computer name. An alias (a CNAME, a load-balancer name) is
+ * accepted when the certificate names it. */
+static bool names_this_host(const rd_check_facts *f, const rd_credssp_facts *c) {
+  size_t len = strlen(f->host);
+  while (len > 0 && f->host[len - 1] == '.')
+    len--;
+  if (strlen(c->dns_computer) == len && strncasecmp(f->host, c->dns_computer, len) == 0)
+    return true;
+  size_t label = strcspn(f->host, ".");
+  if (label > len)
+    label = len;
+  if (same_name(f->host, label, c->nb_computer) || same_name(f->host, label, c->dns_computer))
+    return true;
+  return f->have_cert && rd_cert_name_matches(&f->cert, f->host);
+}
+
+static void describe_skew(char *buf, size_t size, int64_t skew) {
+  int64_t a = skew < 0 ? -skew : skew;
+  const char *dir = skew > 0 ? "ahead of" : "behind";
+  if (a >= 2 * 86400)
+    snprintf(buf, size, "%lld days %s", (long long)(a / 86400), dir);
+  else if (a >= 2 * 3600)
+    snprintf(buf, size, "%lld hours %s", (long long)(a / 3600), dir);
+  else
+    snprintf(buf, size, "%lld minutes %s", (long long)(a / 60), dir);
+}
+
+static void rule_credssp(const rd_check_facts *f, rd_diagnosis *d) {
+  int i = identity_probe(f);
+  if (i < 0)
+    return;
+  const rd_credssp_facts *c = &f->probes[i].credssp;
+  char os[40] = "";
+  if (c->os_version_present)
+    snprintf(os, sizeof os, ", Windows version %u.%u build %u", c->os_major, c->os_minor, c->os_build);
+  add(d, RD_F_HOST_IDENTITY, i, "NetBIOS %s\\%s, DNS name %s (domain %s)%s; CredSSP version %lld", c->nb_domain,
+      c->nb_computer, c->dns_computer[0] ? c->dns_computer : "-", c->dns_domain[0] ? c->dns_domain : "-", os,
+      (long long)c->ts_version);
+  if (c->ts_version < 5)
+    add(d, RD_F_CREDSSP_OUTDATED, i,
+        "the server answers with TSRequest version %lld; the March 2018 update (CVE-2018-0886) brought version 5, "
+        "and updated clients refuse older servers unless their policy is Vulnerable", (long long)c->ts_version);
+  if (c->timestamp_present) {
+    int64_t skew = c->server_time_unix - f->started_unix;
+    if (skew > CLOCK_SKEW_LIMIT_S || skew < -CLOCK_SKEW_LIMIT_S) {
+      char how[64], when[40];
+      describe_skew(how, sizeof how, skew);
+      add(d, RD_F_CLOCK_SKEW, i, "the server's clock reads %s, %s this machine's", rd_format_utc(c->server_time_unix, when, sizeof when), how);
+    }
+  }
+  bool typed_name = f->name.status == RD_NAME_OK && strcasecmp(f->host, "localhost") != 0;
+  if (typed_name && (c->nb_computer[0] || c->dns_computer[0]) && !names_this_host(f, c))
+    add(d, RD_F_DNS_WRONG_HOST, i, "%s resolves to %s, but the machine there calls itself %s (DNS %s)%s", f->host,
+        f->name.addrs[f->reach.chosen >= 0 ? f->reach.chosen : 0], c->nb_computer,
+        c->dns_computer[0] ? c->dns_computer : "-", f->have_cert ? " and its certificate names another host" : "");
+}
+
 /* ---- Verdict ------------------------------------------------------------------------------------ */
 
 /* Where a default client's connection ends. A current Windows client requests
@@ -503,6 +590,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_negotiate(f, out);
     rule_tls(f, out);
     rule_cert(f, out);
+    rule_credssp(f, out);
   }
   verdict(f, out);
 }

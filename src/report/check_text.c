@@ -120,7 +120,25 @@ static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
   else
     line(f, "TLS", phase_state(d, RD_PH_TLS), t_name + ms(slowest(c, 2)), "%u of %u handshakes completed%s%s",
          tls_ok, tls_tried, c->have_cert ? "; certificate " : "", c->have_cert ? c->cert.common_name : "");
-  line(f, "CredSSP", ST_NOT_TESTED, -1, "(NLA identity and credentials: coming in a later version)");
+  const rd_probe_facts *id = NULL;
+  rd_us t_cssp = 0;
+  for (size_t i = 0; i < c->n_probes; i++) {
+    const rd_probe_facts *p = &c->probes[i];
+    if (p->credssp.outcome == RD_CSSP_NOT_TRIED)
+      continue;
+    if (id == NULL || (p->credssp.outcome == RD_CSSP_CHALLENGE && id->credssp.outcome != RD_CSSP_CHALLENGE))
+      id = p;
+    if (p->total_us > t_cssp)
+      t_cssp = p->total_us;
+  }
+  if (id == NULL)
+    line(f, "CredSSP", ST_SKIPPED, -1, "%s", "the server selected no NLA protocol (HYBRID)");
+  else if (id->credssp.outcome == RD_CSSP_CHALLENGE)
+    line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld (no credentials tried)",
+         id->credssp.nb_computer, (long long)id->credssp.ts_version);
+  else
+    line(f, "CredSSP", ST_FAILED, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
+         rd_credssp_outcome_name(id->credssp.outcome));
   line(f, "Session", ST_NOT_TESTED, -1, "(MCS, licensing, logon: coming in a later version)");
 }
 
@@ -213,6 +231,22 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
       fprintf(f, " %u %s%s", c->reach.side[i].port, rd_conn_outcome_name(c->reach.side[i].outcome),
               i + 1 < c->reach.n_side ? "," : "\n");
   }
+  for (size_t i = 0; i < c->n_probes; i++) {
+    const rd_credssp_facts *k = &c->probes[i].credssp;
+    if (k->outcome != RD_CSSP_CHALLENGE)
+      continue;
+    char when[40] = "-";
+    if (k->timestamp_present)
+      rd_format_utc(k->server_time_unix, when, sizeof when);
+    fprintf(f, "\nServer identity (its NTLM CHALLENGE, no credentials sent)\n");
+    fprintf(f, "  computer  %s (DNS %s)\n  domain    %s (DNS %s, forest %s)\n", k->nb_computer,
+            k->dns_computer[0] ? k->dns_computer : "-", k->nb_domain, k->dns_domain[0] ? k->dns_domain : "-",
+            k->dns_tree[0] ? k->dns_tree : "-");
+    if (k->os_version_present)
+      fprintf(f, "  windows   %u.%u build %u\n", k->os_major, k->os_minor, k->os_build);
+    fprintf(f, "  clock     %s\n  credssp   version %lld\n", when, (long long)k->ts_version);
+    break;
+  }
   if (!c->have_cert)
     return;
   const rd_cert_facts *x = &c->cert;
@@ -275,8 +309,11 @@ static void verdict_section(FILE *f, const rd_check_facts *c, const rd_diagnosis
     return;
   }
   if (v->root < 0) {
-    fprintf(f, "  %s: every phase tested (name, TCP, negotiation%s) works.\n", v->summary,
-            c->have_cert ? ", TLS" : "");
+    bool identity = false;
+    for (size_t i = 0; i < c->n_probes; i++)
+      identity |= c->probes[i].credssp.outcome == RD_CSSP_CHALLENGE;
+    fprintf(f, "  %s: every phase tested (name, TCP, negotiation%s%s) works.\n", v->summary,
+            c->have_cert ? ", TLS" : "", identity ? ", CredSSP identity" : "");
     return;
   }
   const rd_finding_def *def = rd_finding_def_get(d->items[v->root].id);

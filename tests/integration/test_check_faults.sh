@@ -91,4 +91,12 @@ assert_eq stall "$(tls_outcome tls-stall)" "stall: outcome"
 
 run tls1-only
 assert_eq true "$(q tls1-only '[.findings[].id] | index("tls-legacy-versions-only") != null')" "tls1-only: finding"
+# CredSSP: the server's CHALLENGE says who it is; an old TSRequest version, a wrong clock.
+run credssp-challenge-2019
+assert_eq "challenge 6 VGPC" "$(q credssp-challenge-2019 '[.facts.probes[] | select(.credssp != null)][0].credssp | "\(.outcome) \(.version) \(.netbios_computer)"')" "credssp 2019: facts"
+assert_eq true "$(q credssp-challenge-2019 '[.findings[].id] | index("clock-skew") != null')" "credssp 2019: clock-skew"
+assert_eq true "$(q credssp-challenge-2019 '[.findings[].id] | index("host-identity") != null')" "credssp 2019: host-identity"
+run credssp-challenge-v3
+assert_eq credssp-outdated "$(root credssp-challenge-v3)" "credssp v3: root cause"
+assert_eq 2 "$RC" "credssp v3: exit code"
 lab_log "fault responder check tests passed in $(($(lab_ms) - LAB_T0)) ms"

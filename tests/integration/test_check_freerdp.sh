@@ -22,9 +22,17 @@ lab_shadow nla good
 run shadow-nla "$SHADOW_PORT"
 assert_eq "failure HYBRID_REQUIRED_BY_SERVER" "$(selected shadow-nla SSL)" "shadow nla: SSL -> F5"
 assert_eq "rsp HYBRID" "$(selected shadow-nla "SSL|HYBRID|HYBRID_EX")" "shadow nla: 11 -> HYBRID"
-assert_eq "cert-self-signed nla-required" "$(ids shadow-nla)" "shadow nla: findings"
+assert_eq "cert-self-signed host-identity nla-required" "$(ids shadow-nla)" "shadow nla: findings"
 assert_eq 0 "$RC" "shadow nla: exit code"
 assert_eq ok "$(q shadow-nla '[.facts.probes[] | select(.negotiation.selected_name == "HYBRID")][0].tls.outcome')" "shadow nla: TLS under CredSSP"
+# Without credentials, the NTLM CHALLENGE names the server (FreeRDP reports the host name).
+assert_eq "challenge $(hostname | tr a-z A-Z | cut -c1-15)" "$(q shadow-nla '[.facts.probes[] | select(.credssp != null)][0].credssp | "\(.outcome) \(.netbios_computer)"')" "shadow nla: identity"
+# A name that leads to this server while it calls itself something else (hosts file for c-ares).
+echo "127.0.0.1 wrong-name.lab.test" >"$LAB/hosts"
+RC=0
+CARES_HOSTS=$LAB/hosts "$RDPDOCTOR" check --json "wrong-name.lab.test:$SHADOW_PORT" >"$LAB/wrongname.json" || RC=$?
+assert_eq dns-wrong-host "$(q wrongname .verdict.root_cause)" "wrong name: root cause"
+assert_eq 2 "$RC" "wrong name: exit code"
 lab_stop "$SHADOW_PID"
 
 lab_shadow tls good
