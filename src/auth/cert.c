@@ -460,3 +460,29 @@ int rd_cert_format_sha256(const uint8_t fp[RD_CERT_SHA256_LEN], bool colons, cha
   out[at] = '\0';
   return 0;
 }
+
+int rd_cert_subject_public_key(const uint8_t *der, size_t n, uint8_t *out, size_t cap, size_t *len) {
+  const unsigned char *p = der;
+  if (der == NULL || n == 0 || n > LONG_MAX)
+    return RD_E_MALFORMED;
+  X509 *x = d2i_X509(NULL, &p, (long)n);
+  if (x == NULL) {
+    ERR_clear_error();
+    return RD_E_MALFORMED;
+  }
+  int r = RD_E_MALFORMED;
+  ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+  if (bits != NULL) {
+    int blen = ASN1_STRING_length(bits);
+    if (blen > 0 && (size_t)blen <= cap) {
+      memcpy(out, ASN1_STRING_get0_data(bits), (size_t)blen);
+      *len = (size_t)blen;
+      r = 0;
+    } else if (blen > 0) {
+      r = RD_E_TOO_BIG;
+    }
+  }
+  X509_free(x);
+  ERR_clear_error();
+  return r;
+}

@@ -62,6 +62,11 @@ int rd_cert_facts_from_der(const uint8_t *der, size_t n, rd_cert_facts *out);
  * DNS SAN. A host that is not a valid name matches nothing. */
 bool rd_cert_name_matches(const rd_cert_facts *f, const char *host);
 
+/* The SubjectPublicKey of a DER certificate: the contents of its subjectPublicKey BIT STRING (for
+ * RSA the DER RSAPublicKey), which CredSSP binds the session to ([MS-CSSP] 3.1.5). Writes at most
+ * cap bytes; 0, RD_E_MALFORMED, or RD_E_TOO_BIG. */
+int rd_cert_subject_public_key(const uint8_t *der, size_t n, uint8_t *out, size_t cap, size_t *len);
+
 /* Whole days until notAfter, rounded down: 0 on the last day, -1 the day after it expired. */
 int rd_cert_days_left(const rd_cert_facts *f, int64_t now_unix);
 

@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* rd_utf8_to_utf16le and rd_ntlm_upcase, which NTOWFv2 uses, live in core. */
+#include "core/utf16.h"
+
 #define RD_NTLM_KEY_LEN        16 /* every NTLM key, NTProofStr, MIC */
 #define RD_NTLM_CHALLENGE_LEN  8  /* server and client challenge */
 #define RD_NTLM_LMV2_LEN       24 /* LmChallengeResponse */
@@ -53,27 +56,6 @@ int rd_crypto_random(rd_crypto *c, uint8_t *out, size_t n);
 
 /* Constant-time comparison of n bytes (CRYPTO_memcmp): for checking what a server sent back. */
 bool rd_crypto_memeq(const void *a, const void *b, size_t n);
-
-/* ---- Text ---- */
-
-/* UTF-8 (n bytes, no NUL needed) to UTF-16LE without a terminator, as NTLM and TSPasswordCreds
- * carry names and passwords. With upper, each character is uppercased as NTOWFv2 does to the user
- * name (see rd_ntlm_upcase). *out_len gets the UTF-16LE length in bytes whenever the input is
- * valid, so out may be NULL with cap 0 to measure. 0; RD_E_MALFORMED for invalid UTF-8 (overlong
- * forms, surrogates, beyond U+10FFFF, truncated sequences) and for a NUL byte inside the n bytes
- * (it would cut the name short on the server's side); RD_E_INVALID when cap is too small. out is
- * wiped on any failure. */
-int rd_utf8_to_utf16le(const char *s, size_t n, bool upper, uint8_t *out, size_t cap,
-                       size_t *out_len);
-
-/* The uppercase of one code point by Windows' table (as Vista and later write it into NTFS's
- * $UpCase; that MSV1_0's RtlUpcaseUnicodeString uses the same table is assumed, not tested on a
- * host), for these ranges only: ASCII, Latin-1 (ÿ becomes Ÿ; µ and ß stay, as in Windows), Latin
- * Extended-A (ı, ĸ, ŉ, ſ stay), Greek and Coptic's basic letters (ς becomes Σ), Cyrillic
- * (U+0430-U+0513), Armenian and fullwidth Latin. Anything else is returned as is: a user name with
- * lowercase letters elsewhere (Latin Extended-B, Georgian, Greek Extended…) gets another NTOWFv2
- * than Windows computes and fails to authenticate; typing it in uppercase works around that. */
-uint32_t rd_ntlm_upcase(uint32_t cp);
 
 /* ---- NTLMv2 ([MS-NLMP] 3.3.2) ---- */
 

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "cli.h"
+#include "credentials.h"
 #include "core/err.h"
 #include "diag/diag.h"
 #include "net/dns.h"
@@ -27,6 +29,10 @@ static const char check_usage[] =
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
+    "  --user USER        also authenticate once (NLA/CredSSP, NTLMv2) as DOMAIN\\name, name@domain\n"
+    "                     or name; never retried, so no account can be locked out by rdpdoctor\n"
+    "  --password-file F  the password is the first line of F; otherwise RDPDOCTOR_PASSWORD,\n"
+    "                     otherwise a prompt on the terminal (never on the command line)\n"
     "\n"
     "Exit codes: 0 healthy, 1 warning, 2 critical (a client fails to connect), 3 could not check,\n"
     "64 usage error.\n";
@@ -47,7 +53,7 @@ static bool parse_seconds(const char *s, unsigned *ms_out) {
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   rd_check_opts opts = {0};
   bool json = false;
-  const char *target_text = NULL;
+  const char *target_text = NULL, *user = NULL, *password_file = NULL;
   char shown[48];
   opts.timeout_ms = 10000;
   opts.step_ms = 3000;
@@ -64,6 +70,14 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
+    } else if (strcmp(a, "--user") == 0 || strcmp(a, "--password-file") == 0) {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0')
+        return rd_cli_usage_error(err, "check: %s needs a value", a);
+      *(a[2] == 'u' ? &user : &password_file) = argv[++i];
+    } else if (strcmp(a, "--password") == 0 || strncmp(a, "--password=", 11) == 0 || strcmp(a, "-p") == 0) {
+      /* Deliberately not its value: it must not be echoed anywhere. */
+      return rd_cli_usage_error(err, "check: a password is never taken on the command line (other users can read "
+                                     "it); use RDPDOCTOR_PASSWORD, --password-file or the prompt");
     } else if (strcmp(a, "--no-side-ports") == 0) {
       opts.no_side_ports = true;
     } else if (strcmp(a, "-4") == 0) {
@@ -97,8 +111,46 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   if (opts.step_ms > opts.timeout_ms)
     opts.step_ms = opts.timeout_ms;
 
+  if (password_file != NULL && user == NULL)
+    return rd_cli_usage_error(err, "check: --password-file needs --user");
+
+  rd_credentials creds;
+  rd_auth_input input;
+  rd_credssp_auth auth;
+  memset(&creds, 0, sizeof creds);
+  memset(&auth, 0, sizeof auth);
+  if (user != NULL) {
+    if (rd_credentials_parse_user(user, &creds, &why) != 0)
+      return rd_cli_usage_error(err, "check: --user: %s", why);
+    if (rd_credentials_read_password(&creds, password_file, &why) != 0) {
+      rd_credentials_wipe(&creds);
+      return rd_cli_usage_error(err, "check: %s", why);
+    }
+    memset(&input, 0, sizeof input);
+    input.crypto = rd_crypto_new(&why);
+    if (input.crypto == NULL) {
+      rd_credentials_wipe(&creds);
+      fprintf(err, "rdpdoctor: check: %s\n", why);
+      return RD_EXIT_CANNOT_CHECK;
+    }
+    input.user = creds.user;
+    input.domain = creds.domain;
+    input.password = creds.password;
+    input.target_host = host;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    input.now_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    auth.in = &input;
+    opts.auth = &auth;
+  }
+
   rd_check_facts facts;
   int r = rd_check_run(&opts, &facts);
+  if (user != NULL) {
+    rd_credssp_auth_clear(&auth);
+    rd_crypto_free(input.crypto);
+    rd_credentials_wipe(&creds);
+  }
   if (r != 0) {
     fprintf(err, "rdpdoctor: check: could not run the check: %s\n", rd_err_str(r));
     return RD_EXIT_CANNOT_CHECK;

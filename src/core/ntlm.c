@@ -1,9 +1,10 @@
-/* NTLM NEGOTIATE encoder and CHALLENGE decoder; see ntlm.h for the rules the decoder enforces. */
+/* NTLM NEGOTIATE and AUTHENTICATE encoders, CHALLENGE decoder; see ntlm.h for the rules. */
 #include "ntlm.h"
 
 #include <string.h>
 
 #include "err.h"
+#include "utf16.h"
 
 static const uint8_t ssp_id[RD_NTLM_SSP_ID_LEN] = RD_NTLM_SSP_ID;
 
@@ -36,6 +37,159 @@ int rd_ntlm_encode_negotiate(uint32_t flags, const rd_ntlm_version *version, rd_
   rd_bld_add_zeros(b, 8); /* WorkstationFields */
   /* Builder errors are sticky, so the last append fails if any did. */
   return rd_bld_add_bytes(b, ver, sizeof ver) ? 0 : RD_E_NOMEM;
+}
+
+/* Offsets in an AUTHENTICATE_MESSAGE before the Version (MS-NLMP 2.2.1.3). */
+#define AUTHENTICATE_FIXED_LEN 64
+#define FIELD_MAX              0xffffu /* a payload field's Len is 16 bits */
+
+/* Bytes of the UTF-16LE of a NUL-terminated UTF-8 name (NULL is empty). */
+static int name_len(const char *s, size_t *len) {
+  *len = 0;
+  return s == NULL ? 0 : rd_utf8_to_utf16le(s, strlen(s), false, NULL, 0, len);
+}
+
+/* Appends the UTF-16LE of s, whose length name_len measured. */
+static bool add_name(rd_bld *b, const char *s, size_t len) {
+  uint8_t *p;
+  size_t n;
+  if (len == 0)
+    return true;
+  if (!rd_bld_add_space(b, len, &p))
+    return false;
+  if (rd_utf8_to_utf16le(s, strlen(s), false, p, len, &n) != 0 || n != len) {
+    rd_bld_set_error(b); /* cannot happen: s was measured */
+    return false;
+  }
+  return true;
+}
+
+static bool span_ok(const uint8_t *p, size_t n) { return (p != NULL || n == 0) && n <= FIELD_MAX; }
+
+int rd_ntlm_encode_authenticate(const rd_ntlm_authenticate *a, rd_bld *b, size_t *mic_offset) {
+  size_t dom, usr, ws;
+  int r;
+  if (mic_offset != NULL)
+    *mic_offset = 0;
+  if (a == NULL || !span_ok(a->lm_response, a->lm_len) || !span_ok(a->nt_response, a->nt_len) ||
+      !span_ok(a->encrypted_session_key, a->esk_len) || !(a->flags & RD_NTLM_NEGOTIATE_UNICODE))
+    return RD_E_INVALID;
+  if ((r = name_len(a->domain, &dom)) != 0 || (r = name_len(a->user, &usr)) != 0 ||
+      (r = name_len(a->workstation, &ws)) != 0)
+    return r;
+  if (dom > FIELD_MAX || usr > FIELD_MAX || ws > FIELD_MAX)
+    return RD_E_INVALID;
+
+  bool version = (a->flags & RD_NTLM_NEGOTIATE_VERSION) || a->with_mic;
+  size_t header = AUTHENTICATE_FIXED_LEN + (version ? 8 : 0) + (a->with_mic ? RD_NTLM_MIC_LEN : 0);
+  /* Payload order as Windows writes it; each field's offset is where the previous one ended. The
+   * total stays below 88 + 6 * 65535, far from 2^32. */
+  const size_t lens[6] = {dom, usr, ws, a->lm_len, a->nt_len, a->esk_len};
+  size_t off = header;
+  rd_bld_add_bytes(b, ssp_id, sizeof ssp_id);
+  rd_bld_add_u32le(b, RD_NTLM_MSG_AUTHENTICATE);
+  /* Header order differs from payload order: LM, NT, domain, user, workstation, session key. */
+  static const int header_order[6] = {3, 4, 0, 1, 2, 5};
+  size_t offs[6];
+  for (int i = 0; i < 6; i++) {
+    offs[i] = off;
+    off += lens[i];
+  }
+  for (int i = 0; i < 6; i++) {
+    int k = header_order[i];
+    rd_bld_add_u16le(b, (uint16_t)lens[k]); /* Len */
+    rd_bld_add_u16le(b, (uint16_t)lens[k]); /* MaxLen */
+    rd_bld_add_u32le(b, (uint32_t)offs[k]);
+  }
+  rd_bld_add_u32le(b, a->flags);
+  if (version) {
+    uint8_t ver[8] = {0};
+    if (a->flags & RD_NTLM_NEGOTIATE_VERSION) {
+      ver[0] = a->version.major;
+      ver[1] = a->version.minor;
+      ver[2] = (uint8_t)a->version.build;
+      ver[3] = (uint8_t)(a->version.build >> 8);
+      ver[7] = a->version.revision; /* after 3 reserved bytes */
+    }
+    rd_bld_add_bytes(b, ver, sizeof ver);
+  }
+  if (a->with_mic)
+    rd_bld_add_zeros(b, RD_NTLM_MIC_LEN);
+  if (!add_name(b, a->domain, dom) || !add_name(b, a->user, usr) ||
+      !add_name(b, a->workstation, ws) || !rd_bld_add_bytes(b, a->lm_response, a->lm_len) ||
+      !rd_bld_add_bytes(b, a->nt_response, a->nt_len) ||
+      !rd_bld_add_bytes(b, a->encrypted_session_key, a->esk_len))
+    return RD_E_NOMEM; /* sticky: any earlier failed append fails these too */
+  if (mic_offset != NULL && a->with_mic)
+    *mic_offset = RD_NTLM_AUTHENTICATE_MIC_OFFSET;
+  return 0;
+}
+
+/* Checks the server's AV_PAIR list before anything is written, as the CHALLENGE decoder does:
+ * every pair inside the list, an EOL with AvLen 0 before its end, the first MsvAvFlags 4 bytes. */
+static bool av_list_ok(rd_cur ti) {
+  bool flags_seen = false;
+  if (rd_cur_is_empty(&ti))
+    return true;
+  for (;;) {
+    uint16_t id, len;
+    rd_cur val;
+    if (!rd_cur_get_u16le(&ti, &id) || !rd_cur_get_u16le(&ti, &len) ||
+        !rd_cur_get_span(&ti, len, &val))
+      return false;
+    if (id == RD_NTLM_AV_EOL)
+      return len == 0;
+    if (id == RD_NTLM_AV_FLAGS && !flags_seen) {
+      if (len != 4)
+        return false;
+      flags_seen = true;
+    }
+  }
+}
+
+int rd_ntlm_target_info_for_authenticate(rd_cur server_target_info, const char *spn_or_null,
+                                         rd_bld *b) {
+  rd_cur ti = server_target_info;
+  size_t spn = 0;
+  bool flags_seen = false;
+  int r;
+  if (!av_list_ok(ti))
+    return RD_E_MALFORMED;
+  if ((r = name_len(spn_or_null, &spn)) != 0)
+    return r;
+  if (spn > FIELD_MAX)
+    return RD_E_INVALID;
+  for (;;) {
+    uint16_t id, len;
+    rd_cur val;
+    if (!rd_cur_get_u16le(&ti, &id) || !rd_cur_get_u16le(&ti, &len) ||
+        !rd_cur_get_span(&ti, len, &val) || id == RD_NTLM_AV_EOL)
+      break; /* the end of an empty list, or its EOL: av_list_ok allows nothing else */
+    if ((id == RD_NTLM_AV_TARGET_NAME && spn > 0) || (id == RD_NTLM_AV_FLAGS && flags_seen))
+      continue; /* ours replaces it; the first MsvAvFlags counts, as in the decoder */
+    rd_bld_add_u16le(b, id);
+    rd_bld_add_u16le(b, len);
+    if (id == RD_NTLM_AV_FLAGS) {
+      uint32_t v = 0;
+      rd_cur_get_u32le(&val, &v);
+      rd_bld_add_u32le(b, v | RD_NTLM_AV_FLAG_MIC_PRESENT);
+      flags_seen = true;
+    } else {
+      rd_bld_add_bytes(b, rd_cur_data(&val), rd_cur_len(&val));
+    }
+  }
+  if (!flags_seen) {
+    rd_bld_add_u16le(b, RD_NTLM_AV_FLAGS);
+    rd_bld_add_u16le(b, 4);
+    rd_bld_add_u32le(b, RD_NTLM_AV_FLAG_MIC_PRESENT);
+  }
+  if (spn > 0) {
+    rd_bld_add_u16le(b, RD_NTLM_AV_TARGET_NAME);
+    rd_bld_add_u16le(b, (uint16_t)spn);
+    add_name(b, spn_or_null, spn);
+  }
+  rd_bld_add_u16le(b, RD_NTLM_AV_EOL);
+  return rd_bld_add_u16le(b, 0) ? 0 : RD_E_NOMEM;
 }
 
 int rd_ntlm_find(const uint8_t *p, size_t n, rd_cur *msg) {

@@ -1,7 +1,7 @@
-/* The NTLM messages a probe reads and writes without credentials: NEGOTIATE_MESSAGE out,
- * CHALLENGE_MESSAGE in ([MS-NLMP] 2.2.1.1, 2.2.1.2, 2.2.2.1, 2.2.2.10; reference §4.5, §4.6). The
- * CHALLENGE tells the server's names, domain, OS build and clock before any authentication, as
- * nmap's rdp-ntlm-info reads them. The cryptography of an authentication is src/auth's.
+/* The NTLM messages: NEGOTIATE_MESSAGE out, CHALLENGE_MESSAGE in, and with credentials the
+ * AUTHENTICATE_MESSAGE out ([MS-NLMP] 2.2.1.1-2.2.1.3, 2.2.2.1, 2.2.2.10; reference §4.5, §4.6).
+ * The CHALLENGE tells the server's names, domain, OS build and clock before any authentication,
+ * as nmap's rdp-ntlm-info reads them. The cryptography of an authentication is src/auth's.
  *
  * All integers are little-endian. Payload fields (TargetName, TargetInfo) are Len(2) MaxLen(2)
  * BufferOffset(4) triples whose offsets count from the "NTLMSSP\0" signature; MaxLen is ignored as
@@ -82,6 +82,61 @@ typedef struct rd_ntlm_version {
  * RD_NTLM_VERSION_DEFAULT (10.0.17763, revision 15). RD_E_INVALID if flags announce a domain or
  * workstation (this message carries neither); RD_E_NOMEM if the builder has failed. */
 int rd_ntlm_encode_negotiate(uint32_t flags, const rd_ntlm_version *version, rd_bld *b);
+
+/* AvFlags bit (MS-NLMP 2.2.2.1): the AUTHENTICATE message carries a MIC. */
+#define RD_NTLM_AV_FLAG_MIC_PRESENT 0x00000002u
+
+/* Offsets in an AUTHENTICATE_MESSAGE (MS-NLMP 2.2.1.3): the fixed part ends at 64, the Version
+ * follows, then the MIC, then (at 88) the payload. */
+#define RD_NTLM_AUTHENTICATE_VERSION_OFFSET 64
+#define RD_NTLM_AUTHENTICATE_MIC_OFFSET     72
+#define RD_NTLM_AUTHENTICATE_HEADER_LEN     88
+#define RD_NTLM_MIC_LEN                     16
+
+/* What an AUTHENTICATE_MESSAGE carries. Byte spans are borrowed (NULL with length 0 for an empty
+ * one). Names are NUL-terminated UTF-8 (NULL means empty), sent as UTF-16LE and not uppercased:
+ * the uppercasing NTOWFv2 does to the user name is its own business. */
+typedef struct rd_ntlm_authenticate {
+  uint32_t flags;                /* NegotiateFlags: the server's, as the client accepts them */
+  const uint8_t *lm_response;    /* LmChallengeResponse (24 bytes for LMv2, or Z(24)) */
+  size_t lm_len;
+  const uint8_t *nt_response;    /* NtChallengeResponse: NTProofStr ‖ temp */
+  size_t nt_len;
+  const char *domain, *user, *workstation;
+  const uint8_t *encrypted_session_key; /* EncryptedRandomSessionKey, with KEY_EXCH (16 bytes) */
+  size_t esk_len;
+  rd_ntlm_version version;       /* written with RD_NTLM_NEGOTIATE_VERSION, zeros otherwise */
+  bool with_mic;                 /* reserve the 16-byte MIC */
+} rd_ntlm_authenticate;
+
+/* Appends the AUTHENTICATE_MESSAGE for a to b. The header is 64 bytes, then the Version (8) when
+ * flags carry RD_NTLM_NEGOTIATE_VERSION or with_mic is set (all zero without the flag, since the
+ * MIC sits behind it), then with with_mic 16 zero bytes for the MIC: 88 bytes with both, 72 with
+ * the Version alone (as in MS-NLMP 4.2.4.3's example). The payload follows in the order Windows
+ * writes it: domain, user, workstation, LM response, NT response, session key; every field's
+ * BufferOffset points at its bytes even when it is empty. *mic_offset (when not NULL) gets the
+ * MIC's offset from the message's first byte, RD_NTLM_AUTHENTICATE_MIC_OFFSET, or 0 without
+ * with_mic: the caller computes the MIC over the finished message with these zeros in place
+ * (rd_ntlm_mic) and copies it there. Returns 0; RD_E_INVALID for a NULL a, a NULL span with a
+ * length, flags without RD_NTLM_NEGOTIATE_UNICODE (names are always UTF-16LE), or a field over
+ * 65535 bytes; RD_E_MALFORMED for a name that is not well-formed UTF-8 (see utf16.h); RD_E_NOMEM
+ * if the builder has failed. On an argument error nothing is appended. */
+int rd_ntlm_encode_authenticate(const rd_ntlm_authenticate *a, rd_bld *b, size_t *mic_offset);
+
+/* Appends the AV_PAIR list a client puts into its NTLMv2 response (MS-NLMP 3.1.5.1.2): the
+ * server's pairs from its CHALLENGE's TargetInfo (rd_ntlm_challenge.target_info) in their order,
+ * without the MsvAvEOL and what follows it; one MsvAvFlags, the server's first with
+ * RD_NTLM_AV_FLAG_MIC_PRESENT set (a repeat is dropped), added after the copied pairs when the
+ * server sent none; then, when spn_or_null is neither NULL nor empty, MsvAvTargetName with its
+ * UTF-16LE (e.g. "TERMSRV/host"), replacing any the server sent; then MsvAvEOL. An empty
+ * server_target_info (an old server) yields the added pairs only. The list is checked as
+ * rd_ntlm_decode_challenge checks it, so what that accepted is accepted here. Returns 0;
+ * RD_E_MALFORMED for a non-empty list that runs past its end, has no MsvAvEOL or an EOL with a
+ * non-zero AvLen, or whose first MsvAvFlags is not 4 bytes, and for an SPN
+ * that is not well-formed UTF-8; RD_E_INVALID for an SPN over 65535 bytes of UTF-16LE; RD_E_NOMEM
+ * if the builder has failed. Nothing is appended unless it returns 0 or RD_E_NOMEM. */
+int rd_ntlm_target_info_for_authenticate(rd_cur server_target_info, const char *spn_or_null,
+                                         rd_bld *b);
 
 /* Locates an NTLM message inside a negoToken that is either a raw NTLMSSP message or a wrapper
  * around one (SPNEGO's NegTokenResp carries it in responseToken), by finding the first

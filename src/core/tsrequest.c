@@ -5,6 +5,7 @@
 
 #include "ber.h"
 #include "err.h"
+#include "utf16.h"
 
 /* Explicit tags of the TSRequest fields (MS-CSSP 2.2.1). */
 enum {
@@ -150,4 +151,119 @@ int rd_tsrequest_encode(const rd_tsrequest *in, rd_bld *b) {
   if (in->client_nonce_present)
     add_octets_field(&seq, TAG_CLIENT_NONCE, &in->client_nonce);
   return rd_bld_close(&seq) ? 0 : RD_E_NOMEM;
+}
+
+/* ---- TSCredentials ---- */
+
+#define CRED_FIELD_MAX 0xffffu
+
+/* [n] { element } with a definite length: its inner cursor, which must hold exactly one element
+ * of the field's type (checked by the caller). */
+static bool get_octets_field(rd_cur *seq, unsigned n, rd_cur *out) {
+  rd_cur ctx;
+  return rd_ber_get_context(seq, n, &ctx) && rd_ber_get_octet_string(&ctx, out) &&
+         rd_cur_is_empty(&ctx);
+}
+
+static bool get_password_creds(rd_cur creds, rd_tscredentials *tc) {
+  rd_cur seq;
+  return rd_ber_get_sequence(&creds, &seq) && rd_cur_is_empty(&creds) &&
+         get_octets_field(&seq, 0, &tc->domain) && get_octets_field(&seq, 1, &tc->user) &&
+         get_octets_field(&seq, 2, &tc->password) && rd_cur_is_empty(&seq);
+}
+
+int rd_tscredentials_decode(rd_cur *c, rd_tscredentials *out) {
+  rd_cur tmp = *c, seq, ctx;
+  rd_tscredentials tc;
+  memset(&tc, 0, sizeof tc);
+  if (!rd_ber_get_sequence(&tmp, &seq) || !rd_cur_is_empty(&tmp) ||
+      !rd_ber_get_context(&seq, 0, &ctx) || !rd_ber_get_integer(&ctx, &tc.cred_type) ||
+      !rd_cur_is_empty(&ctx) || !get_octets_field(&seq, 1, &tc.credentials) ||
+      !rd_cur_is_empty(&seq))
+    return RD_E_MALFORMED;
+  if (tc.cred_type == RD_TSCRED_TYPE_PASSWORD) {
+    if (!get_password_creds(tc.credentials, &tc))
+      return RD_E_MALFORMED;
+    tc.password_present = true;
+  }
+  *out = tc;
+  *c = tmp;
+  return 0;
+}
+
+/* Bytes of a TLV whose content is n bytes long (DER: short form below 128, else 0x8k and k
+ * bytes). */
+static size_t tlv_len(size_t n) {
+  size_t k = 0;
+  if (n >= 0x80)
+    for (size_t v = n; v != 0; v >>= 8)
+      k++;
+  return 1 + 1 + k + n;
+}
+
+/* Writes a tag and the DER length n at p; returns the byte after them. */
+static uint8_t *put_header(uint8_t *p, uint8_t tag, size_t n) {
+  size_t k = tlv_len(n) - n - 2;
+  *p++ = tag;
+  if (k == 0) {
+    *p++ = (uint8_t)n;
+    return p;
+  }
+  *p++ = (uint8_t)(0x80 | k);
+  for (size_t i = k; i > 0; i--)
+    *p++ = (uint8_t)(n >> (8 * (i - 1)));
+  return p;
+}
+
+/* [n] { OCTET STRING UTF16LE(s) } at p, len being the measured UTF-16LE length. */
+static uint8_t *put_string_field(uint8_t *p, unsigned n, const char *s, size_t len) {
+  size_t done = 0;
+  p = put_header(p, (uint8_t)RD_BER_CONTEXT(n), tlv_len(len));
+  p = put_header(p, RD_BER_OCTET_STRING, len);
+  (void)rd_utf8_to_utf16le(s, strlen(s), false, p, len, &done); /* measured: cannot fail */
+  return p + len;
+}
+
+int rd_tscredentials_encode_password(const char *domain, const char *user, const char *password,
+                                     rd_bld *b) {
+  const char *s[3] = {domain, user, password};
+  size_t len[3], pwd_content = 0;
+  uint8_t *p;
+  int r;
+  for (int i = 0; i < 3; i++) {
+    if (s[i] == NULL)
+      return RD_E_INVALID;
+    if ((r = rd_utf8_to_utf16le(s[i], strlen(s[i]), false, NULL, 0, &len[i])) != 0)
+      return r;
+    if (len[i] > CRED_FIELD_MAX)
+      return RD_E_INVALID;
+    pwd_content += tlv_len(tlv_len(len[i])); /* [i] { OCTET STRING } */
+  }
+  /* Sizes from the inside out; each is below 2^20, so none overflows. */
+  size_t pwd_seq = tlv_len(pwd_content);                   /* TSPasswordCreds */
+  size_t cred_type = tlv_len(tlv_len(1));                  /* [0] { INTEGER 1 } */
+  size_t creds = tlv_len(tlv_len(pwd_seq));                /* [1] { OCTET STRING } */
+  size_t total = tlv_len(cred_type + creds);               /* TSCredentials */
+  if (!rd_bld_add_space(b, total, &p))
+    return RD_E_NOMEM;
+  p = put_header(p, RD_BER_SEQUENCE, cred_type + creds);
+  p = put_header(p, (uint8_t)RD_BER_CONTEXT(0), tlv_len(1));
+  p = put_header(p, RD_BER_INTEGER, 1);
+  *p++ = RD_TSCRED_TYPE_PASSWORD;
+  p = put_header(p, (uint8_t)RD_BER_CONTEXT(1), tlv_len(pwd_seq));
+  p = put_header(p, RD_BER_OCTET_STRING, pwd_seq);
+  p = put_header(p, RD_BER_SEQUENCE, pwd_content);
+  for (unsigned i = 0; i < 3; i++)
+    p = put_string_field(p, i, s[i], len[i]);
+  return 0;
+}
+
+int rd_credssp_decode_early_authz(const uint8_t *p, size_t n, uint32_t *result) {
+  rd_cur c;
+  if (p == NULL || result == NULL)
+    return RD_E_INVALID;
+  rd_cur_init(&c, p, n);
+  if (n != RD_CREDSSP_EARLY_AUTHZ_LEN || !rd_cur_get_u32le(&c, result))
+    return RD_E_MALFORMED;
+  return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/rdtime.h"
 #include "core/x224.h"
 #include "diag.h"
+#include "kb/kb.h"
 
 #define RD_FINDING(id, slug, sev, title, cause, client, conf, phase) \
   {RD_F_##id, slug, RD_SEV_##sev, title, cause, client, RD_CONF_FLAG_##conf, RD_PH_##phase},
@@ -516,6 +517,87 @@ static void rule_credssp(const rd_check_facts *f, rd_diagnosis *d) {
         c->dns_computer[0] ? c->dns_computer : "-", f->have_cert ? " and its certificate names another host" : "");
 }
 
+/* ---- Authentication ------------------------------------------------------------------------------ */
+
+/* What an errorCode in the server's TSRequest says about the account ([MS-CSSP] 2.2.1, reference §4.4). */
+static rd_finding_id finding_for_status(uint32_t status) {
+  switch (status) {
+  case 0xC0000071:
+    return RD_F_PASSWORD_EXPIRED;
+  case 0xC0000224:
+    return RD_F_PASSWORD_MUST_CHANGE;
+  case 0xC0000234:
+    return RD_F_ACCOUNT_LOCKED;
+  case 0xC0000072:
+    return RD_F_ACCOUNT_DISABLED;
+  case 0xC0000193:
+    return RD_F_ACCOUNT_EXPIRED;
+  case 0xC000006F:
+    return RD_F_LOGON_HOURS;
+  case 0xC0000070:
+    return RD_F_WORKSTATION_RESTRICTED;
+  case 0xC000015B:
+    return RD_F_REMOTE_LOGON_NOT_GRANTED;
+  default:
+    return RD_F_AUTH_FAILED; /* LOGON_FAILURE, WRONG_PASSWORD, NO_SUCH_USER, SEC_E_LOGON_DENIED… */
+  }
+}
+
+static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
+  const rd_probe_facts *p = NULL;
+  int pi = -1;
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (f->probes[i].auth.outcome != RD_AUTH_NOT_TRIED) {
+      p = &f->probes[i];
+      pi = (int)i;
+      break;
+    }
+  if (!f->auth_requested)
+    return;
+  if (p == NULL) {
+    bool nla = identity_probe(f) >= 0;
+    add(d, RD_F_AUTH_NOT_CHECKED, -1, "%s",
+        nla ? "the server's CredSSP answered, but no authentication could be attempted"
+            : "the server never selected NLA (HYBRID): it checks no credentials before the session, so rdpdoctor "
+              "could not either, and sent none");
+    return;
+  }
+  const rd_auth_facts *a = &p->auth;
+  char who[RD_NAME_LEN * 2 + 2];
+  snprintf(who, sizeof who, "%s%s%s", a->domain, a->domain[0] ? "\\" : "", a->user);
+  const rd_kb_code *row;
+  switch (a->outcome) {
+  case RD_AUTH_ACCEPTED:
+    if (a->early_authz_present && a->early_authz != 0)
+      add(d, RD_F_EARLY_AUTHORIZATION_DENIED, pi, "%s authenticated, then the Early User Authorization Result was %u "
+          "(ACCESS_DENIED): the user may not log on to this server", who, a->early_authz);
+    else
+      add(d, RD_F_AUTH_OK, pi, "%s: the server accepted the NTLMv2 authentication and proved it with CredSSP v%lld "
+          "pubKeyAuth bound to its certificate%s", who, (long long)a->version,
+          a->early_authz_present ? "; Early User Authorization: success" : "");
+    break;
+  case RD_AUTH_ERROR_CODE:
+    row = rd_kb_find(RD_TAB_STATUS, a->error_code);
+    add(d, finding_for_status(a->error_code), pi, "%s: the server answered errorCode 0x%08X %s", who, a->error_code,
+        row ? row->name : "(unknown status)");
+    break;
+  case RD_AUTH_CLOSED:
+  case RD_AUTH_RESET:
+    add(d, RD_F_AUTH_FAILED, pi, "%s: the server %s the connection right after our AUTHENTICATE, without a reason "
+        "(FreeRDP-based servers do this for a wrong user or password; Windows sends an errorCode)", who,
+        a->outcome == RD_AUTH_CLOSED ? "closed" : "reset");
+    break;
+  case RD_AUTH_KEY_MISMATCH:
+    add(d, RD_F_CREDSSP_BINDING_MISMATCH, pi, "the pubKeyAuth the server returned does not match the public key of "
+        "the certificate our TLS session saw: a TLS-inspecting device sits between this machine and the server");
+    break;
+  default:
+    add(d, RD_F_AUTH_NOT_CHECKED, pi, "%s: the authentication ended with %s before the server gave a verdict", who,
+        rd_auth_outcome_name(a->outcome));
+    break;
+  }
+}
+
 /* ---- Verdict ------------------------------------------------------------------------------------ */
 
 /* Where a default client's connection ends. A current Windows client requests
@@ -591,6 +673,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_tls(f, out);
     rule_cert(f, out);
     rule_credssp(f, out);
+    rule_auth(f, out);
   }
   verdict(f, out);
 }

@@ -263,8 +263,11 @@ static void tls_finish(conn *c, rd_tls_outcome hint) {
     t.outcome = RD_TLSO_PLAINTEXT; /* not a TLS record type: the server answered in clear */
   else
     t.outcome = hint;
-  if (hint == RD_TLSO_OK && res != NULL)
+  if (hint == RD_TLSO_OK && res != NULL) {
     keep_certificate(c->chk, c, res);
+    if (res->peer_cert_der != NULL)
+      rd_probe_set_server_cert(&c->probe, res->peer_cert_der, res->peer_cert_len);
+  }
   rd_probe_tls_done(&c->probe, &t, now_us(c->chk));
 }
 
@@ -622,6 +625,8 @@ static void start_probe(rd_check *chk, const struct probe_plan *plan, int addr_i
   }
   c->facts = pf;
   rd_probe_init(&c->probe, pf, (rd_us)chk->opts.step_ms * 1000u, now_us(chk));
+  if (plan->kind == RD_PROBE_NEGO)
+    rd_probe_set_auth(&c->probe, chk->opts.auth);
   arm_timer(c);
   struct sockaddr_storage ss = chk->addrs[addr_index];
   set_port(&ss, chk->opts.port);
@@ -809,6 +814,7 @@ int rd_check_start(uv_loop_t *loop, const rd_check_opts *opts, rd_check_facts *f
   facts->started_unix = (int64_t)time(NULL);
   facts->reach.chosen = -1;
   facts->cert_probe = -1;
+  facts->auth_requested = opts->auth != NULL;
   chk->tls_ctx = rd_tls_ctx_new();
   if (chk->tls_ctx == NULL) {
     free(chk);
@@ -841,6 +847,7 @@ void rd_check_free(rd_check *chk) {
   if (chk == NULL)
     return;
   for (size_t i = 0; i < chk->n_conns; i++) {
+    rd_probe_cleanup(&chk->conns[i]->probe);
     rd_tls_free(chk->conns[i]->tls);
     free(chk->conns[i]);
   }

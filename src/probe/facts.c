@@ -45,6 +45,12 @@ const char *rd_credssp_outcome_name(rd_credssp_outcome o) {
   return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
 }
 
+const char *rd_auth_outcome_name(rd_auth_outcome o) {
+  static const char *const names[] = {"not-tried", "accepted", "error-code", "closed",     "reset",
+                                      "silent",    "malformed", "key-mismatch", "local-error"};
+  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
+}
+
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {
     uint32_t bit;

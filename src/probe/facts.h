@@ -154,6 +154,31 @@ typedef struct rd_credssp_facts {
   rd_us took_us;
 } rd_credssp_facts;
 
+/* ---- Authentication (with --user: one attempt per check, never retried) ---- */
+typedef enum rd_auth_outcome {
+  RD_AUTH_NOT_TRIED,
+  RD_AUTH_ACCEPTED,     /* the server's pubKeyAuth proved it accepted the NTLM authentication */
+  RD_AUTH_ERROR_CODE,   /* the server answered with an errorCode (NTSTATUS) */
+  RD_AUTH_CLOSED,       /* the server closed after our AUTHENTICATE (FreeRDP's way of saying no) */
+  RD_AUTH_RESET,
+  RD_AUTH_SILENT,
+  RD_AUTH_MALFORMED,
+  RD_AUTH_KEY_MISMATCH, /* the server's binding does not match its certificate: not the server */
+  RD_AUTH_LOCAL_ERROR,  /* our side could not compute the messages */
+} rd_auth_outcome;
+
+typedef struct rd_auth_facts {
+  rd_auth_outcome outcome;
+  char user[RD_NAME_LEN];   /* who we authenticated as (never the password) */
+  char domain[RD_NAME_LEN];
+  int64_t version;          /* the CredSSP version both sides used */
+  bool error_code_present;
+  uint32_t error_code;
+  bool early_authz_present; /* HYBRID_EX: the Early User Authorization Result */
+  uint32_t early_authz;     /* 0 AUTHZ_SUCCESS, 5 AUTHZ_ACCESS_DENIED */
+  rd_us took_us;
+} rd_auth_facts;
+
 /* ---- One probe connection ---- */
 typedef enum rd_probe_kind {
   RD_PROBE_NEGO,        /* one protocol set; TLS when the server selects SSL or HYBRID */
@@ -186,6 +211,7 @@ typedef struct rd_probe_facts {
 
   rd_tls_facts tls;
   rd_credssp_facts credssp;
+  rd_auth_facts auth;
   rd_us total_us;
 } rd_probe_facts;
 
@@ -204,6 +230,7 @@ typedef struct rd_check_facts {
   size_t cert_der_len;
   rd_us total_us;
   bool deadline_hit;    /* the whole-check deadline cut something short */
+  bool auth_requested;  /* credentials were given (the outcome is in one probe's auth) */
 } rd_check_facts;
 
 void rd_check_facts_free(rd_check_facts *f);
@@ -214,6 +241,7 @@ const char *rd_nego_outcome_name(rd_nego_outcome o); /* "rsp" */
 const char *rd_service_name(rd_service s);           /* "http" */
 const char *rd_tls_outcome_name(rd_tls_outcome o);   /* "alert" */
 const char *rd_credssp_outcome_name(rd_credssp_outcome o); /* "challenge" */
+const char *rd_auth_outcome_name(rd_auth_outcome o);       /* "accepted" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -7,6 +7,7 @@
 
 #include "core/cur.h"
 #include "core/err.h"
+#include "auth/cert.h"
 #include "core/ber.h"
 #include "core/ntlm.h"
 #include "core/tsrequest.h"
@@ -91,7 +92,7 @@ static ssize_t encode_request(const rd_probe_facts *f, uint8_t *out, size_t cap)
 
 /* TSRequest {version 6, negoTokens: NTLM NEGOTIATE}: nmap's request, which every CredSSP
  * server answers with its CHALLENGE, without any credential (reference §4.5). */
-static ssize_t encode_negotiate(uint8_t *out, size_t cap) {
+static ssize_t encode_negotiate(rd_probe *p, uint8_t *out, size_t cap) {
   rd_bld nb, tb;
   uint8_t *neg = NULL, *req = NULL;
   size_t neg_len, req_len;
@@ -100,6 +101,10 @@ static ssize_t encode_negotiate(uint8_t *out, size_t cap) {
   if (rd_ntlm_encode_negotiate(RD_NTLM_NEGOTIATE_FLAGS_DEFAULT, NULL, &nb) != 0 || !rd_bld_finish(&nb, &neg, &neg_len)) {
     rd_bld_cleanup(&nb);
     return RD_E_NOMEM;
+  }
+  if (neg_len <= sizeof p->negotiate) {
+    memcpy(p->negotiate, neg, neg_len);
+    p->negotiate_len = neg_len;
   }
   rd_tsrequest ts;
   memset(&ts, 0, sizeof ts);
@@ -120,9 +125,33 @@ static ssize_t encode_negotiate(uint8_t *out, size_t cap) {
   return r;
 }
 
+static void drop_pending(rd_probe *p) {
+  if (p->pending != NULL) {
+    memset(p->pending, 0, p->pending_len); /* the credentials message holds the password, sealed */
+    free(p->pending);
+  }
+  p->pending = NULL;
+  p->pending_len = 0;
+}
+
 ssize_t rd_probe_pull(rd_probe *p, uint8_t *out, size_t cap, rd_us now) {
+  if (p->state == RD_PS_CREDSSP_SEND_AUTHENTICATE || p->state == RD_PS_CREDSSP_SEND_CREDENTIALS) {
+    size_t n = p->pending_len;
+    if (n > cap) {
+      p->facts->auth.outcome = RD_AUTH_LOCAL_ERROR;
+      drop_pending(p);
+      finish(p, now);
+      return RD_E_INVALID;
+    }
+    memcpy(out, p->pending, n);
+    drop_pending(p);
+    p->in_len = 0;
+    enter(p, p->state == RD_PS_CREDSSP_SEND_AUTHENTICATE ? RD_PS_CREDSSP_WAIT_PUBKEY : RD_PS_CREDSSP_WAIT_EARLY_AUTHZ,
+          now);
+    return (ssize_t)n;
+  }
   if (p->state == RD_PS_CREDSSP_SEND_NEGOTIATE) {
-    ssize_t n = encode_negotiate(out, cap);
+    ssize_t n = encode_negotiate(p, out, cap);
     if (n < 0) {
       finish(p, now);
       return n;
@@ -240,6 +269,56 @@ static void record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
     c->server_time_unix = rd_ntlm_filetime_to_unix(ch->timestamp);
 }
 
+/* With credentials, the first probe to get a CHALLENGE authenticates (one attempt per check). */
+static bool start_auth(rd_probe *p, const rd_cur *challenge, int64_t version, rd_us now) {
+  rd_credssp_auth *a = p->auth;
+  rd_auth_facts *af = &p->facts->auth;
+  if (a == NULL || a->in == NULL || a->claimed || p->pubkey_len == 0)
+    return false;
+  a->claimed = true;
+  p->auth_mine = true;
+  snprintf(af->user, sizeof af->user, "%s", a->in->user);
+  snprintf(af->domain, sizeof af->domain, "%s", a->in->domain);
+  if (rd_credssp_auth_set_negotiate(a, p->negotiate, p->negotiate_len) != 0 ||
+      rd_credssp_auth_set_pubkey(a, p->pubkey, p->pubkey_len) != 0 ||
+      rd_credssp_auth_authenticate(a, rd_cur_data(challenge), rd_cur_len(challenge), version, &p->pending,
+                                   &p->pending_len) != 0) {
+    af->outcome = RD_AUTH_LOCAL_ERROR;
+    return false;
+  }
+  af->version = a->version;
+  enter(p, RD_PS_CREDSSP_SEND_AUTHENTICATE, now);
+  return true;
+}
+
+/* The server's answer to AUTHENTICATE (its pubKeyAuth, or an errorCode). */
+static void on_auth_reply(rd_probe *p, size_t len, rd_us now) {
+  rd_auth_facts *af = &p->facts->auth;
+  rd_cur cur;
+  rd_tsrequest ts;
+  rd_cur_init(&cur, p->in, len);
+  af->took_us = now - p->step_started;
+  if (rd_tsrequest_decode(&cur, &ts) != 0) {
+    af->outcome = RD_AUTH_MALFORMED;
+  } else if (ts.error_code_present) {
+    af->outcome = RD_AUTH_ERROR_CODE;
+    af->error_code_present = true;
+    af->error_code = ts.error_code;
+  } else if (rd_credssp_auth_check_server(p->auth, &ts) != 0) {
+    af->outcome = RD_AUTH_KEY_MISMATCH;
+  } else {
+    af->outcome = RD_AUTH_ACCEPTED;
+    /* HYBRID_EX tells the authorization (the remote logon right) only after the credentials;
+     * plain HYBRID has said all it will: the password is not delegated to it. */
+    if (p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX &&
+        rd_credssp_auth_credentials(p->auth, &p->pending, &p->pending_len) == 0) {
+      enter(p, RD_PS_CREDSSP_SEND_CREDENTIALS, now);
+      return;
+    }
+  }
+  finish(p, now);
+}
+
 /* A whole TSRequest is in p->in: what the server said to our NEGOTIATE. */
 static void on_credssp_reply(rd_probe *p, size_t len, rd_us now) {
   rd_credssp_facts *c = &p->facts->credssp;
@@ -259,17 +338,37 @@ static void on_credssp_reply(rd_probe *p, size_t len, rd_us now) {
     else if (!ts.nego_present ||
              rd_ntlm_find(rd_cur_data(&ts.nego_token), rd_cur_len(&ts.nego_token), &msg) != 0)
       c->outcome = RD_CSSP_NO_NTLM;
-    else if (rd_ntlm_decode_challenge(&msg, &ch) != 0)
-      c->outcome = RD_CSSP_MALFORMED;
     else {
-      c->outcome = RD_CSSP_CHALLENGE;
-      record_challenge(c, &ch);
+      rd_cur whole = msg; /* decoding consumes msg; the MIC needs the message as received */
+      if (rd_ntlm_decode_challenge(&msg, &ch) != 0) {
+        c->outcome = RD_CSSP_MALFORMED;
+      } else {
+        c->outcome = RD_CSSP_CHALLENGE;
+        record_challenge(c, &ch);
+        if (start_auth(p, &whole, ts.version, now))
+          return;
+      }
     }
   }
   finish(p, now);
 }
 
+static int feed_early_authz(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
+  rd_auth_facts *af = &p->facts->auth;
+  size_t take = n < 4 - p->in_len ? n : 4 - p->in_len;
+  memcpy(p->in + p->in_len, in, take);
+  p->in_len += take;
+  if (p->in_len < 4)
+    return 0;
+  af->early_authz_present = true;
+  af->early_authz = (uint32_t)p->in[0] | (uint32_t)p->in[1] << 8 | (uint32_t)p->in[2] << 16 | (uint32_t)p->in[3] << 24;
+  finish(p, now);
+  return 0;
+}
+
 static int feed_credssp(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
+  if (p->state == RD_PS_CREDSSP_WAIT_EARLY_AUTHZ)
+    return feed_early_authz(p, in, n, now);
   rd_credssp_facts *c = &p->facts->credssp;
   size_t room = sizeof p->in - p->in_len, take = n < room ? n : room, need = 0;
   memcpy(p->in + p->in_len, in, take);
@@ -281,17 +380,24 @@ static int feed_credssp(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
   if (r == RD_E_SHORT || (r == 0 && p->in_len < need))
     return 0;
   if (r != 0) {
-    c->outcome = RD_CSSP_MALFORMED;
+    if (p->state == RD_PS_CREDSSP_WAIT_PUBKEY)
+      p->facts->auth.outcome = RD_AUTH_MALFORMED;
+    else
+      c->outcome = RD_CSSP_MALFORMED;
     c->took_us = now - p->step_started;
     finish(p, now);
     return r;
   }
-  on_credssp_reply(p, need, now);
+  if (p->state == RD_PS_CREDSSP_WAIT_PUBKEY)
+    on_auth_reply(p, need, now);
+  else
+    on_credssp_reply(p, need, now);
   return 0;
 }
 
 int rd_probe_feed(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
-  if (p->state == RD_PS_CREDSSP_WAIT_CHALLENGE)
+  if (p->state == RD_PS_CREDSSP_WAIT_CHALLENGE || p->state == RD_PS_CREDSSP_WAIT_PUBKEY ||
+      p->state == RD_PS_CREDSSP_WAIT_EARLY_AUTHZ)
     return feed_credssp(p, in, n, now);
   if (p->state != RD_PS_X224_WAIT_CONFIRM)
     return 0; /* bytes after we are done (or unsolicited) are not evidence we use */
@@ -331,6 +437,9 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
   if (p->state == RD_PS_CREDSSP_SEND_NEGOTIATE || p->state == RD_PS_CREDSSP_WAIT_CHALLENGE) {
     f->credssp.outcome = reset ? RD_CSSP_RESET : RD_CSSP_CLOSED;
     f->credssp.took_us = now - p->step_started;
+  } else if (p->state == RD_PS_CREDSSP_SEND_AUTHENTICATE || p->state == RD_PS_CREDSSP_WAIT_PUBKEY) {
+    f->auth.outcome = reset ? RD_AUTH_RESET : RD_AUTH_CLOSED;
+    f->auth.took_us = now - p->step_started;
   }
   if (p->state == RD_PS_X224_SEND_REQUEST || p->state == RD_PS_X224_WAIT_CONFIRM) {
     f->nego = reset ? RD_NEGO_RESET : RD_NEGO_CLOSED;
@@ -368,6 +477,14 @@ void rd_probe_expire(rd_probe *p, rd_us now) {
     f->credssp.outcome = RD_CSSP_SILENT;
     f->credssp.took_us = now - p->step_started;
     break;
+  case RD_PS_CREDSSP_SEND_AUTHENTICATE:
+  case RD_PS_CREDSSP_WAIT_PUBKEY:
+    f->auth.outcome = RD_AUTH_SILENT;
+    f->auth.took_us = now - p->step_started;
+    break;
+  case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+    break; /* the verdict stands; only the authorization result is missing */
   case RD_PS_TLS_UPGRADE:
     if (f->tls.outcome == RD_TLSO_NOT_TRIED)
       f->tls.outcome = RD_TLSO_STALL;
@@ -392,9 +509,16 @@ bool rd_probe_needs_tls_session(const rd_probe *p) {
          (f->selected == RD_X224_PROTOCOL_HYBRID || f->selected == RD_X224_PROTOCOL_HYBRID_EX);
 }
 
-bool rd_probe_in_tls(const rd_probe *p) {
-  return p->state == RD_PS_CREDSSP_SEND_NEGOTIATE || p->state == RD_PS_CREDSSP_WAIT_CHALLENGE;
+bool rd_probe_in_tls(const rd_probe *p) { return rd_probe_state_phase(p->state) == RD_PH_CREDSSP; }
+
+void rd_probe_set_auth(rd_probe *p, rd_credssp_auth *auth) { p->auth = auth; }
+
+void rd_probe_set_server_cert(rd_probe *p, const uint8_t *der, size_t n) {
+  if (rd_cert_subject_public_key(der, n, p->pubkey, sizeof p->pubkey, &p->pubkey_len) != 0)
+    p->pubkey_len = 0;
 }
+
+void rd_probe_cleanup(rd_probe *p) { drop_pending(p); }
 
 void rd_probe_tls_done(rd_probe *p, const rd_tls_facts *tls, rd_us now) {
   if (p->state != RD_PS_TLS_UPGRADE)

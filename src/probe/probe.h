@@ -16,6 +16,7 @@
 
 #include "core/phase.h"
 #include "core/rdtime.h"
+#include "probe/credssp_auth.h"
 #include "probe/facts.h"
 
 #define RD_PROBE_STATES(X)              \
@@ -25,6 +26,10 @@
   X(TLS_UPGRADE, "tls-upgrade", TLS)    \
   X(CREDSSP_SEND_NEGOTIATE, "credssp-send-negotiate", CREDSSP) \
   X(CREDSSP_WAIT_CHALLENGE, "credssp-wait-challenge", CREDSSP) \
+  X(CREDSSP_SEND_AUTHENTICATE, "credssp-send-authenticate", CREDSSP) \
+  X(CREDSSP_WAIT_PUBKEY, "credssp-wait-pubkey-auth", CREDSSP) \
+  X(CREDSSP_SEND_CREDENTIALS, "credssp-send-credentials", CREDSSP) \
+  X(CREDSSP_WAIT_EARLY_AUTHZ, "credssp-wait-early-authz", CREDSSP) \
   X(DONE, "done", ANY)
 
 #define RD_PS_ENUM(id, name, phase) RD_PS_##id,
@@ -40,6 +45,16 @@ typedef struct rd_probe {
   rd_us deadline;
   uint8_t in[8192];      /* a Confirm is 11 or 19 bytes, a CHALLENGE TSRequest a few hundred */
   size_t in_len;
+  uint8_t negotiate[64]; /* the NTLM NEGOTIATE we sent (the MIC covers it) */
+  size_t negotiate_len;
+  uint8_t pubkey[2048];  /* the server certificate's SubjectPublicKey */
+  size_t pubkey_len;
+  /* Shared by every probe of a check that may authenticate; the first CHALLENGE claims it, so one
+   * check makes one attempt. NULL without credentials. */
+  rd_credssp_auth *auth;
+  bool auth_mine;
+  uint8_t *pending;      /* the next message, built when the previous reply was read */
+  size_t pending_len;
 } rd_probe;
 
 /* Starts a probe whose connect begins at `now`. `facts` says what to request (kind, requested,
@@ -70,6 +85,13 @@ bool rd_probe_wants_tls(const rd_probe *p, int *version);
  * bytes…). The probe records it; when the server selected HYBRID or HYBRID_EX it continues with
  * CredSSP over the TLS session, else it finishes. */
 void rd_probe_tls_done(rd_probe *p, const rd_tls_facts *tls, rd_us now);
+
+/* Offers the check's authentication to this probe (see rd_probe.auth). */
+void rd_probe_set_auth(rd_probe *p, rd_credssp_auth *auth);
+/* The server's certificate, once the handshake delivered it (for the CredSSP binding). */
+void rd_probe_set_server_cert(rd_probe *p, const uint8_t *der, size_t n);
+/* Frees what the probe holds; safe on any state. */
+void rd_probe_cleanup(rd_probe *p);
 
 /* True when the TLS session must complete (a later phase speaks over it). */
 bool rd_probe_needs_tls_session(const rd_probe *p);

@@ -71,6 +71,18 @@ static json_t *credssp_json(const rd_credssp_facts *c) {
                    hex(c->first_bytes, c->n_first_bytes), "duration_ms", ms(c->took_us));
 }
 
+static json_t *auth_json(const rd_auth_facts *a) {
+  if (a->outcome == RD_AUTH_NOT_TRIED)
+    return json_null();
+  const rd_kb_code *row = a->error_code_present ? rd_kb_find(RD_TAB_STATUS, a->error_code) : NULL;
+  /* The user is reported so the reader knows which account was tried; the password never is. */
+  return json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:s?, s:b, s:I, s:o}", "outcome", rd_auth_outcome_name(a->outcome),
+                   "user", a->user, "domain", a->domain, "version", (json_int_t)a->version, "error_code_present",
+                   a->error_code_present, "error_code", (json_int_t)a->error_code, "error_name",
+                   row ? row->name : NULL, "early_authz_present", a->early_authz_present, "early_authz",
+                   (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));
+}
+
 static const char *kind_name(rd_probe_kind k) {
   return k == RD_PROBE_NEGO ? "negotiate" : k == RD_PROBE_TLS_VERSION ? "tls-version" : "connect";
 }
@@ -90,10 +102,10 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
                    c->name.n_addrs > (size_t)p->addr_index ? c->name.addrs[p->addr_index] : "", "request", req,
                    "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
-                   credssp_json(&p->credssp), "duration_ms", ms(p->total_us));
+                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "duration_ms", ms(p->total_us));
 }
 
 static json_t *cert_json(const rd_check_facts *c) {

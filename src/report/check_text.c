@@ -133,9 +133,20 @@ static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
   }
   if (id == NULL)
     line(f, "CredSSP", ST_SKIPPED, -1, "%s", "the server selected no NLA protocol (HYBRID)");
-  else if (id->credssp.outcome == RD_CSSP_CHALLENGE)
-    line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld (no credentials tried)",
-         id->credssp.nb_computer, (long long)id->credssp.ts_version);
+  else if (id->credssp.outcome == RD_CSSP_CHALLENGE) {
+    const rd_auth_facts *au = NULL;
+    for (size_t i = 0; i < c->n_probes; i++)
+      if (c->probes[i].auth.outcome != RD_AUTH_NOT_TRIED)
+        au = &c->probes[i].auth;
+    if (au == NULL)
+      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld%s",
+           id->credssp.nb_computer, (long long)id->credssp.ts_version,
+           c->auth_requested ? "" : " (no credentials tried)");
+    else
+      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s",
+           id->credssp.nb_computer, (long long)au->version, au->domain, au->domain[0] ? "\\" : "", au->user,
+           au->outcome == RD_AUTH_ACCEPTED ? "accepted" : rd_auth_outcome_name(au->outcome));
+  }
   else
     line(f, "CredSSP", ST_FAILED, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
          rd_credssp_outcome_name(id->credssp.outcome));

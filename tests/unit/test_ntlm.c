@@ -1,16 +1,20 @@
-/* NTLM NEGOTIATE encoder and CHALLENGE decoder: the MS-NLMP 4.2.4.3 CHALLENGE (reference §4.6), the
- * nmap NEGOTIATE (reference §4.5) and the CHALLENGE messages inside sspi-rs's TSRequest vectors
- * (reference §7, bytes only), plus the edge cases: no TargetInfo, no Version, offsets past the end,
- * AV lists without EOL, giant AvLen, odd UTF-16, invalid UTF-16, long names. */
+/* NTLM NEGOTIATE and AUTHENTICATE encoders and CHALLENGE decoder: the MS-NLMP 4.2.4.3 CHALLENGE
+ * (reference §4.6) and AUTHENTICATE, the nmap NEGOTIATE (reference §4.5) and the CHALLENGE and
+ * AUTHENTICATE messages inside sspi-rs's TSRequest vectors (reference §7, bytes only), plus the
+ * edge cases: no TargetInfo, no Version, offsets past the end, AV lists without EOL, giant AvLen,
+ * odd UTF-16, invalid UTF-16, long names. The 4.2.4.3 AUTHENTICATE bytes are the spec's example as
+ * several public NTLM test suites (Rust, C, C#) carry it, identical in each. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/ntlmcrypto.h"
 #include "core/err.h"
 #include "core/ntlm.h"
 #include "core/tsrequest.h"
@@ -666,6 +670,455 @@ static void test_rd_ntlm_filetime_to_unix_values(void **state) {
   assert_true(rd_ntlm_filetime_to_unix(UINT64_MAX) == INT64_C(1844674407370) - INT64_C(11644473600));
 }
 
+
+/* ---- AUTHENTICATE ---- */
+
+/* MS-NLMP 4.2.4.3 AUTHENTICATE_MESSAGE: Version but no MIC, so the payload starts at 72. */
+static const uint8_t spec_authenticate[] = {
+    0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00, /*   0 "NTLMSSP\0" */
+    0x03, 0x00, 0x00, 0x00,                         /*   8 MessageType 3 */
+    0x18, 0x00, 0x18, 0x00, 0x6c, 0x00, 0x00, 0x00, /*  12 LmChallengeResponse 24 at 108 */
+    0x54, 0x00, 0x54, 0x00, 0x84, 0x00, 0x00, 0x00, /*  20 NtChallengeResponse 84 at 132 */
+    0x0c, 0x00, 0x0c, 0x00, 0x48, 0x00, 0x00, 0x00, /*  28 DomainName 12 at 72 */
+    0x08, 0x00, 0x08, 0x00, 0x54, 0x00, 0x00, 0x00, /*  36 UserName 8 at 84 */
+    0x10, 0x00, 0x10, 0x00, 0x5c, 0x00, 0x00, 0x00, /*  44 Workstation 16 at 92 */
+    0x10, 0x00, 0x10, 0x00, 0xd8, 0x00, 0x00, 0x00, /*  52 EncryptedRandomSessionKey 16 at 216 */
+    0x35, 0x82, 0x88, 0xe2,                         /*  60 NegotiateFlags 0xE2888235 */
+    0x05, 0x01, 0x28, 0x0a, 0x00, 0x00, 0x00, 0x0f, /*  64 Version 5.1 build 2600, revision 15 */
+    0x44, 0x00, 0x6f, 0x00, 0x6d, 0x00, 0x61, 0x00, 0x69, 0x00, 0x6e, 0x00, /* 72 "Domain" */
+    0x55, 0x00, 0x73, 0x00, 0x65, 0x00, 0x72, 0x00, /*  84 "User" */
+    0x43, 0x00, 0x4f, 0x00, 0x4d, 0x00, 0x50, 0x00, /*  92 "COMPUTER" */
+    0x55, 0x00, 0x54, 0x00, 0x45, 0x00, 0x52, 0x00,
+    0x86, 0xc3, 0x50, 0x97, 0xac, 0x9c, 0xec, 0x10, /* 108 LMv2: HMAC_MD5(...)[0..16] */
+    0x25, 0x54, 0x76, 0x4a, 0x57, 0xcc, 0xcc, 0x19,
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, /*      ‖ client challenge */
+    0x68, 0xcd, 0x0a, 0xb8, 0x51, 0xe5, 0x1c, 0x96, /* 132 NTProofStr */
+    0xaa, 0xbc, 0x92, 0x7b, 0xeb, 0xef, 0x6a, 0x1c,
+    0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 148 RespType 1, HiRespType 1, Z(6) */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 156 Timestamp 0 */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, /* 164 client challenge */
+    0x00, 0x00, 0x00, 0x00,                         /* 172 Z(4) */
+    0x02, 0x00, 0x0c, 0x00,                         /* 176 MsvAvNbDomainName, 12 bytes */
+    0x44, 0x00, 0x6f, 0x00, 0x6d, 0x00, 0x61, 0x00, 0x69, 0x00, 0x6e, 0x00, /* "Domain" */
+    0x01, 0x00, 0x0c, 0x00,                         /* 192 MsvAvNbComputerName, 12 bytes */
+    0x53, 0x00, 0x65, 0x00, 0x72, 0x00, 0x76, 0x00, 0x65, 0x00, 0x72, 0x00, /* "Server" */
+    0x00, 0x00, 0x00, 0x00,                         /* 208 MsvAvEOL */
+    0x00, 0x00, 0x00, 0x00,                         /* 212 Z(4) */
+    0xc5, 0xda, 0xd2, 0x54, 0x4f, 0xc9, 0x79, 0x90, /* 216 EncryptedRandomSessionKey */
+    0x94, 0xce, 0x1c, 0xe9, 0x0b, 0xc9, 0xd0, 0x3e,
+};
+#define SPEC_AUTH_FLAGS 0xE2888235u
+
+/* One payload field of an AUTHENTICATE at header offset at: its bytes, checked to lie inside. */
+static rd_cur auth_field(const uint8_t *msg, size_t n, size_t at) {
+  rd_cur c, f;
+  uint16_t len, max;
+  uint32_t off;
+  rd_cur_init(&c, msg + at, n - at);
+  assert_true(rd_cur_get_u16le(&c, &len) && rd_cur_get_u16le(&c, &max) && rd_cur_get_u32le(&c, &off));
+  assert_int_equal(len, max);
+  assert_true(off <= n && len <= n - off);
+  rd_cur_init(&f, msg + off, len);
+  return f;
+}
+
+#define assert_span(span, ptr, n)                                                                  \
+  do {                                                                                             \
+    assert_int_equal(rd_cur_len(span), (n));                                                       \
+    if ((n) > 0)                                                                                   \
+      assert_memory_equal(rd_cur_data(span), (ptr), (n));                                          \
+  } while (0)
+
+/* The 4.2.4 inputs, and the responses src/auth computes from them. */
+typedef struct spec_auth {
+  uint8_t lm[RD_NTLM_LMV2_LEN], nt[RD_NTLMV2_RESPONSE_LEN(36)], esk[16];
+  size_t nt_len;
+  rd_ntlm_authenticate a;
+} spec_auth;
+
+static void spec_auth_init(spec_auth *s) {
+  static const uint8_t server_challenge[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+  static const uint8_t client_challenge[8] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+  uint8_t random_session_key[16], key[16], proof[16], base[16];
+  memset(random_session_key, 0x55, sizeof random_session_key);
+  rd_crypto *c = rd_crypto_new(NULL);
+  assert_non_null(c);
+  assert_int_equal(rd_ntowfv2(c, "Password", "User", "Domain", key), 0);
+  assert_int_equal(rd_ntlmv2_response(c, key, server_challenge, client_challenge, 0,
+                                      spec_challenge + SPEC_TARGET_INFO, 36, s->nt, sizeof s->nt,
+                                      &s->nt_len, proof, base),
+                   0);
+  assert_int_equal(rd_lmv2_response(c, key, server_challenge, client_challenge, false, s->lm), 0);
+  assert_int_equal(rd_ntlm_encrypt_session_key(c, base, random_session_key, s->esk), 0);
+  rd_crypto_free(c);
+  memset(&s->a, 0, sizeof s->a);
+  s->a.flags = SPEC_AUTH_FLAGS;
+  s->a.lm_response = s->lm;
+  s->a.lm_len = sizeof s->lm;
+  s->a.nt_response = s->nt;
+  s->a.nt_len = s->nt_len;
+  s->a.domain = "Domain";
+  s->a.user = "User";
+  s->a.workstation = "COMPUTER";
+  s->a.encrypted_session_key = s->esk;
+  s->a.esk_len = sizeof s->esk;
+  s->a.version = (rd_ntlm_version){5, 1, 2600, 15};
+}
+
+static uint8_t *encode_auth(const rd_ntlm_authenticate *a, size_t *len, size_t *mic_offset) {
+  rd_bld b;
+  uint8_t *out;
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_encode_authenticate(a, &b, mic_offset), 0);
+  assert_true(rd_bld_finish(&b, &out, len));
+  return out;
+}
+
+/* Every field of msg decodes back to the inputs in s. */
+static void check_auth_fields(const uint8_t *msg, size_t n, const spec_auth *s) {
+  static const uint8_t domain[] = {'D', 0, 'o', 0, 'm', 0, 'a', 0, 'i', 0, 'n', 0};
+  static const uint8_t user[] = {'U', 0, 's', 0, 'e', 0, 'r', 0};
+  static const uint8_t ws[] = {'C', 0, 'O', 0, 'M', 0, 'P', 0, 'U', 0, 'T', 0, 'E', 0, 'R', 0};
+  rd_cur f;
+  assert_memory_equal(msg, "NTLMSSP", 8);
+  assert_int_equal(msg[8], 3);
+  f = auth_field(msg, n, 12);
+  assert_span(&f, s->lm, sizeof s->lm);
+  f = auth_field(msg, n, 20);
+  assert_span(&f, s->nt, s->nt_len);
+  f = auth_field(msg, n, 28);
+  assert_span(&f, domain, sizeof domain);
+  f = auth_field(msg, n, 36);
+  assert_span(&f, user, sizeof user);
+  f = auth_field(msg, n, 44);
+  assert_span(&f, ws, sizeof ws);
+  f = auth_field(msg, n, 52);
+  assert_span(&f, s->esk, sizeof s->esk);
+  assert_int_equal(msg[60] | msg[61] << 8 | msg[62] << 16 | (uint32_t)msg[63] << 24,
+                   SPEC_AUTH_FLAGS);
+}
+
+static void test_rd_ntlm_encode_authenticate_spec_4_2_4_3(void **state) {
+  spec_auth s;
+  size_t len, mic = 99;
+  spec_auth_init(&s);
+  assert_int_equal(s.nt_len, 84);
+  uint8_t *out = encode_auth(&s.a, &len, &mic);
+  assert_int_equal(mic, 0);
+  assert_int_equal(len, sizeof spec_authenticate);
+  assert_memory_equal(out, spec_authenticate, len);
+  check_auth_fields(out, len, &s);
+  free(out);
+}
+
+static void test_rd_ntlm_encode_authenticate_with_mic(void **state) {
+  spec_auth s;
+  size_t len, mic = 0;
+  static const uint8_t zero[16] = {0};
+  spec_auth_init(&s);
+  s.a.with_mic = true;
+  uint8_t *out = encode_auth(&s.a, &len, &mic);
+  assert_int_equal(mic, RD_NTLM_AUTHENTICATE_MIC_OFFSET);
+  assert_int_equal(len, sizeof spec_authenticate + 16);
+  /* The same message with 16 zero bytes after the Version and every offset 16 further on. */
+  assert_memory_equal(out + 64, spec_authenticate + 64, 8);
+  assert_memory_equal(out + mic, zero, 16);
+  assert_memory_equal(out + RD_NTLM_AUTHENTICATE_HEADER_LEN, spec_authenticate + 72,
+                      sizeof spec_authenticate - 72);
+  check_auth_fields(out, len, &s);
+  rd_cur f = auth_field(out, len, 28);
+  assert_ptr_equal(rd_cur_data(&f), out + RD_NTLM_AUTHENTICATE_HEADER_LEN); /* domain first */
+  free(out);
+}
+
+static void test_rd_ntlm_encode_authenticate_without_version(void **state) {
+  spec_auth s;
+  size_t len, mic;
+  static const uint8_t zero[24] = {0};
+  spec_auth_init(&s);
+  /* No VERSION flag, no MIC: the payload starts right after the flags. */
+  s.a.flags &= ~RD_NTLM_NEGOTIATE_VERSION;
+  uint8_t *out = encode_auth(&s.a, &len, &mic);
+  assert_int_equal(len, sizeof spec_authenticate - 8);
+  assert_memory_equal(out + 64, spec_authenticate + 72, sizeof spec_authenticate - 72);
+  rd_cur dom = auth_field(out, len, 28);
+  assert_ptr_equal(rd_cur_data(&dom), out + 64);
+  free(out);
+  /* No VERSION flag with a MIC: the Version is there, all zero, so that the MIC stays at 72. */
+  s.a.with_mic = true;
+  out = encode_auth(&s.a, &len, &mic);
+  assert_int_equal(mic, 72);
+  assert_int_equal(len, sizeof spec_authenticate + 16);
+  assert_memory_equal(out + 64, zero, 24);
+  free(out);
+  /* Empty everything: every offset still points at the payload start. */
+  rd_ntlm_authenticate e;
+  memset(&e, 0, sizeof e);
+  e.flags = RD_NTLM_NEGOTIATE_UNICODE | RD_NTLM_NEGOTIATE_VERSION;
+  e.version = (rd_ntlm_version)RD_NTLM_VERSION_DEFAULT;
+  e.with_mic = true;
+  out = encode_auth(&e, &len, NULL);
+  assert_int_equal(len, 88);
+  for (size_t at = 12; at < 60; at += 8) {
+    rd_cur f = auth_field(out, len, at);
+    assert_int_equal(rd_cur_len(&f), 0);
+    assert_int_equal(out[at + 4], 88);
+  }
+  static const uint8_t ver[8] = {10, 0, 0x63, 0x45, 0, 0, 0, 15}; /* 10.0.17763 */
+  assert_memory_equal(out + 64, ver, 8);
+  free(out);
+}
+
+/* The file's bytes, read whole. */
+static uint8_t *read_corpus(const char *rel, size_t *n) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", RD_TEST_SRCDIR, rel);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  uint8_t *buf = malloc(65536);
+  assert_non_null(buf);
+  *n = fread(buf, 1, 65536, f);
+  fclose(f);
+  return buf;
+}
+
+/* sspi-rs's AUTHENTICATE TSRequest: user "a", no domain or workstation, with a MIC. Read its
+ * fields, encode them again and compare the bytes (the MIC copied over). */
+static void test_rd_ntlm_encode_authenticate_sspi(void **state) {
+  size_t n, len, mic;
+  uint8_t *file = read_corpus("tests/fuzz/corpus/fuzz_tsrequest/sspi_authenticate", &n);
+  rd_cur c;
+  rd_tsrequest ts;
+  rd_cur_init(&c, file, n);
+  assert_int_equal(rd_tsrequest_decode(&c, &ts), 0);
+  const uint8_t *m = rd_cur_data(&ts.nego_token);
+  size_t mlen = rd_cur_len(&ts.nego_token);
+  assert_int_equal(m[8], 3);
+  rd_cur lm = auth_field(m, mlen, 12), nt = auth_field(m, mlen, 20),
+         dom = auth_field(m, mlen, 28), user = auth_field(m, mlen, 36),
+         ws = auth_field(m, mlen, 44), esk = auth_field(m, mlen, 52);
+  static const uint8_t a_utf16[] = {'a', 0};
+  assert_int_equal(rd_cur_len(&dom), 0);
+  assert_span(&user, a_utf16, 2);
+  assert_int_equal(rd_cur_len(&ws), 0);
+  rd_ntlm_authenticate a;
+  memset(&a, 0, sizeof a);
+  a.flags = 0xE2888235u;
+  a.lm_response = rd_cur_data(&lm);
+  a.lm_len = rd_cur_len(&lm);
+  a.nt_response = rd_cur_data(&nt);
+  a.nt_len = rd_cur_len(&nt);
+  a.domain = "";
+  a.user = "a";
+  a.workstation = NULL;
+  a.encrypted_session_key = rd_cur_data(&esk);
+  a.esk_len = rd_cur_len(&esk);
+  a.version = (rd_ntlm_version){6, 1, 7601, 15};
+  a.with_mic = true;
+  uint8_t *out = encode_auth(&a, &len, &mic);
+  assert_int_equal(len, mlen);
+  memcpy(out + mic, m + mic, RD_NTLM_MIC_LEN);
+  assert_memory_equal(out, m, len);
+  free(out);
+
+  /* Its NTLMv2 response carries the target info Windows sends: the server's pairs, MsvAvFlags
+   * with the MIC bit, channel bindings and TERMSRV/0.0.0.0 before the EOL. */
+  const uint8_t *ti = rd_cur_data(&nt) + 44;
+  size_t ti_len = rd_cur_len(&nt) - 48;
+  rd_cur tic;
+  uint16_t id, alen;
+  uint32_t flags = 0;
+  bool saw_flags = false;
+  rd_cur_init(&tic, ti, ti_len);
+  while (rd_cur_get_u16le(&tic, &id) && rd_cur_get_u16le(&tic, &alen) && id != 0) {
+    rd_cur v;
+    assert_true(rd_cur_get_span(&tic, alen, &v));
+    if (id == RD_NTLM_AV_FLAGS) {
+      assert_true(rd_cur_get_u32le(&v, &flags));
+      saw_flags = true;
+    }
+  }
+  assert_true(saw_flags);
+  assert_true(flags & RD_NTLM_AV_FLAG_MIC_PRESENT);
+  free(file);
+}
+
+static void test_rd_ntlm_encode_authenticate_invalid(void **state) {
+  spec_auth s;
+  rd_bld b;
+  size_t mic = 99;
+  spec_auth_init(&s);
+  rd_ntlm_authenticate a = s.a;
+  rd_bld_init(&b, 1u << 20);
+  assert_int_equal(rd_ntlm_encode_authenticate(NULL, &b, &mic), RD_E_INVALID);
+  a.flags &= ~RD_NTLM_NEGOTIATE_UNICODE;
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), RD_E_INVALID);
+  a = s.a;
+  a.nt_response = NULL;
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), RD_E_INVALID);
+  a = s.a;
+  a.nt_len = 0x10000;
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), RD_E_INVALID);
+  a = s.a;
+  a.user = "bad\xc3";
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), RD_E_MALFORMED);
+  /* A name of 32768 characters is 65536 bytes of UTF-16LE: one too many. */
+  char *big = malloc(32769);
+  assert_non_null(big);
+  memset(big, 'x', 32768);
+  big[32768] = '\0';
+  a = s.a;
+  a.workstation = big;
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), RD_E_INVALID);
+  big[32767] = '\0'; /* 65534 bytes fit */
+  a.lm_len = a.nt_len = a.esk_len = 0;
+  assert_int_equal(rd_ntlm_encode_authenticate(&a, &b, &mic), 0);
+  assert_int_equal(rd_bld_len(&b), 72 + 12 + 8 + 65534);
+  rd_bld_cleanup(&b);
+  free(big);
+  /* Nothing was appended by the failures above; a builder too small fails with NOMEM. */
+  rd_bld_init(&b, 100);
+  assert_int_equal(rd_ntlm_encode_authenticate(&s.a, &b, &mic), RD_E_NOMEM);
+  assert_int_equal(mic, 0);
+  rd_bld_cleanup(&b);
+}
+
+/* The 4.2.4.3 server's list as the client sends it back with an SPN: the two names, MsvAvFlags
+ * (MIC present), MsvAvTargetName, EOL. */
+static void test_rd_ntlm_target_info_for_authenticate_spec(void **state) {
+  static const uint8_t want[] = {
+      0x02, 0x00, 0x0c, 0x00,                         /* MsvAvNbDomainName, 12 bytes */
+      'D', 0, 'o', 0, 'm', 0, 'a', 0, 'i', 0, 'n', 0, /* "Domain" */
+      0x01, 0x00, 0x0c, 0x00,                         /* MsvAvNbComputerName, 12 bytes */
+      'S', 0, 'e', 0, 'r', 0, 'v', 0, 'e', 0, 'r', 0, /* "Server" */
+      0x06, 0x00, 0x04, 0x00, 0x02, 0x00, 0x00, 0x00, /* MsvAvFlags: MIC present */
+      0x09, 0x00, 0x12, 0x00,                         /* MsvAvTargetName, 18 bytes */
+      'T', 0, 'E', 0, 'R', 0, 'M', 0, 'S', 0, 'R', 0, 'V', 0, '/', 0, 'h', 0, /* "TERMSRV/h" */
+      0x00, 0x00, 0x00, 0x00,                         /* MsvAvEOL */
+  };
+  rd_cur ti;
+  rd_bld b;
+  uint8_t *out;
+  size_t len;
+  rd_cur_init(&ti, spec_challenge + SPEC_TARGET_INFO, 36);
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, "TERMSRV/h", &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &len));
+  assert_int_equal(len, sizeof want);
+  assert_memory_equal(out, want, len);
+  free(out);
+
+  /* Without an SPN (NULL or empty): the names, MsvAvFlags, EOL. */
+  for (int i = 0; i < 2; i++) {
+    rd_bld_init(&b, 4096);
+    assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, i ? "" : NULL, &b), 0);
+    assert_true(rd_bld_finish(&b, &out, &len));
+    assert_int_equal(len, 32 + 8 + 4);
+    assert_memory_equal(out, want, 40);
+    assert_memory_equal(out + 40, want + sizeof want - 4, 4);
+    free(out);
+  }
+}
+
+static void test_rd_ntlm_target_info_for_authenticate_flags_and_target(void **state) {
+  /* The server's MsvAvFlags (constrained, 0x1) gets the MIC bit in place; its MsvAvTargetName is
+   * replaced by ours; bytes after its EOL are dropped. */
+  static const uint8_t server[] = {
+      0x06, 0x00, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00, /* MsvAvFlags 0x1 */
+      0x09, 0x00, 0x02, 0x00, 'x', 0,                 /* MsvAvTargetName "x" */
+      0x07, 0x00, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, /* MsvAvTimestamp */
+      0x00, 0x00, 0x00, 0x00,                         /* MsvAvEOL */
+      0xee, 0xee,                                     /* after the EOL */
+  };
+  static const uint8_t want[] = {
+      0x06, 0x00, 0x04, 0x00, 0x03, 0x00, 0x00, 0x00, /* MsvAvFlags 0x1 | MIC present */
+      0x07, 0x00, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, /* MsvAvTimestamp */
+      0x09, 0x00, 0x02, 0x00, 'y', 0,                 /* MsvAvTargetName "y" */
+      0x00, 0x00, 0x00, 0x00,                         /* MsvAvEOL */
+  };
+  rd_cur ti;
+  rd_bld b;
+  uint8_t *out;
+  size_t len;
+  rd_cur_init(&ti, server, sizeof server);
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, "y", &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &len));
+  assert_int_equal(len, sizeof want);
+  assert_memory_equal(out, want, len);
+  free(out);
+
+  /* Without an SPN the server's TargetName stays. */
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, NULL, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &len));
+  assert_int_equal(len, sizeof server - 2);
+  assert_memory_equal(out + 8, server + 8, sizeof server - 8 - 2);
+  assert_int_equal(out[4], 3);
+  free(out);
+
+  /* A repeated MsvAvFlags (here of a wrong size) is dropped: the first counts, as in the
+   * CHALLENGE decoder. */
+  static const uint8_t twice[] = {
+      0x06, 0x00, 0x04, 0x00, 0x20, 0x00, 0x00, 0x00, /* MsvAvFlags 0x20 */
+      0x06, 0x00, 0x02, 0x00, 0x01, 0x00,             /* MsvAvFlags again, 2 bytes */
+      0x00, 0x00, 0x00, 0x00,                         /* MsvAvEOL */
+  };
+  static const uint8_t once[] = {
+      0x06, 0x00, 0x04, 0x00, 0x22, 0x00, 0x00, 0x00, /* MsvAvFlags 0x20 | MIC present */
+      0x00, 0x00, 0x00, 0x00,                         /* MsvAvEOL */
+  };
+  rd_cur_init(&ti, twice, sizeof twice);
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, NULL, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &len));
+  assert_int_equal(len, sizeof once);
+  assert_memory_equal(out, once, len);
+  free(out);
+
+  /* An old server without TargetInfo: MsvAvFlags and EOL only. */
+  static const uint8_t minimal[] = {0x06, 0x00, 0x04, 0x00, 0x02, 0x00, 0x00, 0x00,
+                                    0x00, 0x00, 0x00, 0x00};
+  rd_cur_init(&ti, NULL, 0);
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, NULL, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &len));
+  assert_int_equal(len, sizeof minimal);
+  assert_memory_equal(out, minimal, len);
+  free(out);
+}
+
+static void test_rd_ntlm_target_info_for_authenticate_malformed(void **state) {
+  static const uint8_t no_eol[] = {0x01, 0x00, 0x02, 0x00, 'a', 0};
+  static const uint8_t eol_len[] = {0x00, 0x00, 0x02, 0x00, 0, 0};
+  static const uint8_t past_end[] = {0x01, 0x00, 0x08, 0x00, 'a', 0, 0, 0, 0, 0};
+  static const uint8_t flags_short[] = {0x06, 0x00, 0x02, 0x00, 1, 0, 0, 0, 0, 0};
+  static const uint8_t cut_header[] = {0x01, 0x00, 0x00};
+  static const struct {
+    const uint8_t *p;
+    size_t n;
+  } bad[] = {
+      {no_eol, sizeof no_eol},         {eol_len, sizeof eol_len},
+      {past_end, sizeof past_end},     {flags_short, sizeof flags_short},
+      {cut_header, sizeof cut_header}, {spec_challenge + SPEC_TARGET_INFO, 35}, /* EOL cut */
+  };
+  rd_cur ti;
+  rd_bld b;
+  rd_bld_init(&b, 4096);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    rd_cur_init(&ti, bad[i].p, bad[i].n);
+    assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, "TERMSRV/h", &b), RD_E_MALFORMED);
+    assert_int_equal(rd_bld_len(&b), 0);
+  }
+  rd_cur_init(&ti, spec_challenge + SPEC_TARGET_INFO, 36);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, "TERMSRV/\xff", &b), RD_E_MALFORMED);
+  assert_int_equal(rd_bld_len(&b), 0);
+  rd_bld_cleanup(&b);
+  rd_bld_init(&b, 16);
+  assert_int_equal(rd_ntlm_target_info_for_authenticate(ti, "TERMSRV/h", &b), RD_E_NOMEM);
+  rd_bld_cleanup(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_ntlm_encode_negotiate_nmap),
@@ -695,6 +1148,14 @@ int main(void) {
       cmocka_unit_test(test_rd_ntlm_find_raw_and_wrapped),
       cmocka_unit_test(test_rd_ntlm_find_not_found),
       cmocka_unit_test(test_rd_ntlm_filetime_to_unix_values),
+      cmocka_unit_test(test_rd_ntlm_encode_authenticate_spec_4_2_4_3),
+      cmocka_unit_test(test_rd_ntlm_encode_authenticate_with_mic),
+      cmocka_unit_test(test_rd_ntlm_encode_authenticate_without_version),
+      cmocka_unit_test(test_rd_ntlm_encode_authenticate_sspi),
+      cmocka_unit_test(test_rd_ntlm_encode_authenticate_invalid),
+      cmocka_unit_test(test_rd_ntlm_target_info_for_authenticate_spec),
+      cmocka_unit_test(test_rd_ntlm_target_info_for_authenticate_flags_and_target),
+      cmocka_unit_test(test_rd_ntlm_target_info_for_authenticate_malformed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* TSRequest codec: the nmap NEGOTIATE request (reference §4.5) and the sspi-rs TSRequest vectors
  * (reference §7: Devolutions/sspi-rs src/credssp/ts_request/test.rs, bytes only), each decoded and
  * re-encoded byte for byte, plus the decoder edge cases: one byte short, giant length, trailing
- * byte, exact fit, field order, unknown fields, errorCode forms. */
+ * byte, exact fit, field order, unknown fields, errorCode forms. Then TSCredentials with
+ * TSPasswordCreds (DER worked out by hand below) and the Early User Authorization Result. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -565,6 +566,193 @@ static void test_rd_tsrequest_encode_builder_failed(void **state) {
   free(out);
 }
 
+
+/* ---- TSCredentials ---- */
+
+/* TSCredentials for domain "D", user "u", password "p", worked out by hand from MS-CSSP 2.2.1.2
+ * and X.690 DER. */
+static const uint8_t tscred_small[] = {
+    0x30, 0x1d,                   /* TSCredentials SEQUENCE, 29 bytes */
+    0xa0, 0x03,                   /*   [0] credType, 3 bytes */
+    0x02, 0x01, 0x01,             /*     INTEGER 1: password */
+    0xa1, 0x16,                   /*   [1] credentials, 22 bytes */
+    0x04, 0x14,                   /*     OCTET STRING, 20 bytes: */
+    0x30, 0x12,                   /*       TSPasswordCreds SEQUENCE, 18 bytes */
+    0xa0, 0x04, 0x04, 0x02, 'D', 0x00, /*   [0] domainName OCTET STRING "D" UTF-16LE */
+    0xa1, 0x04, 0x04, 0x02, 'u', 0x00, /*   [1] userName "u" */
+    0xa2, 0x04, 0x04, 0x02, 'p', 0x00, /*   [2] password "p" */
+};
+
+static uint8_t *encode_creds(const char *d, const char *u, const char *p, size_t *len) {
+  rd_bld b;
+  uint8_t *out;
+  rd_bld_init(&b, 1u << 20);
+  assert_int_equal(rd_tscredentials_encode_password(d, u, p, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, len));
+  return out;
+}
+
+static rd_tscredentials decode_creds_ok(const uint8_t *p, size_t n) {
+  rd_cur c;
+  rd_tscredentials tc;
+  rd_cur_init(&c, p, n);
+  assert_int_equal(rd_tscredentials_decode(&c, &tc), 0);
+  assert_true(rd_cur_is_empty(&c));
+  return tc;
+}
+
+static void expect_creds_malformed(const uint8_t *p, size_t n) {
+  rd_cur c;
+  rd_tscredentials tc;
+  rd_cur_init(&c, p, n);
+  assert_int_equal(rd_tscredentials_decode(&c, &tc), RD_E_MALFORMED);
+  assert_cur_at(&c, p, n);
+}
+
+static void test_rd_tscredentials_encode_password_small(void **state) {
+  size_t len;
+  uint8_t *out = encode_creds("D", "u", "p", &len);
+  assert_int_equal(len, sizeof tscred_small);
+  assert_memory_equal(out, tscred_small, len);
+  free(out);
+  rd_tscredentials tc = decode_creds_ok(tscred_small, sizeof tscred_small);
+  assert_int_equal(tc.cred_type, RD_TSCRED_TYPE_PASSWORD);
+  assert_true(tc.password_present);
+  assert_span(&tc.credentials, tscred_small + 11, 20);
+  assert_span(&tc.domain, "D", 2); /* 'D', 0: the string literal's NUL is the high byte */
+  assert_span(&tc.user, "u", 2);
+  assert_span(&tc.password, "p", 2);
+}
+
+static void test_rd_tscredentials_encode_password_empty_and_long(void **state) {
+  /* Empty domain and user; a 70-character non-ASCII password (140 bytes: long-form lengths at
+   * every level, the outer ones two bytes). */
+  static const uint8_t empty_prefix[] = {
+      0x30, 0x81, 0xa8,             /* TSCredentials, 168 bytes */
+      0xa0, 0x03, 0x02, 0x01, 0x01, /*   [0] credType 1 */
+      0xa1, 0x81, 0xa0,             /*   [1] credentials, 160 bytes */
+      0x04, 0x81, 0x9d,             /*     OCTET STRING, 157 bytes */
+      0x30, 0x81, 0x9a,             /*       TSPasswordCreds, 154 bytes */
+      0xa0, 0x02, 0x04, 0x00,       /*         [0] domainName "" */
+      0xa1, 0x02, 0x04, 0x00,       /*         [1] userName "" */
+      0xa2, 0x81, 0x8f,             /*         [2] password, 143 bytes */
+      0x04, 0x81, 0x8c,             /*           OCTET STRING, 140 bytes */
+  };
+  char pw[141];
+  uint8_t want_pw[140];
+  for (int i = 0; i < 70; i++) {
+    pw[2 * i] = '\xc3'; /* é */
+    pw[2 * i + 1] = '\xa9';
+    want_pw[2 * i] = 0xe9;
+    want_pw[2 * i + 1] = 0x00;
+  }
+  pw[140] = '\0';
+  size_t len;
+  uint8_t *out = encode_creds("", "", pw, &len);
+  assert_int_equal(len, sizeof empty_prefix + 140);
+  assert_memory_equal(out, empty_prefix, sizeof empty_prefix);
+  rd_tscredentials tc = decode_creds_ok(out, len);
+  assert_true(tc.password_present);
+  assert_int_equal(rd_cur_len(&tc.domain), 0);
+  assert_int_equal(rd_cur_len(&tc.user), 0);
+  assert_span(&tc.password, want_pw, sizeof want_pw);
+  free(out);
+
+  /* Long every field, round trip only: 300 bytes of UTF-16LE each. */
+  char big[151];
+  memset(big, 'A', 150);
+  big[150] = '\0';
+  out = encode_creds(big, big, big, &len);
+  tc = decode_creds_ok(out, len);
+  assert_int_equal(rd_cur_len(&tc.domain), 300);
+  assert_int_equal(rd_cur_len(&tc.user), 300);
+  assert_int_equal(rd_cur_len(&tc.password), 300);
+  assert_int_equal(rd_ber_frame_need(out, len, len, &(size_t){0}), 0);
+  free(out);
+}
+
+static void test_rd_tscredentials_encode_password_invalid(void **state) {
+  rd_bld b;
+  rd_bld_init(&b, 1u << 20);
+  assert_int_equal(rd_tscredentials_encode_password(NULL, "u", "p", &b), RD_E_INVALID);
+  assert_int_equal(rd_tscredentials_encode_password("d", "u", NULL, &b), RD_E_INVALID);
+  assert_int_equal(rd_tscredentials_encode_password("d", "u", "bad\xff", &b), RD_E_MALFORMED);
+  char *big = malloc(32769);
+  assert_non_null(big);
+  memset(big, 'x', 32768);
+  big[32768] = '\0';
+  assert_int_equal(rd_tscredentials_encode_password("d", big, "p", &b), RD_E_INVALID);
+  free(big);
+  assert_int_equal(rd_bld_len(&b), 0); /* nothing written */
+  rd_bld_cleanup(&b);
+  rd_bld_init(&b, sizeof tscred_small - 1);
+  assert_int_equal(rd_tscredentials_encode_password("D", "u", "p", &b), RD_E_NOMEM);
+  rd_bld_cleanup(&b);
+}
+
+static void test_rd_tscredentials_decode_edges(void **state) {
+  uint8_t buf[sizeof tscred_small + 1];
+  /* Exact fit was above; one byte short, a trailing byte, a giant length. */
+  expect_creds_malformed(tscred_small, sizeof tscred_small - 1);
+  memcpy(buf, tscred_small, sizeof tscred_small);
+  buf[sizeof tscred_small] = 0x00;
+  expect_creds_malformed(buf, sizeof buf);
+  memcpy(buf, tscred_small, sizeof tscred_small);
+  buf[1] = 0x84; /* long form: 4 length bytes follow, far past the end */
+  expect_creds_malformed(buf, sizeof tscred_small);
+  /* A byte after the password inside TSPasswordCreds (lengths fixed up). */
+  static const uint8_t extra_field[] = {
+      0x30, 0x22, 0xa0, 0x03, 0x02, 0x01, 0x01, 0xa1, 0x1b, 0x04, 0x19, 0x30, 0x17,
+      0xa0, 0x04, 0x04, 0x02, 'D', 0x00, 0xa1, 0x04, 0x04, 0x02, 'u', 0x00,
+      0xa2, 0x04, 0x04, 0x02, 'p', 0x00, 0xa3, 0x03, 0x02, 0x01, 0x00, /* [3] not allowed */
+  };
+  expect_creds_malformed(extra_field, sizeof extra_field);
+  /* A missing userName. */
+  static const uint8_t missing[] = {
+      0x30, 0x17, 0xa0, 0x03, 0x02, 0x01, 0x01, 0xa1, 0x10, 0x04, 0x0e, 0x30, 0x0c,
+      0xa0, 0x04, 0x04, 0x02, 'D', 0x00, 0xa2, 0x04, 0x04, 0x02, 'p', 0x00,
+  };
+  expect_creds_malformed(missing, sizeof missing);
+  /* credType 1 whose credentials are not a TSPasswordCreds. */
+  static const uint8_t not_pw[] = {0x30, 0x0a, 0xa0, 0x03, 0x02, 0x01, 0x01,
+                                   0xa1, 0x03, 0x04, 0x01, 0x00};
+  expect_creds_malformed(not_pw, sizeof not_pw);
+  /* credType 2 (smart card): its credentials are kept undecoded. */
+  static const uint8_t card[] = {0x30, 0x0a, 0xa0, 0x03, 0x02, 0x01, 0x02,
+                                 0xa1, 0x03, 0x04, 0x01, 0x42};
+  rd_tscredentials tc = decode_creds_ok(card, sizeof card);
+  assert_int_equal(tc.cred_type, 2);
+  assert_false(tc.password_present);
+  assert_span(&tc.credentials, card + 11, 1);
+  /* Fields swapped, and the credentials under a wrong type (INTEGER for OCTET STRING). */
+  static const uint8_t swapped[] = {0x30, 0x0a, 0xa1, 0x03, 0x04, 0x01, 0x42,
+                                    0xa0, 0x03, 0x02, 0x01, 0x02};
+  expect_creds_malformed(swapped, sizeof swapped);
+  static const uint8_t wrong_type[] = {0x30, 0x0a, 0xa0, 0x03, 0x02, 0x01, 0x02,
+                                       0xa1, 0x03, 0x02, 0x01, 0x42};
+  expect_creds_malformed(wrong_type, sizeof wrong_type);
+}
+
+static void test_rd_credssp_decode_early_authz_values(void **state) {
+  static const uint8_t ok[] = {0x00, 0x00, 0x00, 0x00};     /* AUTHZ_SUCCESS */
+  static const uint8_t denied[] = {0x05, 0x00, 0x00, 0x00}; /* AUTHZ_ACCESS_DENIED */
+  static const uint8_t other[] = {0x01, 0x02, 0x03, 0x84, 0x00};
+  uint32_t v = 99;
+  assert_int_equal(rd_credssp_decode_early_authz(ok, 4, &v), 0);
+  assert_int_equal(v, RD_CREDSSP_AUTHZ_SUCCESS);
+  assert_int_equal(rd_credssp_decode_early_authz(denied, 4, &v), 0);
+  assert_int_equal(v, RD_CREDSSP_AUTHZ_ACCESS_DENIED);
+  assert_int_equal(rd_credssp_decode_early_authz(other, 4, &v), 0);
+  assert_int_equal(v, 0x84030201u);
+  v = 99;
+  assert_int_equal(rd_credssp_decode_early_authz(other, 3, &v), RD_E_MALFORMED);
+  assert_int_equal(rd_credssp_decode_early_authz(other, 5, &v), RD_E_MALFORMED);
+  assert_int_equal(rd_credssp_decode_early_authz(other, 0, &v), RD_E_MALFORMED);
+  assert_int_equal(v, 99);
+  assert_int_equal(rd_credssp_decode_early_authz(NULL, 4, &v), RD_E_INVALID);
+  assert_int_equal(rd_credssp_decode_early_authz(ok, 4, NULL), RD_E_INVALID);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_tsrequest_decode_nmap_negotiate),
@@ -585,6 +773,11 @@ int main(void) {
       cmocka_unit_test(test_rd_tsrequest_decode_several_tokens),
       cmocka_unit_test(test_rd_tsrequest_encode_long_fields),
       cmocka_unit_test(test_rd_tsrequest_encode_builder_failed),
+      cmocka_unit_test(test_rd_tscredentials_encode_password_small),
+      cmocka_unit_test(test_rd_tscredentials_encode_password_empty_and_long),
+      cmocka_unit_test(test_rd_tscredentials_encode_password_invalid),
+      cmocka_unit_test(test_rd_tscredentials_decode_edges),
+      cmocka_unit_test(test_rd_credssp_decode_early_authz_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
