@@ -99,4 +99,12 @@ assert_eq true "$(q credssp-challenge-2019 '[.findings[].id] | index("host-ident
 run credssp-challenge-v3
 assert_eq credssp-outdated "$(root credssp-challenge-v3)" "credssp v3: root cause"
 assert_eq 2 "$RC" "credssp v3: exit code"
+# Authentication verdicts only a Windows server gives (an errorCode), and a foreign binding.
+RDPDOCTOR_PASSWORD=irrelevant run credssp-auth-locked --user 'LAB\alice'
+assert_eq account-locked "$(root credssp-auth-locked)" "errorCode locked: root cause"
+assert_eq 1 "$(q credssp-auth-locked '[.facts.probes[] | select(.authentication != null)] | length')" "errorCode locked: one attempt"
+RDPDOCTOR_PASSWORD=irrelevant run credssp-auth-logon-type --user alice@lab.test
+assert_eq remote-logon-not-granted "$(root credssp-auth-logon-type)" "errorCode logon type: root cause"
+RDPDOCTOR_PASSWORD=irrelevant run credssp-auth-binding --user alice
+assert_eq credssp-binding-mismatch "$(root credssp-auth-binding)" "foreign pubKeyAuth: root cause"
 lab_log "fault responder check tests passed in $(($(lab_ms) - LAB_T0)) ms"

@@ -712,8 +712,8 @@ static const uint8_t spec_authenticate[] = {
 /* One payload field of an AUTHENTICATE at header offset at: its bytes, checked to lie inside. */
 static rd_cur auth_field(const uint8_t *msg, size_t n, size_t at) {
   rd_cur c, f;
-  uint16_t len, max;
-  uint32_t off;
+  uint16_t len = 0, max = 0;
+  uint32_t off = 0;
   rd_cur_init(&c, msg + at, n - at);
   assert_true(rd_cur_get_u16le(&c, &len) && rd_cur_get_u16le(&c, &max) && rd_cur_get_u32le(&c, &off));
   assert_int_equal(len, max);
