@@ -274,6 +274,97 @@ static void test_rd_diagnose_restricted_admin_and_root_order(void **state) {
   assert_string_equal(root(), "cert-expired");
 }
 
+static rd_probe_facts *with_challenge(void) {
+  rd_probe_facts *p = probe_for(false, 11);
+  p->nego = RD_NEGO_RSP;
+  p->selected = 2;
+  p->tls.outcome = RD_TLSO_OK;
+  p->tls.version = 0x0304;
+  p->credssp.outcome = RD_CSSP_CHALLENGE;
+  p->credssp.ts_version = 6;
+  snprintf(p->credssp.nb_computer, RD_NAME_LEN, "RDS01");
+  snprintf(p->credssp.dns_computer, RD_NAME_LEN, "rds01.corp.example");
+  p->credssp.timestamp_present = true;
+  p->credssp.server_time_unix = F.started_unix + 20;
+  return p;
+}
+
+static void test_rd_diagnose_credssp_identity(void **state) {
+  base();
+  rd_probe_facts *p = with_challenge();
+  rd_diagnose(&F, &D);
+  assert_true(found("host-identity"));
+  assert_false(found("clock-skew"));
+  assert_false(found("credssp-outdated"));
+  p->credssp.server_time_unix = F.started_unix - 3600 * 5;
+  p->credssp.ts_version = 3;
+  rd_diagnose(&F, &D);
+  assert_true(found("clock-skew"));
+  assert_string_equal(root(), "credssp-outdated");
+  /* A name: the short name, the FQDN or a certificate for it are this host; anything else is not. */
+  p->credssp.server_time_unix = F.started_unix;
+  p->credssp.ts_version = 6;
+  F.name.status = RD_NAME_OK;
+  snprintf(F.host, sizeof F.host, "RDS01.corp.example.");
+  rd_diagnose(&F, &D);
+  assert_false(found("dns-wrong-host"));
+  snprintf(F.host, sizeof F.host, "rds01");
+  rd_diagnose(&F, &D);
+  assert_false(found("dns-wrong-host"));
+  snprintf(F.host, sizeof F.host, "fileserver.corp.example");
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "dns-wrong-host");
+}
+
+static void test_rd_diagnose_auth_verdicts(void **state) {
+  static const struct {
+    uint32_t status;
+    const char *id;
+  } cases[] = {
+      {0xC000006D, "auth-failed"},          {0xC0000064, "auth-failed"},
+      {0xC0000071, "password-expired"},     {0xC0000224, "password-must-change"},
+      {0xC0000234, "account-locked"},       {0xC0000072, "account-disabled"},
+      {0xC0000193, "account-expired"},      {0xC000006F, "logon-hours"},
+      {0xC0000070, "workstation-restricted"}, {0xC000015B, "remote-logon-not-granted"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    base();
+    F.auth_requested = true;
+    rd_probe_facts *p = with_challenge();
+    p->auth.outcome = RD_AUTH_ERROR_CODE;
+    p->auth.error_code_present = true;
+    p->auth.error_code = cases[i].status;
+    rd_diagnose(&F, &D);
+    if (strcmp(root(), cases[i].id) != 0)
+      fail_msg("0x%08X -> %s, expected %s", cases[i].status, root(), cases[i].id);
+    assert_int_equal(rd_diagnosis_exit_code(&D), 2);
+  }
+  base();
+  F.auth_requested = true;
+  rd_probe_facts *p = with_challenge();
+  p->auth.outcome = RD_AUTH_ACCEPTED;
+  p->auth.early_authz_present = true;
+  p->auth.early_authz = 5;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "early-authorization-denied");
+  p->auth.early_authz = 0;
+  rd_diagnose(&F, &D);
+  assert_true(found("auth-ok"));
+  for (size_t i = 0; i < D.n; i++)
+    if (rd_finding_def_get(D.items[i].id)->severity != RD_SEV_INFO && D.items[i].id != RD_F_NLA_NOT_ENFORCED)
+      fail_msg("unexpected %s", rd_finding_def_get(D.items[i].id)->slug);
+  p->auth.outcome = RD_AUTH_CLOSED;
+  rd_diagnose(&F, &D);
+  assert_string_equal(root(), "auth-failed");
+  /* Credentials, but no NLA on offer: say nothing was checked, never auth-ok or auth-failed. */
+  xrdp_negotiate();
+  F.auth_requested = true;
+  rd_diagnose(&F, &D);
+  assert_true(found("auth-not-checked"));
+  assert_false(found("auth-ok"));
+  assert_false(found("auth-failed"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_diagnose_xrdp_negotiate),
@@ -288,6 +379,8 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_tls_versions_and_alerts),
       cmocka_unit_test(test_rd_diagnose_network_unstable),
       cmocka_unit_test(test_rd_diagnose_restricted_admin_and_root_order),
+      cmocka_unit_test(test_rd_diagnose_credssp_identity),
+      cmocka_unit_test(test_rd_diagnose_auth_verdicts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
