@@ -613,6 +613,13 @@ static rd_phase where_it_ends(const rd_check_facts *f) {
     return RD_PH_NEGOTIATE;
   if (c->tls.outcome != RD_TLSO_NOT_TRIED && c->tls.outcome != RD_TLSO_OK)
     return RD_PH_TLS;
+  /* With credentials, a refused authentication ends the connection inside CredSSP. */
+  for (size_t i = 0; i < f->n_probes; i++) {
+    rd_auth_outcome a = f->probes[i].auth.outcome;
+    if (a != RD_AUTH_NOT_TRIED && (a != RD_AUTH_ACCEPTED || (f->probes[i].auth.early_authz_present &&
+                                                              f->probes[i].auth.early_authz != 0)))
+      return RD_PH_CREDSSP;
+  }
   return RD_PH_ANY;
 }
 

@@ -356,6 +356,7 @@ static void test_rd_diagnose_auth_verdicts(void **state) {
   p->auth.outcome = RD_AUTH_CLOSED;
   rd_diagnose(&F, &D);
   assert_string_equal(root(), "auth-failed");
+  assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
   /* Credentials, but no NLA on offer: say nothing was checked, never auth-ok or auth-failed. */
   xrdp_negotiate();
   F.auth_requested = true;
