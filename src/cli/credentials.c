@@ -1,4 +1,5 @@
 #include "credentials.h"
+#include "core/wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,14 +11,7 @@
 
 #include "core/err.h"
 
-/* A store the compiler may not drop although the buffer is never read again. */
-static void wipe(void *p, size_t n) {
-  volatile unsigned char *v = p;
-  while (n--)
-    *v++ = 0;
-}
-
-void rd_credentials_wipe(rd_credentials *c) { wipe(c, sizeof *c); }
+void rd_credentials_wipe(rd_credentials *c) { rd_wipe(c, sizeof *c); }
 
 static int copy_bounded(char *dst, size_t size, const char *src, size_t n) {
   if (n >= size)
@@ -81,7 +75,7 @@ static int from_file(rd_credentials *c, const char *file, const char **why) {
   c->password[n] = '\0';
   first_line(c->password);
   if (longer && strlen(c->password) == (size_t)n) {
-    wipe(c->password, sizeof c->password);
+    rd_wipe(c->password, sizeof c->password);
     *why = "the password in the file is too long";
     return RD_E_INVALID;
   }
@@ -95,7 +89,7 @@ static int from_environment(rd_credentials *c, const char **why) {
   size_t n = strlen(env);
   int r = copy_bounded(c->password, sizeof c->password, env, n);
   /* Overwrite the environment block itself: unsetenv only unlinks it. */
-  wipe(env, n);
+  rd_wipe(env, n);
   unsetenv("RDPDOCTOR_PASSWORD");
   if (r != 0) {
     *why = "RDPDOCTOR_PASSWORD is too long";

@@ -1,17 +1,10 @@
 /* UTF-8 to UTF-16LE and Windows' uppercase table; see utf16.h for the contract. */
 #include "utf16.h"
+#include "wipe.h"
 
 #include <string.h>
 
 #include "err.h"
-
-/* memset through a volatile pointer, so the compiler cannot drop a wipe of bytes that are about to
- * die (core has no OPENSSL_cleanse). */
-static void wipe(void *p, size_t n) {
-  volatile uint8_t *v = p;
-  while (n-- > 0)
-    *v++ = 0;
-}
 
 /* Windows' uppercase table for the ranges we carry, as Windows Vista and later write it into a new
  * NTFS volume's $UpCase (transcribed by ntfs-3g's ntfs_upcase_table_build). */
@@ -139,7 +132,7 @@ int rd_utf8_to_utf16le_stream(const char *s, size_t n, bool upper, rd_utf16_sink
   if (used > 0 && !put(ctx, buf, used))
     r = RD_E_NOMEM;
 out:
-  wipe(buf, sizeof(buf));
+  rd_wipe(buf, sizeof(buf));
   return r;
 }
 
@@ -165,12 +158,12 @@ int rd_utf8_to_utf16le(const char *s, size_t n, bool upper, uint8_t *out, size_t
     return RD_E_INVALID;
   if ((r = rd_utf8_to_utf16le_stream(s, n, upper, put_buffer, &k)) != 0) {
     if (out != NULL)
-      wipe(out, cap);
+      rd_wipe(out, cap);
     return r;
   }
   *out_len = k.len;
   if (out != NULL && k.len > cap) {
-    wipe(out, cap);
+    rd_wipe(out, cap);
     return RD_E_INVALID;
   }
   return 0;

@@ -1,4 +1,5 @@
 #include "credssp_auth.h"
+#include "core/wipe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +10,6 @@
 
 #define WORKSTATION "RDPDOCTOR"
 #define MAX_MESSAGE 16384
-
-static void wipe(void *p, size_t n) {
-  volatile unsigned char *v = p;
-  while (n--)
-    *v++ = 0;
-}
 
 int rd_credssp_auth_set_negotiate(rd_credssp_auth *a, const uint8_t *msg, size_t n) {
   if (n > sizeof a->negotiate)
@@ -131,9 +126,9 @@ static int build_authenticate(rd_credssp_auth *a, const rd_ntlm_challenge *ch, c
   memcpy(*msg + mic_offset, mic, sizeof mic);
   r = rd_ntlm_seal_new(in->crypto, session_key, ch->flags, true, &a->seal);
 out:
-  wipe(base, sizeof base);
-  wipe(esk, sizeof esk);
-  wipe(proof, sizeof proof);
+  rd_wipe(base, sizeof base);
+  rd_wipe(esk, sizeof esk);
+  rd_wipe(proof, sizeof proof);
   free(ti);
   free(nt);
   return r;
@@ -188,8 +183,8 @@ int rd_credssp_auth_authenticate(rd_credssp_auth *a, const uint8_t *challenge, s
   }
   r = encode_tsrequest(&ts, out, out_len);
 out:
-  wipe(key_nt, sizeof key_nt);
-  wipe(exported, sizeof exported);
+  rd_wipe(key_nt, sizeof key_nt);
+  rd_wipe(exported, sizeof exported);
   free(msg);
   free(pka);
   return r;
@@ -229,7 +224,7 @@ int rd_credssp_auth_credentials(rd_credssp_auth *a, uint8_t **out, size_t *out_l
     return r ? r : RD_E_NOMEM;
   }
   r = seal_token(a, creds, creds_len, &tok, &tok_len);
-  wipe(creds, creds_len);
+  rd_wipe(creds, creds_len);
   free(creds);
   if (r != 0)
     return r;
@@ -250,8 +245,8 @@ int rd_credssp_auth_credentials(rd_credssp_auth *a, uint8_t **out, size_t *out_l
 void rd_credssp_auth_clear(rd_credssp_auth *a) {
   rd_ntlm_seal_free(a->seal);
   if (a->challenge != NULL) {
-    wipe(a->challenge, a->challenge_len);
+    rd_wipe(a->challenge, a->challenge_len);
     free(a->challenge);
   }
-  wipe(a, sizeof *a);
+  rd_wipe(a, sizeof *a);
 }

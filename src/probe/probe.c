@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "auth/cert.h"
 #include "core/ber.h"
+#include "core/wipe.h"
 #include "core/ntlm.h"
 #include "core/tsrequest.h"
 #include "core/x224.h"
@@ -127,7 +128,7 @@ static ssize_t encode_negotiate(rd_probe *p, uint8_t *out, size_t cap) {
 
 static void drop_pending(rd_probe *p) {
   if (p->pending != NULL) {
-    memset(p->pending, 0, p->pending_len); /* the credentials message holds the password, sealed */
+    rd_wipe(p->pending, p->pending_len); /* the credentials message holds the password, sealed */
     free(p->pending);
   }
   p->pending = NULL;
