@@ -252,7 +252,14 @@ static void on_reply(rd_probe *p, size_t frame_len, rd_us now) {
   finish(p, now);
 }
 
-static void copy_name(char *dst, const char *src) { snprintf(dst, RD_NAME_LEN, "%s", src); }
+/* Names come from the server: control characters (a terminal escape sequence in a NetBIOS name)
+ * become '?', so no report can be made to rewrite the reader's screen. */
+static void copy_name(char *dst, const char *src) {
+  size_t i = 0;
+  for (; i + 1 < RD_NAME_LEN && src[i] != '\0'; i++)
+    dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+  dst[i] = '\0';
+}
 
 static void record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
   copy_name(c->target_name, ch->target_name);
