@@ -1,6 +1,7 @@
 #include "rdtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Days from 1970-01-01 to a civil date and back (proleptic Gregorian), so that dates outside
  * time_t's or gmtime's comfortable range still print: certificates carry years 1950 to 9999. */
@@ -25,4 +26,14 @@ const char *rd_format_utc(int64_t t, char *buf, size_t size) {
   snprintf(buf, size, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", (long long)y, m, d, (long long)(secs / 3600),
            (long long)(secs / 60 % 60), (long long)(secs % 60));
   return buf;
+}
+
+static int cmp_us(const void *a, const void *b) {
+  rd_us x = *(const rd_us *)a, y = *(const rd_us *)b;
+  return x < y ? -1 : x > y;
+}
+
+rd_us rd_us_sort_median(rd_us *v, size_t n) {
+  qsort(v, n, sizeof v[0], cmp_us);
+  return v[n / 2];
 }

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -67,15 +66,13 @@ __attribute__((format(printf, 4, 5))) static void add(rd_diagnosis *d, rd_findin
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
 
-static int cmp_us(const void *a, const void *b) {
-  rd_us x = *(const rd_us *)a, y = *(const rd_us *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Sorts v and returns its median. */
-static rd_us median_us(rd_us *v, size_t n) {
-  qsort(v, n, sizeof v[0], cmp_us);
-  return v[n / 2];
+/* The slowest of n durations when it stands far above their median, as a retransmission (200 ms
+ * and more) does over sub-millisecond jitter; 0 otherwise. Sorts v. */
+static rd_us retransmit_outlier(rd_us *v, size_t n) {
+  if (n < 3)
+    return 0;
+  rd_us median = rd_us_sort_median(v, n), max = v[n - 1];
+  return max > 5 * median && max - median > 200000 ? max : 0;
 }
 
 static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, true); }
@@ -180,17 +177,7 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     if (p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY)
       replies[nr++] = p->reply_us;
   }
-  rd_us slow_connect = 0, slow_reply = 0;
-  if (nc >= 3) {
-    rd_us median = median_us(connects, nc), max = connects[nc - 1];
-    if (max > 5 * median && max - median > 200000)
-      slow_connect = max;
-  }
-  if (nr >= 3) {
-    rd_us median = median_us(replies, nr), max = replies[nr - 1];
-    if (max > 5 * median && max - median > 200000)
-      slow_reply = max;
-  }
+  rd_us slow_connect = retransmit_outlier(connects, nc), slow_reply = retransmit_outlier(replies, nr);
   char why[120] = "";
   if (slow_connect)
     snprintf(why, sizeof why, "; a connect took %.0f ms (a retransmitted SYN)", ms(slow_connect));

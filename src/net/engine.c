@@ -113,11 +113,6 @@ static rd_conn_outcome outcome_of(int status) {
 
 /* ---- finishing ---------------------------------------------------------------------------- */
 
-static int cmp_us(const void *a, const void *b) {
-  rd_us x = *(const rd_us *)a, y = *(const rd_us *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* RTT samples: every probe's connect time to the chosen address. */
 static void summarize_reach(rd_check_facts *f) {
   rd_us samples[RD_MAX_PROBES];
@@ -137,9 +132,8 @@ static void summarize_reach(rd_check_facts *f) {
   }
   if (n == 0)
     return;
-  qsort(samples, n, sizeof samples[0], cmp_us);
+  f->reach.rtt_median_us = rd_us_sort_median(samples, n);
   f->reach.rtt_min_us = samples[0];
-  f->reach.rtt_median_us = samples[n / 2];
   f->reach.rtt_max_us = samples[n - 1];
 }
 
@@ -827,7 +821,6 @@ int rd_check_start(uv_loop_t *loop, const rd_check_opts *opts, rd_check_facts *f
 
   rd_dns_opts dopts = {0};
   dopts.timeout_ms = chk->opts.dns_timeout_ms;
-  dopts.servers = chk->opts.dns_servers;
   dopts.family = chk->opts.family;
   chk->dns_pending = true;
   int r = rd_dns_resolve(loop, opts->host, &dopts, on_resolved, chk, &chk->dns);

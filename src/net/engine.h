@@ -19,7 +19,6 @@ typedef struct rd_check_opts {
   unsigned dns_timeout_ms; /* default 3000 */
   bool no_side_ports;      /* do not probe other ports when the RDP port is silent */
   int family;              /* AF_UNSPEC (default), AF_INET, AF_INET6 */
-  const char *dns_servers; /* c-ares server list for tests ("127.0.0.1:5353"), NULL = system */
   rd_credssp_auth *auth;   /* with credentials: the check's one authentication, else NULL */
   unsigned burst;          /* probes launched at once before pacing (both 0: the defaults) */
   unsigned pace_ms;        /* interval between the later probes; 0 with a burst: all at once */

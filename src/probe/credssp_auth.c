@@ -61,6 +61,33 @@ static int encode_tsrequest(const rd_tsrequest *ts, uint8_t **out, size_t *len) 
   return finish(&b, out, len);
 }
 
+int rd_credssp_negotiate_request(uint8_t *ntlm, size_t cap, size_t *ntlm_len, uint8_t **req, size_t *req_len) {
+  rd_bld b;
+  uint8_t *neg = NULL;
+  size_t neg_len = 0;
+  int r;
+  rd_bld_init(&b, 128);
+  if (rd_ntlm_encode_negotiate(RD_NTLM_NEGOTIATE_FLAGS_DEFAULT, NULL, &b) != 0)
+    rd_bld_set_error(&b);
+  if ((r = finish(&b, &neg, &neg_len)) != 0)
+    return r;
+  if (neg_len > cap) {
+    free(neg);
+    return RD_E_TOO_BIG;
+  }
+  memcpy(ntlm, neg, neg_len);
+  *ntlm_len = neg_len;
+  rd_tsrequest ts;
+  memset(&ts, 0, sizeof ts);
+  ts.version = RD_TSREQUEST_VERSION_MAX;
+  ts.nego_present = true;
+  ts.nego_count = 1;
+  rd_cur_init(&ts.nego_token, neg, neg_len);
+  r = encode_tsrequest(&ts, req, req_len);
+  free(neg);
+  return r;
+}
+
 /* The AUTHENTICATE message with its MIC ([MS-NLMP] 3.1.5.1.2). Keys are wiped by the caller. */
 static int build_authenticate(rd_credssp_auth *a, const rd_ntlm_challenge *ch, const uint8_t key_nt[16],
                               const uint8_t exported[16], uint8_t **msg, size_t *msg_len) {

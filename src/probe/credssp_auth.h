@@ -38,6 +38,12 @@ typedef struct rd_credssp_auth {
   rd_ntlm_seal *seal;
 } rd_credssp_auth;
 
+/* The first TSRequest of CredSSP: {version 6, negoTokens: NTLM NEGOTIATE}, nmap's request, which
+ * every CredSSP server answers with its CHALLENGE without any credential (reference §4.5). The
+ * NEGOTIATE message itself goes to ntlm[0..*ntlm_len) (cap bytes; the MIC covers it); *req is
+ * malloc'd. */
+int rd_credssp_negotiate_request(uint8_t *ntlm, size_t cap, size_t *ntlm_len, uint8_t **req, size_t *req_len);
+
 /* The NEGOTIATE message this probe sends, kept for the MIC. */
 int rd_credssp_auth_set_negotiate(rd_credssp_auth *a, const uint8_t *msg, size_t n);
 /* The server certificate's SubjectPublicKey (for the binding). */

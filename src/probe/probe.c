@@ -91,39 +91,18 @@ static ssize_t encode_request(const rd_probe_facts *f, uint8_t *out, size_t cap)
   return (ssize_t)len;
 }
 
-/* TSRequest {version 6, negoTokens: NTLM NEGOTIATE}: nmap's request, which every CredSSP
- * server answers with its CHALLENGE, without any credential (reference §4.5). */
+/* The first CredSSP message, copied into out (see rd_credssp_negotiate_request). */
 static ssize_t encode_negotiate(rd_probe *p, uint8_t *out, size_t cap) {
-  rd_bld nb, tb;
-  uint8_t *neg = NULL, *req = NULL;
-  size_t neg_len, req_len;
-  ssize_t r = RD_E_NOMEM;
-  rd_bld_init(&nb, 128);
-  if (rd_ntlm_encode_negotiate(RD_NTLM_NEGOTIATE_FLAGS_DEFAULT, NULL, &nb) != 0 || !rd_bld_finish(&nb, &neg, &neg_len)) {
-    rd_bld_cleanup(&nb);
-    return RD_E_NOMEM;
-  }
-  if (neg_len <= sizeof p->negotiate) {
-    memcpy(p->negotiate, neg, neg_len);
-    p->negotiate_len = neg_len;
-  }
-  rd_tsrequest ts;
-  memset(&ts, 0, sizeof ts);
-  ts.version = RD_TSREQUEST_VERSION_MAX;
-  ts.nego_present = true;
-  ts.nego_count = 1;
-  rd_cur_init(&ts.nego_token, neg, neg_len);
-  rd_bld_init(&tb, 512);
-  if (rd_tsrequest_encode(&ts, &tb) == 0 && rd_bld_finish(&tb, &req, &req_len)) {
-    r = req_len <= cap ? (ssize_t)req_len : RD_E_INVALID;
-    if (r > 0)
-      memcpy(out, req, req_len);
-  } else {
-    rd_bld_cleanup(&tb);
-  }
-  free(neg);
+  uint8_t *req = NULL;
+  size_t req_len = 0;
+  int r = rd_credssp_negotiate_request(p->negotiate, sizeof p->negotiate, &p->negotiate_len, &req, &req_len);
+  if (r != 0)
+    return r;
+  ssize_t n = req_len <= cap ? (ssize_t)req_len : RD_E_INVALID;
+  if (n > 0)
+    memcpy(out, req, req_len);
   free(req);
-  return r;
+  return n;
 }
 
 static void drop_pending(rd_probe *p) {
