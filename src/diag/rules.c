@@ -79,14 +79,14 @@ static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_for
 
 /* The primary probes: the full set, on the address that connected (the first one when none did). */
 static bool primary(const rd_check_facts *f, const rd_probe_facts *p) {
-  return p->addr_index == (f->reach.chosen >= 0 ? f->reach.chosen : 0) && p->kind != RD_PROBE_CONNECT;
+  return p->req.addr_index == (f->reach.chosen >= 0 ? f->reach.chosen : 0) && p->req.kind != RD_PROBE_CONNECT;
 }
 
 static int find_nego(const rd_check_facts *f, bool legacy, uint32_t requested) {
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (primary(f, p) && p->kind == RD_PROBE_NEGO && p->legacy_request == legacy &&
-        (legacy || p->requested == requested))
+    if (primary(f, p) && p->req.kind == RD_PROBE_NEGO && p->req.legacy == legacy &&
+        (legacy || p->req.protocols == requested))
       return (int)i;
   }
   return -1;
@@ -196,10 +196,10 @@ static bool ended_without_reply(rd_nego_outcome o) {
 
 static void describe_probe(char *buf, size_t size, const rd_probe_facts *p) {
   char protos[64];
-  if (p->legacy_request)
+  if (p->req.legacy)
     snprintf(buf, size, "a request without negotiation data");
   else
-    snprintf(buf, size, "a request for %s", rd_protocols_name(p->requested, protos, sizeof protos));
+    snprintf(buf, size, "a request for %s", rd_protocols_name(p->req.protocols, protos, sizeof protos));
 }
 
 static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
@@ -254,7 +254,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   if (legacy >= 0 && P[legacy].nego == RD_NEGO_LEGACY) {
     bool all_legacy = true;
     for (size_t i = 0; i < f->n_probes; i++)
-      if (primary(f, &P[i]) && P[i].kind == RD_PROBE_NEGO && !P[i].legacy_request && P[i].connect == RD_CONN_OK &&
+      if (primary(f, &P[i]) && P[i].req.kind == RD_PROBE_NEGO && !P[i].req.legacy && P[i].connect == RD_CONN_OK &&
           !(P[i].nego == RD_NEGO_LEGACY || ended_without_reply(P[i].nego)))
         all_legacy = false;
     if (all_legacy)
@@ -285,7 +285,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   bool tls_never_selected = true, tls_asked = false;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &P[i];
-    if (!primary(f, p) || p->kind != RD_PROBE_NEGO || p->legacy_request || !(p->requested & RD_X224_PROTOCOL_SSL) ||
+    if (!primary(f, p) || p->req.kind != RD_PROBE_NEGO || p->req.legacy || !(p->req.protocols & RD_X224_PROTOCOL_SSL) ||
         p->connect != RD_CONN_OK)
       continue;
     tls_asked = true;
@@ -328,10 +328,10 @@ static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
     const rd_probe_facts *p = &f->probes[i];
     if (!primary(f, p) || p->tls.outcome == RD_TLSO_NOT_TRIED)
       continue;
-    if (p->kind == RD_PROBE_TLS_VERSION) {
-      versions_tried |= 1u << (p->tls_pin & 0xf);
+    if (p->req.kind == RD_PROBE_TLS_VERSION) {
+      versions_tried |= 1u << (p->req.tls_pin & 0xf);
       if (p->tls.outcome == RD_TLSO_OK)
-        versions_ok |= 1u << (p->tls_pin & 0xf);
+        versions_ok |= 1u << (p->req.tls_pin & 0xf);
       continue;
     }
     if (p->tls.outcome == RD_TLSO_OK && ok < 0)
@@ -430,7 +430,7 @@ static int identity_probe(const rd_check_facts *f) {
     const rd_probe_facts *p = &f->probes[i];
     if (!primary(f, p) || p->credssp.outcome != RD_CSSP_CHALLENGE)
       continue;
-    if (best < 0 || p->requested == (RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX))
+    if (best < 0 || p->req.protocols == (RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX))
       best = (int)i;
   }
   return best;

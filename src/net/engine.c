@@ -19,24 +19,19 @@
 const uint16_t rd_side_ports[RD_MAX_SIDE_PORTS] = {22, 80, 443, 445};
 
 /* The probe set run against the first address that connects (DESIGN.md "Negotiate", "TLS"). */
-static const struct probe_plan {
-  rd_probe_kind kind;
-  bool legacy;
-  uint32_t requested;
-  int tls_pin;
-} probe_plan[] = {
+static const rd_probe_request probe_plan[] = {
     /* What current Windows clients request first (reference §3.4), then the rest. */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0},
-    {RD_PROBE_NEGO, true, 0, 0}, /* legacy: no RDP_NEG_REQ */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX, 0, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0},
+    {RD_PROBE_NEGO, true, 0, 0, 0}, /* legacy: no RDP_NEG_REQ */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303, 0},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304, 0},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302, 0},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301, 0},
 };
 #define N_PLAN (sizeof probe_plan / sizeof probe_plan[0])
 #define MAX_CONNS (RD_MAX_PROBES + RD_MAX_SIDE_PORTS)
@@ -121,7 +116,7 @@ static void summarize_reach(rd_check_facts *f) {
   f->reach.samples = f->reach.failures = f->reach.retries = 0;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (p->addr_index != addr || p->connect == RD_CONN_NOT_TRIED)
+    if (p->req.addr_index != addr || p->connect == RD_CONN_NOT_TRIED)
       continue;
     f->reach.samples++;
     f->reach.retries += p->connect_retries;
@@ -223,7 +218,7 @@ static void flush_tls(conn *c) {
 static void keep_certificate(rd_check *chk, conn *c, const rd_tls_result *res) {
   rd_check_facts *f = chk->facts;
   /* Prefer the certificate of an unpinned handshake: it is what a client sees. */
-  bool better = !f->have_cert || (f->probes[f->cert_probe].tls_pin != 0 && c->facts->tls_pin == 0);
+  bool better = !f->have_cert || (f->probes[f->cert_probe].req.tls_pin != 0 && c->facts->req.tls_pin == 0);
   if (!better || res->peer_cert_der == NULL || res->peer_cert_len == 0)
     return;
   uint8_t *der = malloc(res->peer_cert_len);
@@ -493,7 +488,7 @@ static void on_connect(uv_connect_t *req, int status) {
 static void record_address(conn *c) {
   rd_check_facts *f = c->chk->facts;
   const rd_probe_facts *pf = c->facts;
-  int a = pf->addr_index;
+  int a = pf->req.addr_index;
   if (f->reach.addr_outcome[a] != RD_CONN_OK) { /* once an address connected, it did */
     f->reach.addr_outcome[a] = pf->connect;
     f->reach.addr_connect_us[a] = pf->connect_us;
@@ -512,7 +507,7 @@ static bool plan_address_failed(const rd_check *chk) {
   unsigned tried = 0;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (p->kind == RD_PROBE_CONNECT || p->addr_index != chk->plan_addr)
+    if (p->req.kind == RD_PROBE_CONNECT || p->req.addr_index != chk->plan_addr)
       continue;
     if (p->connect == RD_CONN_OK || p->connect == RD_CONN_NOT_TRIED)
       return false;
@@ -599,17 +594,14 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port) {
     ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-static void start_probe(rd_check *chk, const struct probe_plan *plan, int addr_index) {
+static void start_probe(rd_check *chk, const rd_probe_request *plan, int addr_index) {
   rd_check_facts *f = chk->facts;
   if (f->n_probes == RD_MAX_PROBES)
     return;
   rd_probe_facts *pf = &f->probes[f->n_probes++];
   memset(pf, 0, sizeof *pf);
-  pf->kind = plan->kind;
-  pf->legacy_request = plan->legacy;
-  pf->requested = plan->requested;
-  pf->tls_pin = plan->tls_pin;
-  pf->addr_index = addr_index;
+  pf->req = *plan;
+  pf->req.addr_index = addr_index;
   conn *c = conn_new(chk);
   if (c == NULL) {
     rd_probe probe;
@@ -751,7 +743,7 @@ static void on_resolved(void *arg, const rd_dns_result *res) {
     return;
   }
   /* A connect only to each of the other addresses; the full probe set on the first, paced. */
-  static const struct probe_plan connect_only = {RD_PROBE_CONNECT, false, 0, 0};
+  static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0};
   for (size_t k = 1; k < f->name.n_addrs; k++)
     start_probe(chk, &connect_only, (int)k);
   launch_probes(chk);

@@ -62,7 +62,7 @@ void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_
   p->facts->connect = outcome;
   p->facts->connect_errno = sys_errno;
   p->facts->connect_us = now - p->started;
-  if (outcome != RD_CONN_OK || p->facts->kind == RD_PROBE_CONNECT) {
+  if (outcome != RD_CONN_OK || p->facts->req.kind == RD_PROBE_CONNECT) {
     finish(p, now);
     return;
   }
@@ -75,8 +75,8 @@ static ssize_t encode_request(const rd_probe_facts *f, uint8_t *out, size_t cap)
   uint8_t *bytes;
   size_t len;
   memset(&cr, 0, sizeof cr);
-  cr.nego_present = !f->legacy_request;
-  cr.requested_protocols = f->requested;
+  cr.nego_present = !f->req.legacy;
+  cr.requested_protocols = f->req.protocols;
   rd_bld_init(&b, 256);
   if (rd_x224_encode_cr(&cr, &b) != 0 || !rd_bld_finish(&b, &bytes, &len)) {
     rd_bld_cleanup(&b);
@@ -486,13 +486,13 @@ void rd_probe_expire(rd_probe *p, rd_us now) {
 bool rd_probe_wants_tls(const rd_probe *p, int *version) {
   if (p->state != RD_PS_TLS_UPGRADE || p->facts->tls.outcome != RD_TLSO_NOT_TRIED)
     return false;
-  *version = p->facts->tls_pin;
+  *version = p->facts->req.tls_pin;
   return true;
 }
 
 bool rd_probe_needs_tls_session(const rd_probe *p) {
   const rd_probe_facts *f = p->facts;
-  return f->kind == RD_PROBE_NEGO && f->nego == RD_NEGO_RSP &&
+  return f->req.kind == RD_PROBE_NEGO && f->nego == RD_NEGO_RSP &&
          (f->selected == RD_X224_PROTOCOL_HYBRID || f->selected == RD_X224_PROTOCOL_HYBRID_EX);
 }
 

@@ -83,16 +83,12 @@ static json_t *auth_json(const rd_auth_facts *a) {
                    (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));
 }
 
-static const char *kind_name(rd_probe_kind k) {
-  return k == RD_PROBE_NEGO ? "negotiate" : k == RD_PROBE_TLS_VERSION ? "tls-version" : "connect";
-}
-
 static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   char protos[64], sel[64];
   const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
-  json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->legacy_request, "protocols", (json_int_t)p->requested,
-                          "protocols_name", p->legacy_request ? "none" : rd_protocols_name(p->requested, protos, sizeof protos),
-                          "tls_version", p->tls_pin);
+  json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->req.legacy, "protocols", (json_int_t)p->req.protocols,
+                          "protocols_name", p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
+                          "tls_version", p->req.tls_pin);
   json_t *connect = json_pack("{s:s, s:i, s:o}", "outcome", rd_conn_outcome_name(p->connect), "errno",
                               p->connect_errno, "duration_ms", ms(p->connect_us));
   json_t *nego = json_pack("{s:s, s:I, s:s, s:i, s:I, s:s?, s:o, s:I, s:o, s:s, s:s}", "outcome",
@@ -102,8 +98,8 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
-                   c->name.n_addrs > (size_t)p->addr_index ? c->name.addrs[p->addr_index] : "", "request", req,
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", rd_probe_kind_name(p->req.kind), "address",
+                   c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "", "request", req,
                    "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
                    credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "duration_ms", ms(p->total_us));
 }

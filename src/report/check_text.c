@@ -102,7 +102,7 @@ static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
   }
   unsigned answered = 0, asked = 0;
   for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].kind == RD_PROBE_NEGO && c->probes[i].connect == RD_CONN_OK) {
+    if (c->probes[i].req.kind == RD_PROBE_NEGO && c->probes[i].connect == RD_CONN_OK) {
       asked++;
       answered += c->probes[i].nego == RD_NEGO_RSP || c->probes[i].nego == RD_NEGO_FAILURE ||
                   c->probes[i].nego == RD_NEGO_LEGACY;
@@ -157,13 +157,13 @@ static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
 
 static void request_name(const rd_probe_facts *p, char *buf, size_t size) {
   char protos[64];
-  if (p->legacy_request)
+  if (p->req.legacy)
     snprintf(buf, size, "(no negotiation)");
-  else if (p->kind == RD_PROBE_TLS_VERSION)
-    snprintf(buf, size, "%s, TLS 1.%d only", rd_protocols_name(p->requested, protos, sizeof protos),
-             (p->tls_pin & 0xff) - 1);
+  else if (p->req.kind == RD_PROBE_TLS_VERSION)
+    snprintf(buf, size, "%s, TLS 1.%d only", rd_protocols_name(p->req.protocols, protos, sizeof protos),
+             (p->req.tls_pin & 0xff) - 1);
   else
-    snprintf(buf, size, "%s", rd_protocols_name(p->requested, protos, sizeof protos));
+    snprintf(buf, size, "%s", rd_protocols_name(p->req.protocols, protos, sizeof protos));
 }
 
 static void answer_text(const rd_probe_facts *p, char *buf, size_t size) {
@@ -224,14 +224,14 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
   for (size_t i = 0; i < c->n_probes; i++) {
     const rd_probe_facts *p = &c->probes[i];
     char req[64], ans[120], tls[140];
-    if (p->kind == RD_PROBE_CONNECT) {
-      fprintf(f, "  connect %-28s %s\n", c->name.addrs[p->addr_index], rd_conn_outcome_name(p->connect));
+    if (p->req.kind == RD_PROBE_CONNECT) {
+      fprintf(f, "  connect %-28s %s\n", c->name.addrs[p->req.addr_index], rd_conn_outcome_name(p->connect));
       continue;
     }
     request_name(p, req, sizeof req);
     answer_text(p, ans, sizeof ans);
     tls_text(&p->tls, tls, sizeof tls);
-    if (p->kind == RD_PROBE_TLS_VERSION && p->nego == RD_NEGO_RSP && p->tls.outcome != RD_TLSO_NOT_TRIED)
+    if (p->req.kind == RD_PROBE_TLS_VERSION && p->nego == RD_NEGO_RSP && p->tls.outcome != RD_TLSO_NOT_TRIED)
       fprintf(f, "  %-36s %s\n", req, p->tls.outcome == RD_TLSO_OK ? "accepted" : tls);
     else
       fprintf(f, "  %-36s %-40s %s\n", req, ans, tls);

@@ -16,9 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2)
     return 0;
   memset(&facts, 0, sizeof facts);
-  facts.kind = data[0] & 0x80 ? RD_PROBE_TLS_VERSION : RD_PROBE_NEGO;
-  facts.legacy_request = (data[0] & 0x40) != 0;
-  facts.requested = requests[(data[0] & 0x0f) % 6];
+  facts.req.kind = data[0] & 0x80 ? RD_PROBE_TLS_VERSION : RD_PROBE_NEGO;
+  facts.req.legacy = (data[0] & 0x40) != 0;
+  facts.req.protocols = requests[(data[0] & 0x0f) % 6];
   rd_us now = 1000, step = 3000000;
   rd_probe_init(&probe, &facts, step, now);
   rd_probe_connected(&probe, RD_CONN_OK, 0, now += 100);

@@ -17,9 +17,9 @@ static rd_probe probe;
 
 static void start(bool legacy, uint32_t requested, rd_us now) {
   memset(&facts, 0, sizeof facts);
-  facts.kind = RD_PROBE_NEGO;
-  facts.legacy_request = legacy;
-  facts.requested = requested;
+  facts.req.kind = RD_PROBE_NEGO;
+  facts.req.legacy = legacy;
+  facts.req.protocols = requested;
   rd_probe_init(&probe, &facts, STEP, now);
 }
 

@@ -33,9 +33,9 @@ static void base(void) {
   F.cert_probe = -1;
   for (size_t i = 0; i < 7; i++) {
     rd_probe_facts *p = &F.probes[F.n_probes++];
-    p->kind = RD_PROBE_NEGO;
-    p->legacy_request = nego_set[i].legacy;
-    p->requested = nego_set[i].req;
+    p->req.kind = RD_PROBE_NEGO;
+    p->req.legacy = nego_set[i].legacy;
+    p->req.protocols = nego_set[i].req;
     p->connect = RD_CONN_OK;
     p->connect_us = 100;
     p->tls.alert = -1;
@@ -46,7 +46,7 @@ static void base(void) {
 
 static rd_probe_facts *probe_for(bool legacy, uint32_t req) {
   for (size_t i = 0; i < F.n_probes; i++)
-    if (F.probes[i].legacy_request == legacy && F.probes[i].requested == req)
+    if (F.probes[i].req.legacy == legacy && F.probes[i].req.protocols == req)
       return &F.probes[i];
   fail_msg("no probe");
   return NULL;
