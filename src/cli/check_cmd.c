@@ -3,7 +3,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "cli.h"
@@ -51,12 +50,11 @@ static bool parse_seconds(const char *s, unsigned *ms_out) {
 
 
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
-  rd_check_opts opts = {0};
+  rd_check_config opts = {0};
   bool json = false;
   const char *target_text = NULL, *user = NULL, *password_file = NULL;
   char shown[48];
-  opts.timeout_ms = 10000;
-  opts.step_ms = 3000;
+  unsigned timeout_ms = 10000, step_ms = 3000;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -66,7 +64,7 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     } else if (strcmp(a, "--json") == 0) {
       json = true;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
-      unsigned *dst = a[2] == 't' ? &opts.timeout_ms : &opts.step_ms;
+      unsigned *dst = a[2] == 't' ? &timeout_ms : &step_ms;
       if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
@@ -81,9 +79,9 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     } else if (strcmp(a, "--no-side-ports") == 0) {
       opts.no_side_ports = true;
     } else if (strcmp(a, "-4") == 0) {
-      opts.family = AF_INET;
+      opts.family = 4;
     } else if (strcmp(a, "-6") == 0) {
-      opts.family = AF_INET6;
+      opts.family = 6;
     } else if (a[0] == '-' && a[1] != '\0') {
       return rd_cli_usage_error(err, "check: unknown option '%s' (try 'rdpdoctor check --help')",
                                 rd_cli_printable(shown, sizeof shown, a));
@@ -108,17 +106,19 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     return rd_cli_usage_error(err, "check: '%s' is not a server: %s", rd_cli_printable(shown, sizeof shown, target_text), why);
   opts.host = host;
   opts.port = port;
-  if (opts.step_ms > opts.timeout_ms)
-    opts.step_ms = opts.timeout_ms;
+  if (step_ms > timeout_ms)
+    step_ms = timeout_ms;
+  opts.timeout_us = (rd_us)timeout_ms * 1000u;
+  opts.step_us = (rd_us)step_ms * 1000u;
+  opts.started_unix = (int64_t)time(NULL);
 
   if (password_file != NULL && user == NULL)
     return rd_cli_usage_error(err, "check: --password-file needs --user");
 
   rd_credentials creds;
   rd_auth_input input;
-  rd_credssp_auth auth;
+  rd_crypto *crypto = NULL;
   memset(&creds, 0, sizeof creds);
-  memset(&auth, 0, sizeof auth);
   if (user != NULL) {
     if (rd_credentials_parse_user(user, &creds, &why) != 0)
       return rd_cli_usage_error(err, "check: --user: %s", why);
@@ -126,29 +126,27 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       rd_credentials_wipe(&creds);
       return rd_cli_usage_error(err, "check: %s", why);
     }
-    memset(&input, 0, sizeof input);
-    input.crypto = rd_crypto_new(&why);
-    if (input.crypto == NULL) {
+    crypto = rd_crypto_new(&why);
+    if (crypto == NULL) {
       rd_credentials_wipe(&creds);
       fprintf(err, "rdpdoctor: check: %s\n", why);
       return RD_EXIT_CANNOT_CHECK;
     }
-    input.user = creds.user;
-    input.domain = creds.domain;
-    input.password = creds.password;
-    input.target_host = host;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    input.now_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    auth.in = &input;
-    opts.auth = &auth;
+    if (rd_auth_input_init(&input, creds.user, creds.domain, creds.password, host,
+                           (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, crypto) != 0) {
+      rd_crypto_free(crypto);
+      rd_credentials_wipe(&creds);
+      return rd_cli_usage_error(err, "check: --user needs a user name and a password");
+    }
+    opts.auth = &input;
   }
 
   rd_check_facts facts;
-  int r = rd_check_run(&opts, &facts);
+  int r = rd_check_run(&opts, NULL, &facts);
   if (user != NULL) {
-    rd_credssp_auth_clear(&auth);
-    rd_crypto_free(input.crypto);
+    rd_crypto_free(crypto);
     rd_credentials_wipe(&creds);
   }
   if (r != 0) {
