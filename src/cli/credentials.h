@@ -7,7 +7,6 @@
 #define RD_CLI_CREDENTIALS_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 #define RD_CRED_MAX 256
 #define RD_PASSWORD_MAX 512

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth/cert.h"
+#include "core/cert.h"
 #include "core/hexfmt.h"
 #include "core/rdtime.h"
 #include "core/x224.h"

@@ -6,7 +6,6 @@
 #define RD_KB_CODEARG_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "kb/kb.h"

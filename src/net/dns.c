@@ -10,7 +10,6 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hostname.h"
 
 #define DEFAULT_TIMEOUT_MS 3000u
 #define DEFAULT_TRIES 2u
@@ -157,11 +157,6 @@ static int parse_v6(const char *s, size_t len, rd_dns_addr *a, const char **why)
   return 0;
 }
 
-static bool is_label_char(unsigned char c) {
-  /* Underscore is not LDH (RFC 1123) but real Windows and SRV-style names carry it. */
-  return isalnum(c) || c == '-' || c == '_';
-}
-
 /* Returns 1 and fills *a for an IP literal, 0 for a name worth asking, or RD_E_INVALID. */
 static int classify(const char *host, rd_dns_addr *a, const char **why) {
   static const char *unused;
@@ -190,51 +185,7 @@ static int classify(const char *host, rd_dns_addr *a, const char **why) {
     addr_set(a, AF_INET, &in4, 0);
     return 1;
   }
-  size_t name_len = len;
-  if (name_len > 1 && host[name_len - 1] == '.')
-    name_len--; /* one trailing dot: the name is absolute */
-  if (name_len > RD_DNS_NAME_MAX) {
-    *why = "host name longer than 253 characters";
-    return RD_E_INVALID;
-  }
-  size_t label_start = 0;
-  bool all_digits = true;
-  for (size_t i = 0; i <= name_len; i++) {
-    unsigned char c = i < name_len ? (unsigned char)host[i] : '.';
-    if (c == '.') {
-      size_t label_len = i - label_start;
-      if (label_len == 0) {
-        *why = "empty label in host name";
-        return RD_E_INVALID;
-      }
-      if (label_len > 63) {
-        *why = "label longer than 63 characters in host name";
-        return RD_E_INVALID;
-      }
-      if (host[label_start] == '-' || host[i - 1] == '-') {
-        *why = "label starts or ends with '-' in host name";
-        return RD_E_INVALID;
-      }
-      if (i < name_len) {
-        label_start = i + 1;
-        all_digits = true;
-      }
-      continue;
-    }
-    if (!is_label_char(c)) {
-      *why = c == '%' ? "a zone ('%') is only valid after an IPv6 address"
-                      : "invalid character in host name (letters, digits, '-', '_', '.')";
-      return RD_E_INVALID;
-    }
-    if (!isdigit(c))
-      all_digits = false;
-  }
-  if (all_digits) {
-    /* "10.0.0.256" or "10.1": getaddrinfo would guess, we say it is not an address. */
-    *why = "looks like an IPv4 address but is not a valid one";
-    return RD_E_INVALID;
-  }
-  return 0;
+  return rd_hostname_check(host, len, why);
 }
 
 int rd_dns_check_host(const char *host, const char **why) {

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 void rd_check_facts_free(rd_check_facts *f) {
   free(f->cert_der);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/cert.h"
+#include "core/cert.h"
 #include "core/rdtime.h"
 
 #define RD_MAX_ADDRS 8

@@ -1,10 +1,8 @@
 /* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md "check"). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/hexfmt.h"
 #include "core/rdtime.h"
-#include "core/x224.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
 #include "json_common.h"

@@ -8,7 +8,6 @@
 
 #include "core/err.h"
 #include "core/hexfmt.h"
-#include "core/x224.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
 #include "report.h"
