@@ -85,7 +85,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
     } else if (option) {
       char shown[48];
       return rd_cli_usage_error(err, "explain: unknown option '%s' (try 'rdpdoctor explain --help')",
-                                rd_cli_printable(shown, sizeof shown, a));
+                                rd_cli_option_shown(shown, sizeof shown, a));
     } else if (n_ops == MAX_OPERANDS) {
       return rd_cli_usage_error(err, "explain: too many arguments (%d); give one code, or an error code "
                                      "and its extended code", argc - 1);
