@@ -41,7 +41,8 @@ static int bad_code(FILE *err, const char *token, int r) {
 /* Whether a word names where an event ID comes from: "event", or a log provider. */
 static bool event_source(const char *word) {
   static const char *const words[] = {"event", "eventid", "id", "schannel", "termservice",
-                                      "localsessionmanager", "rdpclient", "TerminalServices-RemoteConnectionManager"};
+                                      "localsessionmanager", "rdpclient", "TerminalServices-RemoteConnectionManager",
+                                      "RemoteConnectionManager", "security"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (strcasecmp(word, words[i]) == 0)
       return true;

@@ -332,6 +332,7 @@ static const struct expect errconnect_expect[] = {
 static const struct expect status_expect[] = {
   {0x00000000, "STATUS_SUCCESS"},
   {0x00090312, "SEC_I_CONTINUE_NEEDED"},
+  {0x80004005, "E_FAIL"},             /* MS-ERREF 2.1.1 */
   {0x80090302, "SEC_E_UNSUPPORTED_FUNCTION"},
   {0x80090304, "SEC_E_INTERNAL_ERROR"},
   {0x80090308, "SEC_E_INVALID_TOKEN"},
@@ -361,6 +362,7 @@ static const struct expect status_expect[] = {
   {0xC0000072, "STATUS_ACCOUNT_DISABLED"},
   {0xC0000133, "STATUS_TIME_DIFFERENCE_AT_DC"},
   {0xC000015B, "STATUS_LOGON_TYPE_NOT_GRANTED"},
+  {0xC000018B, "STATUS_NO_TRUST_SAM_ACCOUNT"}, /* MS-ERREF 2.3.1 */
   {0xC000018D, "STATUS_TRUSTED_RELATIONSHIP_FAILURE"},
   {0xC0000192, "STATUS_NETLOGON_NOT_STARTED"},
   {0xC0000193, "STATUS_ACCOUNT_EXPIRED"},
@@ -382,6 +384,8 @@ static const struct expect event_expect[] = {
   {1063, "TermService-1063"},
   {1064, "TermService-1064"},
   {1065, "TermService-1065"},
+  {1149, "RemoteConnectionManager-1149"},
+  {4625, "Security-4625"},
   {36870, "Schannel-36870"},
   {36871, "Schannel-36871"},
   {36874, "Schannel-36874"},
