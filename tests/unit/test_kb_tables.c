@@ -607,6 +607,24 @@ static void test_rd_kb_conf_name_all(void **state) {
   assert_string_equal(rd_kb_conf_name((rd_conf)7), "unknown");
 }
 
+/* Every dialog sentence stands for a code its table has, or takes the code from its text; each
+ * phrase is stored as it is matched (lower case, single spaces) and carries a source. */
+static void test_rd_kb_dialogs_point_at_known_codes(void **state) {
+  size_t n;
+  const rd_kb_dialog *d = rd_kb_dialogs(&n);
+  assert_true(n >= 30);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(d[i].source[0] != '\0');
+    for (const char *p = d[i].phrase; *p; p++)
+      if (isupper((unsigned char)*p) || (p[0] == ' ' && p[1] == ' '))
+        fail_msg("phrase '%s' is not normalised", d[i].phrase);
+    if (d[i].code_in_text)
+      continue;
+    if (rd_kb_find(d[i].table, d[i].value) == NULL)
+      fail_msg("'%s' -> %s 0x%X: not in the table", d[i].phrase, rd_kb_table_id(d[i].table), d[i].value);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_kb_find_disc),
@@ -625,6 +643,7 @@ int main(void) {
       cmocka_unit_test(test_rd_kb_find_errinfo_gaps),
       cmocka_unit_test(test_rd_kb_find_out_of_range),
       cmocka_unit_test(test_rd_kb_table_id_order),
+      cmocka_unit_test(test_rd_kb_dialogs_point_at_known_codes),
       cmocka_unit_test(test_rd_kb_conf_name_all),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
