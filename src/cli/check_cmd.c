@@ -72,7 +72,7 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       if (i + 1 >= argc || argv[i + 1][0] == '\0')
         return rd_cli_usage_error(err, "check: %s needs a value", a);
       *(a[2] == 'u' ? &user : &password_file) = argv[++i];
-    } else if (strcmp(a, "--password") == 0 || strncmp(a, "--password=", 11) == 0 || strcmp(a, "-p") == 0) {
+    } else if (rd_cli_is_password_option(a)) {
       /* Deliberately not its value: it must not be echoed anywhere. */
       return rd_cli_usage_error(err, "check: a password is never taken on the command line (other users can read "
                                      "it); use RDPDOCTOR_PASSWORD, --password-file or the prompt");
@@ -84,7 +84,7 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       opts.family = 6;
     } else if (a[0] == '-' && a[1] != '\0') {
       return rd_cli_usage_error(err, "check: unknown option '%s' (try 'rdpdoctor check --help')",
-                                rd_cli_printable(shown, sizeof shown, a));
+                                rd_cli_option_shown(shown, sizeof shown, a));
     } else if (target_text != NULL) {
       char second[48];
       return rd_cli_usage_error(err, "check: one server at a time (got '%s' and '%s')",
@@ -114,6 +114,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
 
   if (password_file != NULL && user == NULL)
     return rd_cli_usage_error(err, "check: --password-file needs --user");
+  if (user == NULL)
+    rd_credentials_forget_environment(); /* unused, so not left in /proc/PID/environ */
 
   rd_credentials creds;
   rd_auth_input input;

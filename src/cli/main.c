@@ -1,3 +1,3 @@
 #include "cli/cli.h"
 
-int main(int argc, char **argv) { return rd_cli_main(argc, argv, stdout, stderr); }
+int main(int argc, char **argv) { return rd_cli_run(argc, argv); }
