@@ -4,6 +4,7 @@
 #ifndef RD_KB_KB_H
 #define RD_KB_KB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
