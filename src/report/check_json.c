@@ -3,7 +3,10 @@
 
 #include "core/hexfmt.h"
 #include "core/rdtime.h"
+#include "core/x224.h"
+#include "core/err.h"
 #include "kb/cause.h"
+#include "kb/finding_text.h"
 #include "kb/kb.h"
 #include "json_common.h"
 #include "report.h"
@@ -96,10 +99,11 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", rd_probe_kind_name(p->req.kind), "address",
-                   c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "", "request", req,
-                   "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
-                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "duration_ms", ms(p->total_us));
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
+                   "address", c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "",
+                   "request", req, "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
+                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "local_error",
+                   p->local_error != 0 ? rd_err_name(p->local_error) : NULL, "duration_ms", ms(p->total_us));
 }
 
 static json_t *cert_json(const rd_check_facts *c) {
@@ -128,16 +132,29 @@ static json_t *cert_json(const rd_check_facts *c) {
   return o;
 }
 
-static json_t *findings_json(const rd_diagnosis *d) {
+/* A parameter as JSON: an integer when it is one (a count), a real otherwise. */
+static json_t *number(double v) {
+  return v == (double)(json_int_t)v ? json_integer((json_int_t)v) : json_real(v);
+}
+
+static json_t *findings_json(const rd_check_facts *c, const rd_diagnosis *d) {
   json_t *arr = json_array();
   for (size_t i = 0; i < d->n; i++) {
-    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b, s:i}", "id", def->slug,
+    const rd_finding *fd = &d->items[i];
+    const rd_finding_def *def = rd_finding_def_get(fd->id);
+    char detail[512];
+    rd_report_finding_detail(c, fd, detail, sizeof detail);
+    json_t *evidence = json_array(), *params = json_object();
+    for (size_t k = 0; k < fd->n_evidence; k++)
+      json_array_append_new(evidence, json_string(fd->evidence[k]));
+    for (size_t k = 0; k < fd->n_params; k++)
+      json_object_set_new(params, fd->params[k].name, number(fd->params[k].value));
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s?, s:s?, s:b, s:i}", "id", def->slug,
                                          "severity", rd_severity_name(def->severity), "phase", rd_phase_name(def->phase),
-                                         "title", def->title, "evidence", d->items[i].evidence, "cause",
-                                         def->cause[0] ? def->cause : NULL, "client_error",
+                                         "title", def->title, "detail", detail, "evidence", evidence, "parameters",
+                                         params, "cause", def->cause[0] ? def->cause : NULL, "client_error",
                                          def->client_code[0] ? def->client_code : NULL, "inferred", def->inferred,
-                                         "probe", d->items[i].probe));
+                                         "probe", fd->probe));
   }
   return arr;
 }
@@ -149,22 +166,39 @@ static json_t *lines_for_target(const char *text, const rd_check_facts *c) {
   return lines;
 }
 
+static json_t *probe_index(int i) { return i >= 0 ? json_integer(i) : json_null(); }
+
 static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
   const rd_kb_cause *cause = root && root->cause[0] ? rd_kb_cause_by_slug(root->cause) : NULL;
-  return json_pack("{s:b, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:i}", "checked", v->checked, "status",
-                   rd_severity_name(v->worst), "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at),
-                   "root_cause", root ? root->slug : NULL, "summary", v->summary, "client_error",
+  json_t *phases = json_object();
+  for (int ph = 0; ph < RD_VERDICT_PHASES; ph++)
+    json_object_set_new(phases, rd_phase_name((rd_phase)ph), json_string(rd_phase_state_name(v->phases[ph])));
+  return json_pack("{s:b, s:s?, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "checked",
+                   v->checked, "unchecked", rd_kb_unchecked_name(v->unchecked), "status", rd_severity_name(v->worst),
+                   "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at), "root_cause",
+                   root ? root->slug : NULL, "summary", rd_report_verdict_summary(d), "client_error",
                    root && root->client_code[0] ? root->client_code : NULL, "client_error_inferred",
-                   root ? root->inferred : false, "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(),
-                   "fix", cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+                   root ? root->inferred : false, "phases", phases, "client_probe", probe_index(v->client_probe),
+                   "identity_probe", probe_index(v->identity_probe), "auth_probe", probe_index(v->auth_probe),
+                   "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(), "fix",
+                   cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
 }
 
-int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+const char *rd_report_verdict_summary(const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  if (!v->checked)
+    return rd_kb_unchecked_text(v->unchecked);
+  if (v->root >= 0)
+    return rd_finding_def_get(d->items[v->root].id)->title;
+  return "No problem found in the phases tested";
+}
+
+json_t *rd_report_check_document(const rd_check_facts *c, const rd_diagnosis *d) {
   json_t *doc = rd_json_document("check");
   if (doc == NULL)
-    return rd_json_emit(f, NULL);
+    return NULL;
   char when[40];
   json_t *probes = json_array();
   for (size_t i = 0; i < c->n_probes; i++)
@@ -176,7 +210,11 @@ int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d
   json_object_set_new(doc, "facts", json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", name_json(c), "reach",
                                               reach_json(c), "probes", probes, "certificate", cert_json(c),
                                               "deadline_hit", c->deadline_hit));
-  json_object_set_new(doc, "findings", findings_json(d));
+  json_object_set_new(doc, "findings", findings_json(c, d));
   json_object_set_new(doc, "verdict", verdict_json(c, d));
-  return rd_json_emit(f, doc);
+  return doc;
+}
+
+int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+  return rd_json_emit(f, rd_report_check_document(c, d), RD_JSON_PRETTY);
 }

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/hexfmt.h"
 #include "kb/cause.h"
+#include "diag/query.h"
 #include "kb/kb.h"
 #include "report.h"
 
@@ -22,17 +23,29 @@ static const char *target(const rd_check_facts *f, char *buf, size_t size) {
   return buf;
 }
 
-/* ---- timeline ---- */
+/* ---- timeline: each phase's state is the verdict's; the counts are the query module's ---- */
 
-typedef enum { ST_OK, ST_FAILED, ST_WARN, ST_SKIPPED, ST_NOT_TESTED } step_state;
-static const char *state_word(step_state s) {
-  static const char *const w[] = {"ok", "FAILED", "warning", "skipped", "not tested"};
-  return w[s];
+static const char *state_word(rd_phase_state s) {
+  switch (s) {
+  case RD_STATE_OK:
+    return "ok";
+  case RD_STATE_WARNING:
+    return "warning";
+  case RD_STATE_FAILED:
+    return "FAILED";
+  case RD_STATE_SKIPPED:
+    return "skipped";
+  case RD_STATE_NOT_TESTED:
+    return "not tested";
+  case RD_STATE_NOT_CHECKED:
+    return "not checked";
+  }
+  return "?";
 }
 
-static void line(FILE *f, const char *phase, step_state s, double at_ms, const char *fmt, ...)
+static void line(FILE *f, const char *phase, rd_phase_state s, double at_ms, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-static void line(FILE *f, const char *phase, step_state s, double at_ms, const char *fmt, ...) {
+static void line(FILE *f, const char *phase, rd_phase_state s, double at_ms, const char *fmt, ...) {
   char text[200];
   va_list ap;
   va_start(ap, fmt);
@@ -42,23 +55,6 @@ static void line(FILE *f, const char *phase, step_state s, double at_ms, const c
     fprintf(f, "  %-10s %-10s %-66s %8.1f ms\n", phase, state_word(s), text, at_ms);
   else
     fprintf(f, "  %-10s %-10s %s\n", phase, state_word(s), text);
-}
-
-static bool phase_has(const rd_diagnosis *d, rd_phase ph, rd_severity min) {
-  for (size_t i = 0; i < d->n; i++) {
-    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    if (def->phase == ph && def->severity >= min)
-      return true;
-  }
-  return false;
-}
-
-static step_state phase_state(const rd_diagnosis *d, rd_phase ph) {
-  if (phase_has(d, ph, RD_SEV_CRITICAL))
-    return ST_FAILED;
-  if (phase_has(d, ph, RD_SEV_WARNING))
-    return ST_WARN;
-  return ST_OK;
 }
 
 static rd_us slowest(const rd_check_facts *f, int which) {
@@ -73,83 +69,68 @@ static rd_us slowest(const rd_check_facts *f, int which) {
 }
 
 static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  const rd_phase_state *ps = v->phases;
   const rd_name_facts *n = &c->name;
   double t_name = ms(n->took_us);
   fprintf(f, "Timeline (times from the start of the check; probes run at once)\n");
   if (n->status == RD_NAME_LITERAL)
-    line(f, "Name", ST_OK, t_name, "%s is an IP address", c->host);
+    line(f, "Name", ps[RD_PH_NAME], t_name, "%s is an IP address", c->host);
   else if (n->n_addrs > 0)
-    line(f, "Name", ST_OK, t_name, "%s -> %s%s%s", c->host, n->addrs[0], n->n_addrs > 1 ? " (+ more)" : "",
+    line(f, "Name", ps[RD_PH_NAME], t_name, "%s -> %s%s%s", c->host, n->addrs[0], n->n_addrs > 1 ? " (+ more)" : "",
          n->from_hosts_file ? " (hosts file)" : "");
   else
-    line(f, "Name", ST_FAILED, t_name, "%s: %s", c->host, rd_name_status_name(n->status));
+    line(f, "Name", ps[RD_PH_NAME], t_name, "%s: %s", c->host, rd_name_status_name(n->status));
   if (n->n_addrs == 0) {
-    line(f, "Reach", ST_SKIPPED, -1, "no address to connect to");
+    line(f, "Reach", ps[RD_PH_REACH], -1, "no address to connect to");
     return;
   }
   const rd_reach_facts *r = &c->reach;
   double t_reach = t_name + ms(slowest(c, 0));
   if (r->chosen < 0)
-    line(f, "Reach", ST_FAILED, t_reach, "%s port %u: %s", n->addrs[0], c->port,
+    line(f, "Reach", ps[RD_PH_REACH], t_reach, "%s port %u: %s", n->addrs[0], c->port,
          rd_conn_outcome_name(r->addr_outcome[0]));
   else
-    line(f, "Reach", phase_state(d, RD_PH_REACH), t_reach, "TCP connect %.1f / %.1f / %.1f ms (min/median/max), %u of %u ok",
+    line(f, "Reach", ps[RD_PH_REACH], t_reach, "TCP connect %.1f / %.1f / %.1f ms (min/median/max), %u of %u ok",
          ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us), r->samples - r->failures, r->samples);
   if (r->chosen < 0) {
-    line(f, "Negotiate", ST_SKIPPED, -1, "%s", "no connection");
+    line(f, "Negotiate", ps[RD_PH_NEGOTIATE], -1, "%s", "no connection");
     return;
   }
-  unsigned answered = 0, asked = 0;
-  for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].req.kind == RD_PROBE_NEGO && c->probes[i].connect == RD_CONN_OK) {
-      asked++;
-      answered += c->probes[i].nego == RD_NEGO_RSP || c->probes[i].nego == RD_NEGO_FAILURE ||
-                  c->probes[i].nego == RD_NEGO_LEGACY;
-    }
-  line(f, "Negotiate", phase_state(d, RD_PH_NEGOTIATE), t_name + ms(slowest(c, 1)),
-       "%u of %u security requests answered", answered, asked);
-  unsigned tls_ok = 0, tls_tried = 0;
-  for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].tls.outcome != RD_TLSO_NOT_TRIED) {
-      tls_tried++;
-      tls_ok += c->probes[i].tls.outcome == RD_TLSO_OK;
-    }
-  if (tls_tried == 0)
-    line(f, "TLS", ST_SKIPPED, -1, "the server selected no TLS-based protocol");
+  rd_nego_count nc;
+  rd_query_nego(c, &nc);
+  line(f, "Negotiate", ps[RD_PH_NEGOTIATE], t_name + ms(slowest(c, 1)), "%u of %u security requests answered",
+       nc.answered, nc.asked);
+  rd_tls_count tc;
+  rd_query_tls(c, &tc);
+  if (tc.tried == 0)
+    line(f, "TLS", ps[RD_PH_TLS], -1, "%s",
+         tc.ours > 0 ? "our side ended every handshake" : "the server selected no TLS-based protocol");
   else
-    line(f, "TLS", phase_state(d, RD_PH_TLS), t_name + ms(slowest(c, 2)), "%u of %u handshakes completed%s%s",
-         tls_ok, tls_tried, c->have_cert ? "; certificate " : "", c->have_cert ? c->cert.common_name : "");
-  const rd_probe_facts *id = NULL;
+    line(f, "TLS", ps[RD_PH_TLS], t_name + ms(slowest(c, 2)), "%u of %u handshakes completed%s%s", tc.ok, tc.tried,
+         c->have_cert ? "; certificate " : "", c->have_cert ? c->cert.common_name : "");
   rd_us t_cssp = 0;
-  for (size_t i = 0; i < c->n_probes; i++) {
-    const rd_probe_facts *p = &c->probes[i];
-    if (p->credssp.outcome == RD_CSSP_NOT_TRIED)
-      continue;
-    if (id == NULL || (p->credssp.outcome == RD_CSSP_CHALLENGE && id->credssp.outcome != RD_CSSP_CHALLENGE))
-      id = p;
-    if (p->total_us > t_cssp)
-      t_cssp = p->total_us;
-  }
-  if (id == NULL)
-    line(f, "CredSSP", ST_SKIPPED, -1, "%s", "the server selected no NLA protocol (HYBRID)");
-  else if (id->credssp.outcome == RD_CSSP_CHALLENGE) {
-    const rd_auth_facts *au = NULL;
-    for (size_t i = 0; i < c->n_probes; i++)
-      if (c->probes[i].auth.outcome != RD_AUTH_NOT_TRIED)
-        au = &c->probes[i].auth;
+  for (size_t i = 0; i < c->n_probes; i++)
+    if (c->probes[i].credssp.outcome != RD_CSSP_NOT_TRIED && c->probes[i].total_us > t_cssp)
+      t_cssp = c->probes[i].total_us;
+  int cp = rd_query_credssp_probe(c);
+  if (cp < 0) {
+    line(f, "CredSSP", ps[RD_PH_CREDSSP], -1, "%s", "the server selected no NLA protocol (HYBRID)");
+  } else if (v->identity_probe >= 0) {
+    const rd_credssp_facts *k = &c->probes[v->identity_probe].credssp;
+    const rd_auth_facts *au = v->auth_probe >= 0 ? &c->probes[v->auth_probe].auth : NULL;
     if (au == NULL)
-      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld%s",
-           id->credssp.nb_computer, (long long)id->credssp.ts_version,
-           c->auth_requested ? "" : " (no credentials tried)");
+      line(f, "CredSSP", ps[RD_PH_CREDSSP], t_name + ms(t_cssp), "server %s, CredSSP v%lld%s", k->nb_computer,
+           (long long)k->ts_version, c->auth_requested ? "" : " (no credentials tried)");
     else
-      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s",
-           id->credssp.nb_computer, (long long)au->version, au->domain, au->domain[0] ? "\\" : "", au->user,
-           au->outcome == RD_AUTH_ACCEPTED ? "accepted" : rd_auth_outcome_name(au->outcome));
+      line(f, "CredSSP", ps[RD_PH_CREDSSP], t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s",
+           k->nb_computer, (long long)au->version, au->domain, au->domain[0] ? "\\" : "", au->user,
+           rd_auth_outcome_name(au->outcome));
+  } else {
+    line(f, "CredSSP", ps[RD_PH_CREDSSP], t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
+         rd_credssp_outcome_name(c->probes[cp].credssp.outcome));
   }
-  else
-    line(f, "CredSSP", ST_FAILED, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
-         rd_credssp_outcome_name(id->credssp.outcome));
-  line(f, "Session", ST_NOT_TESTED, -1, "(MCS, licensing, logon: coming in a later version)");
+  line(f, "Session", ps[RD_PH_SESSION], -1, "(MCS, licensing, logon: coming in a later version)");
 }
 
 /* ---- facts ---- */
@@ -218,7 +199,7 @@ static void tls_text(const rd_tls_facts *t, char *buf, size_t size) {
   }
 }
 
-static void facts_section(FILE *f, const rd_check_facts *c) {
+static void facts_section(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
   fprintf(f, "\nWhat the server did (request -> answer)\n");
   for (size_t i = 0; i < c->n_probes; i++) {
     const rd_probe_facts *p = &c->probes[i];
@@ -241,10 +222,8 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
       fprintf(f, " %u %s%s", c->reach.side[i].port, rd_conn_outcome_name(c->reach.side[i].outcome),
               i + 1 < c->reach.n_side ? "," : "\n");
   }
-  for (size_t i = 0; i < c->n_probes; i++) {
-    const rd_credssp_facts *k = &c->probes[i].credssp;
-    if (k->outcome != RD_CSSP_CHALLENGE)
-      continue;
+  if (d->verdict.identity_probe >= 0) {
+    const rd_credssp_facts *k = &c->probes[d->verdict.identity_probe].credssp;
     char when[40] = "-";
     if (k->timestamp_present)
       rd_format_utc(k->server_time_unix, when, sizeof when);
@@ -255,7 +234,6 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
     if (k->os_version_present)
       fprintf(f, "  windows   %u.%u build %u\n", k->os_major, k->os_minor, k->os_build);
     fprintf(f, "  clock     %s\n  credssp   version %lld\n", when, (long long)k->ts_version);
-    break;
   }
   if (!c->have_cert)
     return;
@@ -283,7 +261,7 @@ static void facts_section(FILE *f, const rd_check_facts *c) {
 
 /* ---- findings and verdict ---- */
 
-static void findings_section(FILE *f, const rd_diagnosis *d, unsigned width) {
+static void findings_section(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, unsigned width) {
   fprintf(f, "\nFindings\n");
   if (d->n == 0)
     fprintf(f, "  none\n");
@@ -296,7 +274,9 @@ static void findings_section(FILE *f, const rd_diagnosis *d, unsigned width) {
       snprintf(head, sizeof head, "%-8s %s: %s", sev == RD_SEV_CRITICAL ? "CRITICAL" : sev == RD_SEV_WARNING ? "WARNING" : "info",
                def->slug, def->title);
       fprintf(f, "  %s\n", head);
-      rd_text_wrap(f, d->items[i].evidence, 11, width);
+      char detail[512];
+      rd_report_finding_detail(c, &d->items[i], detail, sizeof detail);
+      rd_text_wrap(f, detail, 11, width);
     }
 }
 
@@ -315,15 +295,12 @@ static void verdict_section(FILE *f, const rd_check_facts *c, const rd_diagnosis
   const rd_verdict *v = &d->verdict;
   fprintf(f, "\nVerdict\n");
   if (!v->checked) {
-    fprintf(f, "  %s\n", v->summary);
+    fprintf(f, "  %s\n", rd_report_verdict_summary(d));
     return;
   }
   if (v->root < 0) {
-    bool identity = false;
-    for (size_t i = 0; i < c->n_probes; i++)
-      identity |= c->probes[i].credssp.outcome == RD_CSSP_CHALLENGE;
-    fprintf(f, "  %s: every phase tested (name, TCP, negotiation%s%s) works.\n", v->summary,
-            c->have_cert ? ", TLS" : "", identity ? ", CredSSP identity" : "");
+    fprintf(f, "  %s: every phase tested (name, TCP, negotiation%s%s) works.\n", rd_report_verdict_summary(d),
+            v->phases[RD_PH_TLS] == RD_STATE_OK ? ", TLS" : "", v->identity_probe >= 0 ? ", CredSSP identity" : "");
     return;
   }
   const rd_finding_def *def = rd_finding_def_get(d->items[v->root].id);
@@ -358,10 +335,10 @@ int rd_report_check_text(FILE *f, const rd_check_facts *c, const rd_diagnosis *d
   if (c->deadline_hit)
     fprintf(f, "  (the whole-check deadline cut the check short)\n");
   if (c->name.n_addrs > 0 && c->reach.chosen >= 0)
-    facts_section(f, c);
+    facts_section(f, c, d);
   else if (c->reach.n_side > 0)
-    facts_section(f, c);
-  findings_section(f, d, width);
+    facts_section(f, c, d);
+  findings_section(f, c, d, width);
   verdict_section(f, c, d, width);
   fflush(f);
   return ferror(f) ? RD_E_IO : 0;

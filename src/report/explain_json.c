@@ -54,7 +54,7 @@ static json_t *cause_json(size_t rank, const rd_kb_cause *c) {
                    "fix", rd_json_lines(c->fix));
 }
 
-int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input) {
+json_t *rd_report_explain_document(const rd_explanation *ex, const char *const *input, size_t n_input) {
   json_t *doc = rd_json_document("explain");
   json_t *in = json_array(), *codes = json_array(), *notes = json_array(), *causes = json_array();
   for (size_t i = 0; i < n_input; i++)
@@ -79,5 +79,9 @@ int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const 
   } else {
     json_decref(in), json_decref(codes), json_decref(notes), json_decref(causes);
   }
-  return rd_json_emit(f, doc);
+  return doc;
+}
+
+int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input) {
+  return rd_json_emit(f, rd_report_explain_document(ex, input, n_input), RD_JSON_PRETTY);
 }

@@ -6,28 +6,50 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "diag/diag.h"
 #include "kb/explain.h"
 #include "probe/facts.h"
 
 /* The JSON schema version of every document rdpdoctor prints (docs/json.md). It changes only when
- * something is removed or changes meaning; new keys do not change it. */
-#define RD_JSON_SCHEMA_VERSION 1
+ * something is removed or changes meaning; new keys do not change it. Version 2: a check's
+ * findings[].evidence became JSON pointers (the prose moved to findings[].detail). */
+#define RD_JSON_SCHEMA_VERSION 2
 
 typedef struct rd_text_opts {
   bool brief;     /* causes as one line each, without why/confirm/fix */
   unsigned width; /* wrap prose at this column */
 } rd_text_opts;
 
+/* How a JSON document is printed: indented for people (`--json`), or on one line for a stream of
+ * documents (JSON lines). */
+typedef enum rd_json_style { RD_JSON_PRETTY, RD_JSON_LINE } rd_json_style;
+
 /* Prints the explanation; returns 0 or RD_E_IO when the stream failed. */
 int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts);
-/* Prints one JSON document; `input` is the command line as given, for the document's record. */
+/* The explain document; `input` is the command line as given, for the document's record. NULL
+ * when out of memory; the caller owns the reference. */
+json_t *rd_report_explain_document(const rd_explanation *ex, const char *const *input, size_t n_input);
+/* Prints rd_report_explain_document pretty; 0, RD_E_IO or RD_E_NOMEM. */
 int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input);
 
 /* `rdpdoctor check` for people: timeline, facts, findings by severity, verdict and fix. */
 int rd_report_check_text(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_text_opts *opts);
-/* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md). */
+/* The check document (docs/json.md): facts, findings with their evidence pointers, verdict. NULL
+ * when out of memory; the caller owns the reference. */
+json_t *rd_report_check_document(const rd_check_facts *facts, const rd_diagnosis *d);
+/* Prints the check document pretty (`check --json`); 0, RD_E_IO or RD_E_NOMEM. */
 int rd_report_check_json(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
+/* Prints a document with a final newline, in the style asked; the document stays the caller's.
+ * 0, RD_E_IO, or RD_E_NOMEM when doc is NULL. */
+int rd_report_json_print(FILE *f, const json_t *doc, rd_json_style style);
+
+/* A finding's sentence: its kb template filled from the facts and its parameters. Both check
+ * renderers use it. Writes at most size bytes (NUL included) and returns the length written. */
+size_t rd_report_finding_detail(const rd_check_facts *facts, const rd_finding *fd, char *buf, size_t size);
+/* The verdict in one sentence: why it could not check, the root cause's title, or healthy. */
+const char *rd_report_verdict_summary(const rd_diagnosis *d);
 
 /* The kb's commands name the server "SERVER" and the default port: a check knows both, so the
  * commands it prints are ready to paste. Returns a malloc'd copy (NULL when out of memory). */

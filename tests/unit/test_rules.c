@@ -1,5 +1,7 @@
-/* Rules on hand-built facts (src/diag/rules.c): each scenario is what a real server was measured
- * to do (test-lab §3), reduced to the facts the probes record. */
+/* Rules on hand-built facts (src/diag/rules.c, verdict.c): each scenario is what a real server was
+ * measured to do (test-lab §3), reduced to the facts the probes record. Every diagnosis is also
+ * rendered to its JSON document, where each finding's evidence pointers must resolve
+ * (check_evidence.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,15 +13,18 @@
 
 #include "core/x224.h"
 #include "diag/diag.h"
+#include "check_evidence.h"
 
 static rd_check_facts F;
 static rd_diagnosis D;
 
-/* Requests in the engine's order: legacy, 0, 1, 2, 3, 11, 4. */
+/* The negotiate requests of the probe plan: SSL|HYBRID|HYBRID_EX (a current Windows client) first,
+ * then SSL|HYBRID, SSL, RDP, legacy, HYBRID, RDSTLS. Rules find a probe by its request, never by
+ * its position, so the order here only mirrors the plan. */
 static const struct {
   bool legacy;
   uint32_t req;
-} nego_set[] = {{true, 0}, {false, 0}, {false, 1}, {false, 2}, {false, 3}, {false, 11}, {false, 4}};
+} nego_set[] = {{false, 11}, {false, 3}, {false, 1}, {false, 0}, {true, 0}, {false, 2}, {false, 4}};
 
 static void base(void) {
   memset(&F, 0, sizeof F);
@@ -67,6 +72,18 @@ static void negfail(bool legacy, uint32_t req, uint32_t code) {
   p->failure_code = code;
 }
 
+static void diagnose(void) {
+  rd_diagnose(&F, &D);
+  assert_evidence_resolves(&F, &D);
+}
+
+/* The sentence of a finding, as both renderers print it. */
+static const char *detail_of(size_t i) {
+  static char buf[512];
+  rd_report_finding_detail(&F, &D.items[i], buf, sizeof buf);
+  return buf;
+}
+
 static bool found(const char *slug) {
   for (size_t i = 0; i < D.n; i++)
     if (strcmp(rd_finding_def_get(D.items[i].id)->slug, slug) == 0)
@@ -87,7 +104,7 @@ static void xrdp_negotiate(void) {
 
 static void test_rd_diagnose_xrdp_negotiate(void **state) {
   xrdp_negotiate();
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("nla-not-enforced"));
   assert_false(found("rdp-legacy-server"));
   assert_false(found("tls-not-allowed"));
@@ -98,9 +115,10 @@ static void test_rd_diagnose_xrdp_negotiate(void **state) {
 static void test_rd_diagnose_key_unreadable_tls_mode(void **state) {
   base();
   probe_for(true, 0)->nego = RD_NEGO_LEGACY;
-  for (size_t i = 1; i < 7; i++)
-    negfail(false, nego_set[i].req, 3);
-  rd_diagnose(&F, &D);
+  for (size_t i = 0; i < 7; i++)
+    if (!nego_set[i].legacy)
+      negfail(false, nego_set[i].req, 3);
+  diagnose();
   assert_true(found("tls-cert-not-on-server"));
   assert_string_equal(root(), "tls-cert-not-on-server");
   assert_int_equal(D.verdict.ends_at, RD_PH_NEGOTIATE);
@@ -120,11 +138,11 @@ static void test_rd_diagnose_key_mismatch_plaintext_after_hello(void **state) {
     memcpy(p->tls.first_bytes, "\x03\x00\x00\x09\x02\xf0\x80\x21\x80", 9);
     p->tls.n_first_bytes = 9;
   }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tls-key-unusable");
   assert_int_equal(D.verdict.ends_at, RD_PH_TLS);
   assert_true(found("tls-required"));
-  assert_non_null(strstr(D.items[D.verdict.root].evidence, "03 00 00 09"));
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "03 00 00 09"));
 }
 
 static void test_rd_diagnose_shadow_nla(void **state) {
@@ -132,7 +150,7 @@ static void test_rd_diagnose_shadow_nla(void **state) {
   probe_for(true, 0)->nego = RD_NEGO_FAILURE, probe_for(true, 0)->failure_code = 5;
   negfail(false, 0, 5), negfail(false, 1, 5), negfail(false, 4, 5);
   rsp(false, 2, 2), rsp(false, 3, 2), rsp(false, 11, 2);
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("nla-required"));
   assert_false(found("nla-not-enforced"));
   assert_int_equal(rd_diagnosis_exit_code(&D), 0);
@@ -141,9 +159,10 @@ static void test_rd_diagnose_shadow_nla(void **state) {
 static void test_rd_diagnose_rdp_only(void **state) {
   base();
   probe_for(true, 0)->nego = RD_NEGO_LEGACY;
-  for (size_t i = 1; i < 7; i++)
-    rsp(false, nego_set[i].req, 0);
-  rd_diagnose(&F, &D);
+  for (size_t i = 0; i < 7; i++)
+    if (!nego_set[i].legacy)
+      rsp(false, nego_set[i].req, 0);
+  diagnose();
   assert_true(found("tls-not-allowed"));
   assert_false(found("nla-not-enforced"));
   assert_false(found("rdp-legacy-server"));
@@ -153,7 +172,7 @@ static void test_rd_diagnose_legacy_server(void **state) {
   base();
   for (size_t i = 0; i < 7; i++)
     probe_for(nego_set[i].legacy, nego_set[i].req)->nego = RD_NEGO_LEGACY;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("rdp-legacy-server"));
 }
 
@@ -162,7 +181,7 @@ static void test_rd_diagnose_reach_failures(void **state) {
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect = RD_CONN_REFUSED, F.probes[i].nego = RD_NEGO_NOT_TRIED;
   F.reach.chosen = -1;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-refused");
   assert_int_equal(D.verdict.ends_at, RD_PH_REACH);
 
@@ -171,15 +190,15 @@ static void test_rd_diagnose_reach_failures(void **state) {
   F.reach.n_side = 2;
   F.reach.side[0] = (rd_side_port){22, RD_CONN_TIMEOUT, 0};
   F.reach.side[1] = (rd_side_port){80, RD_CONN_REFUSED, 0};
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-filtered");
   F.reach.side[1].outcome = RD_CONN_TIMEOUT;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "host-down");
 
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect = RD_CONN_HOST_UNREACH;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-unreachable");
 }
 
@@ -187,20 +206,20 @@ static void test_rd_diagnose_after_connect_failures(void **state) {
   base();
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].nego = RD_NEGO_SILENT;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "rdp-no-answer");
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].nego = i % 2 ? RD_NEGO_CLOSED : RD_NEGO_RESET;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "rdp-closed-after-request");
   for (size_t i = 0; i < F.n_probes; i++) {
     F.probes[i].nego = RD_NEGO_NOT_RDP;
     F.probes[i].service = RD_SVC_SSH;
     snprintf(F.probes[i].banner, sizeof F.probes[i].banner, "SSH-2.0-OpenSSH_9.2p1");
   }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "not-rdp-service");
-  assert_non_null(strstr(D.items[D.verdict.root].evidence, "SSH-2.0"));
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "SSH-2.0"));
 }
 
 static void test_rd_diagnose_dns(void **state) {
@@ -208,14 +227,14 @@ static void test_rd_diagnose_dns(void **state) {
   F.name.status = RD_NAME_NXDOMAIN;
   F.name.n_addrs = 0;
   F.n_probes = 0;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-nxdomain");
   assert_int_equal(D.verdict.ends_at, RD_PH_NAME);
   F.name.status = RD_NAME_REFUSED;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-failure");
   F.name.status = RD_NAME_NO_SERVERS;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_int_equal(rd_diagnosis_exit_code(&D), 3);
 }
 
@@ -224,7 +243,7 @@ static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
   for (size_t i = 0; i < F.n_probes; i++)
     if (F.probes[i].tls.outcome == RD_TLSO_OK)
       F.probes[i].tls.version = 0x0301, snprintf(F.probes[i].tls.version_name, 16, "TLSv1");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("tls-legacy-versions-only"));
 
   xrdp_negotiate();
@@ -233,7 +252,7 @@ static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
       F.probes[i].tls.outcome = RD_TLSO_ALERT;
       F.probes[i].tls.alert = 80;
     }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tls-handshake-failed");
   assert_int_equal(rd_diagnosis_exit_code(&D), 2);
 }
@@ -243,18 +262,18 @@ static void test_rd_diagnose_network_unstable(void **state) {
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect_attempt_us = 100, F.probes[i].reply_us = 500;
   F.probes[4].connect_attempt_us = 1100000; /* a retransmitted SYN */
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("network-unstable"));
   /* ... unless that connect needed a replacement SYN: a full listen queue, not the path. */
   F.probes[4].connect_retries = 1;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("network-unstable"));
   F.probes[2].reply_us = 400000; /* retransmitted data */
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("network-unstable"));
   xrdp_negotiate();
   F.reach.rtt_max_us = 900; /* loopback jitter is not instability */
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("network-unstable"));
 }
 
@@ -267,7 +286,7 @@ static void test_rd_diagnose_restricted_admin_and_root_order(void **state) {
   F.cert.not_after = F.started_unix - 86400 * 30;
   snprintf(F.cert.key_type, sizeof F.cert.key_type, "RSA");
   F.cert.key_bits = 2048;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("restricted-admin-available"));
   /* Two warnings: the expired certificate (a fault) leads, not the NLA configuration. */
   assert_true(found("nla-not-enforced"));
@@ -292,13 +311,13 @@ static rd_probe_facts *with_challenge(void) {
 static void test_rd_diagnose_credssp_identity(void **state) {
   base();
   rd_probe_facts *p = with_challenge();
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("host-identity"));
   assert_false(found("clock-skew"));
   assert_false(found("credssp-outdated"));
   p->credssp.server_time_unix = F.started_unix - 3600 * 5;
   p->credssp.ts_version = 3;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("clock-skew"));
   assert_string_equal(root(), "credssp-outdated");
   /* A name: the short name, the FQDN or a certificate for it are this host; anything else is not. */
@@ -306,13 +325,13 @@ static void test_rd_diagnose_credssp_identity(void **state) {
   p->credssp.ts_version = 6;
   F.name.status = RD_NAME_OK;
   snprintf(F.host, sizeof F.host, "RDS01.corp.example.");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("dns-wrong-host"));
   snprintf(F.host, sizeof F.host, "rds01");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("dns-wrong-host"));
   snprintf(F.host, sizeof F.host, "fileserver.corp.example");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-wrong-host");
 }
 
@@ -334,7 +353,7 @@ static void test_rd_diagnose_auth_verdicts(void **state) {
     p->auth.outcome = RD_AUTH_ERROR_CODE;
     p->auth.error_code_present = true;
     p->auth.error_code = cases[i].status;
-    rd_diagnose(&F, &D);
+    diagnose();
     if (strcmp(root(), cases[i].id) != 0)
       fail_msg("0x%08X -> %s, expected %s", cases[i].status, root(), cases[i].id);
     assert_int_equal(rd_diagnosis_exit_code(&D), 2);
@@ -345,22 +364,22 @@ static void test_rd_diagnose_auth_verdicts(void **state) {
   p->auth.outcome = RD_AUTH_ACCEPTED;
   p->auth.early_authz_present = true;
   p->auth.early_authz = 5;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "early-authorization-denied");
   p->auth.early_authz = 0;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("auth-ok"));
   for (size_t i = 0; i < D.n; i++)
     if (rd_finding_def_get(D.items[i].id)->severity != RD_SEV_INFO && D.items[i].id != RD_F_NLA_NOT_ENFORCED)
       fail_msg("unexpected %s", rd_finding_def_get(D.items[i].id)->slug);
   p->auth.outcome = RD_AUTH_CLOSED;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "auth-failed");
   assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
   /* Credentials, but no NLA on offer: say nothing was checked, never auth-ok or auth-failed. */
   xrdp_negotiate();
   F.auth_requested = true;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("auth-not-checked"));
   assert_false(found("auth-ok"));
   assert_false(found("auth-failed"));
