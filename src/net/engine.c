@@ -97,6 +97,12 @@ static void dequeue(rd_run *run, int id) {
 static void conn_close(conn *c) {
   if (c->st == C_CLOSING)
     return;
+  /* What a connection holds goes at once, not at the end of the check: many checks share a loop. */
+  rd_tls_free(c->tls);
+  c->tls = NULL;
+  free(c->buf);
+  c->buf = NULL;
+  c->len = c->cap = 0;
   if (c->st == C_QUEUED)
     dequeue(c->run, c->id);
   else

@@ -84,7 +84,7 @@ rd_check *rd_check_new(const rd_check_config *cfg, rd_check_facts *facts, rd_us 
   chk->t0 = now;
   chk->deadline = now + chk->cfg.timeout_us;
   chk->plan_addr = 0;
-  memset(facts, 0, sizeof *facts);
+  memset(facts, 0, sizeof *facts); /* the caller freed what an earlier check left there */
   snprintf(facts->host, sizeof facts->host, "%s", cfg->host);
   facts->port = cfg->port;
   facts->started_unix = cfg->started_unix;
@@ -122,7 +122,7 @@ static slot *new_slot(rd_check *chk, slot_kind kind) {
 
 static void add_probe(rd_check *chk, const rd_probe_request *req, int addr_index) {
   rd_check_facts *f = chk->facts;
-  if (f->n_probes == RD_MAX_PROBES)
+  if (f->n_probes == f->cap_probes)
     return;
   slot *s = new_slot(chk, SLOT_PROBE);
   if (s == NULL)
@@ -132,6 +132,16 @@ static void add_probe(rd_check *chk, const rd_probe_request *req, int addr_index
   pf->req = *req;
   pf->req.addr_index = addr_index;
   rd_probe_init(&s->probe, pf, chk->cfg.step_us);
+}
+
+/* Grows the probes' facts; they may move, so every probe is pointed at its own again. */
+static int reserve(rd_check *chk, size_t n) {
+  int r = rd_check_facts_reserve(chk->facts, n);
+  size_t k = 0;
+  for (size_t i = 0; i < chk->n_slots; i++)
+    if (chk->slots[i].kind == SLOT_PROBE)
+      chk->slots[i].probe.facts = &chk->facts->probes[k++];
+  return r;
 }
 
 static void add_plan(rd_check *chk, int addr_index) {
@@ -150,6 +160,9 @@ void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now) {
   chk->resolved = true;
   if (chk->cut || n->n_addrs == 0)
     return;
+  /* Room for a connect to each other address and the set on the first; a move adds the set. */
+  if (reserve(chk, (n->n_addrs - 1) + N_PLAN) != 0)
+    return; /* no probe: the facts say no connection was made, the verdict that we could not check */
   /* A connect only to each of the other addresses (so the report can say which of them are
    * dead); the full probe set on the first, which most clients try first. */
   static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0};
@@ -194,7 +207,8 @@ static void maybe_move_plan(rd_check *chk) {
     chk->plan_moved = true;
     chk->plan_addr = (int)k;
     f->reach.chosen = (int)k;
-    add_plan(chk, (int)k);
+    if (reserve(chk, f->n_probes + N_PLAN) == 0)
+      add_plan(chk, (int)k);
     return;
   }
 }
@@ -230,8 +244,9 @@ static void record_address(rd_check *chk, const rd_probe_facts *pf, rd_us now) {
   }
   if (pf->connect == RD_CONN_OK && f->reach.chosen < 0 && a == chk->plan_addr)
     f->reach.chosen = a;
-  maybe_move_plan(chk);
-  if (pf->connect == RD_CONN_TIMEOUT && a == chk->plan_addr && f->name.n_addrs == 1)
+  bool silent = pf->connect == RD_CONN_TIMEOUT && a == chk->plan_addr;
+  maybe_move_plan(chk); /* may move the probes' facts: pf is not read after it */
+  if (silent && f->name.n_addrs == 1)
     start_side_ports(chk, now);
 }
 

@@ -2,11 +2,31 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+int rd_check_facts_reserve(rd_check_facts *f, size_t n) {
+  if (n > RD_MAX_PROBES)
+    return RD_E_TOO_BIG;
+  if (n <= f->cap_probes)
+    return 0;
+  rd_probe_facts *p = realloc(f->probes, n * sizeof *p);
+  if (p == NULL)
+    return RD_E_NOMEM;
+  memset(p + f->cap_probes, 0, (n - f->cap_probes) * sizeof *p);
+  f->probes = p;
+  f->cap_probes = n;
+  return 0;
+}
 
 void rd_check_facts_free(rd_check_facts *f) {
   free(f->cert_der);
   f->cert_der = NULL;
   f->cert_der_len = 0;
+  free(f->probes);
+  f->probes = NULL;
+  f->n_probes = f->cap_probes = 0;
 }
 
 /* Each name table is generated from the same rows as its enum (facts.def). */

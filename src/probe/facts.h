@@ -192,8 +192,11 @@ typedef struct rd_check_facts {
   int64_t started_unix; /* wall-clock start, for certificate dates */
   rd_name_facts name;
   rd_reach_facts reach;
-  rd_probe_facts probes[RD_MAX_PROBES];
-  size_t n_probes;
+  /* Every connection's facts: n_probes used of cap_probes, allocated once when the name resolved
+   * (rd_check_facts_reserve) for what this check can open, so a check in flight holds no room it
+   * cannot use (a scan holds thousands). */
+  rd_probe_facts *probes;
+  size_t n_probes, cap_probes;
   bool have_cert;
   int cert_probe;       /* the probe whose handshake gave `cert` */
   rd_cert_facts cert;
@@ -204,6 +207,10 @@ typedef struct rd_check_facts {
   bool auth_requested;  /* credentials were given (the outcome is in one probe's auth) */
 } rd_check_facts;
 
+/* Makes room for n probes (at most RD_MAX_PROBES). It may move the array: call it before anything
+ * points into it. 0, RD_E_TOO_BIG or RD_E_NOMEM. */
+int rd_check_facts_reserve(rd_check_facts *f, size_t n);
+/* Frees what the facts own (the probes, the certificate's bytes); the struct may then be reused. */
 void rd_check_facts_free(rd_check_facts *f);
 
 const char *rd_name_status_name(rd_name_status s);   /* "nxdomain" */

@@ -44,6 +44,7 @@ static const struct {
 static void base(const char *host, uint16_t port, bool literal) {
   rd_check_facts_free(&F);
   memset(&F, 0, sizeof F);
+  assert_int_equal(rd_check_facts_reserve(&F, RD_MAX_PROBES), 0);
   snprintf(F.host, sizeof F.host, "%s", host);
   F.port = port;
   F.started_unix = STARTED;

@@ -27,7 +27,9 @@ static const struct {
 } nego_set[] = {{false, 11}, {false, 3}, {false, 1}, {false, 0}, {true, 0}, {false, 2}, {false, 4}};
 
 static void base(void) {
+  rd_check_facts_free(&F);
   memset(&F, 0, sizeof F);
+  assert_int_equal(rd_check_facts_reserve(&F, RD_MAX_PROBES), 0);
   snprintf(F.host, sizeof F.host, "127.0.0.1");
   F.port = 3389;
   F.started_unix = 1800000000;
