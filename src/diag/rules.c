@@ -195,10 +195,19 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   rd_us connects[RD_MAX_PROBES], replies[RD_MAX_PROBES];
   int connect_probe[RD_MAX_PROBES], reply_probe[RD_MAX_PROBES];
   size_t nc = 0, nr = 0;
+  /* Our TCP's own count of data it sent again: a lost segment, whatever the server's speed. */
+  unsigned resent = 0, resent_conns = 0;
+  int resent_probe = -1;
   for (size_t i = 0; i < f->n_probes && i < RD_MAX_PROBES; i++) {
     const rd_probe_facts *p = &f->probes[i];
     if (!rd_query_primary(f, i))
       continue;
+    if (p->data_retransmits > 0) {
+      resent += (unsigned)p->data_retransmits;
+      resent_conns++;
+      if (resent_probe < 0)
+        resent_probe = (int)i;
+    }
     if (p->connect == RD_CONN_OK && p->connect_retries == 0)
       connect_probe[nc] = (int)i, connects[nc++] = p->connect_attempt_us;
     if (rd_query_nego_answered(p))
@@ -215,6 +224,11 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_SLOW_REPLY, slow_reply);
     param(fd, "slow_ms", ms(f->probes[slow_reply].reply_us));
     ev_probe(fd, slow_reply, "negotiation/duration_ms");
+  } else if (resent > 0) {
+    fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_RETRANSMITS, resent_probe);
+    param(fd, "retransmits", resent);
+    param(fd, "connections", resent_conns);
+    ev_probe(fd, resent_probe, "connect/data_retransmits");
   } else if (rc.ok < rc.tried) {
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_LOSSY, rc.first_failed);
     ev_probe(fd, rc.first_failed, "connect/outcome");

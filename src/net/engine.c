@@ -1,8 +1,16 @@
+/* struct tcp_info (netinet/tcp.h) is a BSD/Linux extension beyond POSIX. */
+#define _DEFAULT_SOURCE
 #include "engine.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __linux__
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 
 #include "core/err.h"
 #include "net/dns.h"
@@ -43,6 +51,7 @@ typedef struct conn {
   bool tls_facts_only, tls_ended;
   uint8_t *buf;         /* bytes received, not yet a whole frame */
   size_t len, cap;
+  long retrans_at_connect; /* the kernel's retransmission count when the connect completed, -1 unknown */
 } conn;
 
 struct rd_run {
@@ -85,6 +94,22 @@ static void on_tcp_closed(uv_handle_t *h) {
     c->run->done(c->run->arg, c->run);
 }
 
+/* The kernel's count of segments this socket sent again (the SYN's included), -1 when unknown. */
+static long tcp_retransmits(conn *c) {
+#ifdef __linux__
+  uv_os_fd_t fd;
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (uv_fileno((const uv_handle_t *)&c->tcp[c->cur], &fd) != 0 ||
+      getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+    return -1;
+  return (long)ti.tcpi_total_retrans;
+#else
+  (void)c;
+  return -1;
+#endif
+}
+
 static void dequeue(rd_run *run, int id) {
   for (size_t i = 0; i < run->q_len; i++)
     if (run->queue[i] == id) {
@@ -103,10 +128,14 @@ static void conn_close(conn *c) {
   free(c->buf);
   c->buf = NULL;
   c->len = c->cap = 0;
-  if (c->st == C_QUEUED)
+  if (c->st == C_QUEUED) {
     dequeue(c->run, c->id);
-  else
+  } else {
+    long now_retrans = c->st == C_OPEN ? tcp_retransmits(c) : -1;
+    if (now_retrans >= 0 && c->retrans_at_connect >= 0 && now_retrans >= c->retrans_at_connect)
+      rd_check_retransmits(c->run->chk, c->id, (unsigned)(now_retrans - c->retrans_at_connect));
     uv_close((uv_handle_t *)&c->tcp[c->cur], on_tcp_closed);
+  }
   c->st = C_CLOSING;
 }
 
@@ -346,6 +375,7 @@ static void on_connect(uv_connect_t *req, int status) {
   rd_run *run = c->run;
   if (status == 0) {
     c->st = C_OPEN;
+    c->retrans_at_connect = tcp_retransmits(c);
     if (c->probe && (run->fastest_connect == 0 || attempt < run->fastest_connect))
       run->fastest_connect = attempt;
     if (uv_read_start((uv_stream_t *)&c->tcp[c->cur], alloc_cb, on_read) != 0) {

@@ -425,6 +425,12 @@ void rd_check_local_error(rd_check *chk, int conn, int err, rd_us now) {
   advance(chk, now);
 }
 
+void rd_check_retransmits(rd_check *chk, int conn, unsigned data_retransmits) {
+  slot *s = slot_of(chk, conn);
+  if (s != NULL && s->kind == SLOT_PROBE)
+    s->probe.facts->data_retransmits = (int)data_retransmits;
+}
+
 void rd_check_expire(rd_check *chk, rd_us now) {
   if (!chk->cut && now >= chk->deadline) {
     /* The whole-check deadline: everything under way is cut short by us, not by the server. */

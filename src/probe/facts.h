@@ -167,6 +167,9 @@ typedef struct rd_probe_facts {
   rd_us connect_us;     /* connect() -> connected or failed, replacements included */
   rd_us connect_attempt_us; /* the last attempt alone: the RTT sample */
   unsigned connect_retries; /* replacement connects after a SYN went unanswered */
+  /* Data segments our TCP sent again after the connect (the kernel's count, SYNs left out): a lost
+   * segment on the path, never jitter. -1 when the platform could not say. */
+  int data_retransmits;
 
   rd_nego_outcome nego;
   uint8_t rsp_flags;
