@@ -195,15 +195,17 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   rd_us connects[RD_MAX_PROBES], replies[RD_MAX_PROBES];
   int connect_probe[RD_MAX_PROBES], reply_probe[RD_MAX_PROBES];
   size_t nc = 0, nr = 0;
-  /* Our TCP's own count of data it sent again: a lost segment, whatever the server's speed. */
+  /* Our TCP's own count of what it sent again once the server had answered: a segment lost on the
+   * path, whatever the server's speed. Before the first answer a full accept queue does the same
+   * (the server drops the handshake's last ACK), so those are left out. */
   unsigned resent = 0, resent_conns = 0;
   int resent_probe = -1;
   for (size_t i = 0; i < f->n_probes && i < RD_MAX_PROBES; i++) {
     const rd_probe_facts *p = &f->probes[i];
     if (!rd_query_primary(f, i))
       continue;
-    if (p->data_retransmits > 0) {
-      resent += (unsigned)p->data_retransmits;
+    if (p->retransmits_after_reply > 0) {
+      resent += (unsigned)p->retransmits_after_reply;
       resent_conns++;
       if (resent_probe < 0)
         resent_probe = (int)i;
@@ -228,7 +230,7 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_RETRANSMITS, resent_probe);
     param(fd, "retransmits", resent);
     param(fd, "connections", resent_conns);
-    ev_probe(fd, resent_probe, "connect/data_retransmits");
+    ev_probe(fd, resent_probe, "connect/retransmits_after_reply");
   } else if (rc.ok < rc.tried) {
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_LOSSY, rc.first_failed);
     ev_probe(fd, rc.first_failed, "connect/outcome");

@@ -52,6 +52,7 @@ typedef struct conn {
   uint8_t *buf;         /* bytes received, not yet a whole frame */
   size_t len, cap;
   long retrans_at_connect; /* the kernel's retransmission count when the connect completed, -1 unknown */
+  long retrans_at_reply;   /* … when the first bytes arrived, -1 none yet */
 } conn;
 
 struct rd_run {
@@ -131,9 +132,11 @@ static void conn_close(conn *c) {
   if (c->st == C_QUEUED) {
     dequeue(c->run, c->id);
   } else {
-    long now_retrans = c->st == C_OPEN ? tcp_retransmits(c) : -1;
-    if (now_retrans >= 0 && c->retrans_at_connect >= 0 && now_retrans >= c->retrans_at_connect)
-      rd_check_retransmits(c->run->chk, c->id, (unsigned)(now_retrans - c->retrans_at_connect));
+    long at_close = c->st == C_OPEN ? tcp_retransmits(c) : -1;
+    long at_reply = c->retrans_at_reply >= 0 ? c->retrans_at_reply : at_close;
+    if (at_close >= at_reply && at_reply >= c->retrans_at_connect && c->retrans_at_connect >= 0)
+      rd_check_retransmits(c->run->chk, c->id, (unsigned)(at_reply - c->retrans_at_connect),
+                           (unsigned)(at_close - at_reply));
     uv_close((uv_handle_t *)&c->tcp[c->cur], on_tcp_closed);
   }
   c->st = C_CLOSING;
@@ -353,6 +356,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->st != C_OPEN || nread == 0)
     return;
   rd_us now = now_us();
+  if (nread > 0 && c->retrans_at_reply < 0 && c->retrans_at_connect >= 0)
+    c->retrans_at_reply = tcp_retransmits(c);
   if (nread > 0) {
     if (c->tls != NULL)
       tls_bytes(c, (const uint8_t *)buf->base, (size_t)nread, now);
@@ -376,6 +381,7 @@ static void on_connect(uv_connect_t *req, int status) {
   if (status == 0) {
     c->st = C_OPEN;
     c->retrans_at_connect = tcp_retransmits(c);
+    c->retrans_at_reply = -1;
     if (c->probe && (run->fastest_connect == 0 || attempt < run->fastest_connect))
       run->fastest_connect = attempt;
     if (uv_read_start((uv_stream_t *)&c->tcp[c->cur], alloc_cb, on_read) != 0) {

@@ -425,10 +425,12 @@ void rd_check_local_error(rd_check *chk, int conn, int err, rd_us now) {
   advance(chk, now);
 }
 
-void rd_check_retransmits(rd_check *chk, int conn, unsigned data_retransmits) {
+void rd_check_retransmits(rd_check *chk, int conn, unsigned before_reply, unsigned after_reply) {
   slot *s = slot_of(chk, conn);
-  if (s != NULL && s->kind == SLOT_PROBE)
-    s->probe.facts->data_retransmits = (int)data_retransmits;
+  if (s == NULL || s->kind != SLOT_PROBE)
+    return;
+  s->probe.facts->retransmits_before_reply = (int)before_reply;
+  s->probe.facts->retransmits_after_reply = (int)after_reply;
 }
 
 void rd_check_expire(rd_check *chk, rd_us now) {

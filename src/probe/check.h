@@ -89,8 +89,9 @@ void rd_check_tls_bytes(rd_check *chk, int conn, const uint8_t *in, size_t n);
 void rd_check_tls_done(rd_check *chk, int conn, const rd_tls_event *ev, rd_us now);
 void rd_check_eof(rd_check *chk, int conn, bool reset, rd_us now);
 void rd_check_local_error(rd_check *chk, int conn, int err, rd_us now);
-/* The transport's own count for conn when it closes: data segments sent again after the connect. */
-void rd_check_retransmits(rd_check *chk, int conn, unsigned data_retransmits);
+/* The transport's own count for conn when it closes: segments sent again between the connect and
+ * the first bytes received, and after them. */
+void rd_check_retransmits(rd_check *chk, int conn, unsigned before_reply, unsigned after_reply);
 void rd_check_expire(rd_check *chk, rd_us now);
 
 /* The ports tried when the RDP port is silent, to tell "host down" from "port filtered". */

@@ -167,9 +167,10 @@ typedef struct rd_probe_facts {
   rd_us connect_us;     /* connect() -> connected or failed, replacements included */
   rd_us connect_attempt_us; /* the last attempt alone: the RTT sample */
   unsigned connect_retries; /* replacement connects after a SYN went unanswered */
-  /* Data segments our TCP sent again after the connect (the kernel's count, SYNs left out): a lost
-   * segment on the path, never jitter. -1 when the platform could not say. */
-  int data_retransmits;
+  /* Segments our TCP sent again (the kernel's count), -1 when the platform could not say. Before
+   * the server's first reply bytes they may mean its accept queue was full (it drops the handshake's
+   * last ACK, so our first data goes again); after them, only a segment lost on the path. */
+  int retransmits_before_reply, retransmits_after_reply;
 
   rd_nego_outcome nego;
   uint8_t rsp_flags;

@@ -65,7 +65,7 @@ void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us) {
   facts->nego = RD_NEGO_NOT_TRIED;
   facts->tls.outcome = RD_TLSO_NOT_TRIED;
   facts->tls.alert = -1;
-  facts->data_retransmits = -1;
+  facts->retransmits_before_reply = facts->retransmits_after_reply = -1;
 }
 
 void rd_probe_launch(rd_probe *p, rd_us now) {

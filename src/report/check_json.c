@@ -90,9 +90,10 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->req.legacy, "protocols", (json_int_t)p->req.protocols,
                           "protocols_name", p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
                           "tls_version", p->req.tls_pin);
-  json_t *connect = json_pack("{s:s, s:i, s:o, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect), "errno",
+  json_t *connect = json_pack("{s:s, s:i, s:o, s:i, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect), "errno",
                               p->connect_errno, "duration_ms", ms(p->connect_us), "retries", p->connect_retries,
-                              "data_retransmits", p->data_retransmits);
+                              "retransmits_before_reply", p->retransmits_before_reply, "retransmits_after_reply",
+                              p->retransmits_after_reply);
   json_t *nego = json_pack("{s:s, s:I, s:s, s:i, s:I, s:s?, s:o, s:I, s:o, s:s, s:s}", "outcome",
                            rd_nego_outcome_name(p->nego), "selected", (json_int_t)p->selected, "selected_name",
                            p->nego == RD_NEGO_RSP ? rd_protocols_name(p->selected, sel, sizeof sel) : "",
