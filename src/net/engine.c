@@ -53,6 +53,7 @@ typedef struct conn {
   size_t len, cap;
   long retrans_at_connect; /* the kernel's retransmission count when the connect completed, -1 unknown */
   long retrans_at_reply;   /* … when the first bytes arrived, -1 none yet */
+  bool answered;           /* bytes arrived: the server has accepted this connection */
 } conn;
 
 struct rd_run {
@@ -72,6 +73,7 @@ struct rd_run {
   unsigned launched;    /* probe connects launched so far */
   rd_us last_launch;
   rd_us fastest_connect; /* of any probe so far, 0 = none yet */
+  rd_us last_answer;     /* when a probe connection last got its first bytes, 0 = never */
   bool in_drive, again, finished, timer_closing;
 };
 
@@ -356,8 +358,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->st != C_OPEN || nread == 0)
     return;
   rd_us now = now_us();
-  if (nread > 0 && c->retrans_at_reply < 0 && c->retrans_at_connect >= 0)
-    c->retrans_at_reply = tcp_retransmits(c);
+  if (nread > 0 && !c->answered) {
+    c->answered = true;
+    if (c->probe)
+      c->run->last_answer = now;
+    if (c->retrans_at_connect >= 0)
+      c->retrans_at_reply = tcp_retransmits(c);
+  }
   if (nread > 0) {
     if (c->tls != NULL)
       tls_bytes(c, (const uint8_t *)buf->base, (size_t)nread, now);
@@ -436,12 +443,23 @@ static void replace_connect(conn *c, rd_us now) {
   conn_connect(c, now);
 }
 
+/* When a pending connect gets its replacement. A SYN that a full accept queue dropped is sent again
+ * as soon as the server has answered another connection since (its queue has room again), once
+ * the connect is pending several times the fastest one (at least OVERDUE_FLOOR_US); otherwise after
+ * a few times the fastest connect, never before REPLACE_FLOOR_US (below it a slow connect may be
+ * jitter). RD_US_NONE until a connect has completed: the path's delay is unknown then. */
+#define OVERDUE_FLOOR_US 5000u
+static unsigned unanswered(const rd_run *run);
 static rd_us replace_at(const conn *c) {
-  rd_us fastest = c->run->fastest_connect;
+  const rd_run *run = c->run;
+  rd_us fastest = run->fastest_connect;
   if (c->replaced || fastest == 0 || c->st != C_CONNECTING || !c->probe)
     return RD_US_NONE;
-  rd_us wait = 4 * fastest > REPLACE_FLOOR_US ? 4 * fastest : REPLACE_FLOOR_US;
-  return c->attempt_started + wait;
+  rd_us overdue = c->attempt_started + (4 * fastest > OVERDUE_FLOOR_US ? 4 * fastest : OVERDUE_FLOOR_US);
+  /* Room in the queue: an answer since this SYN, and fewer of ours waiting than a burst. */
+  if (run->last_answer > c->attempt_started && unanswered(run) - 1 < run->eng->opts.burst)
+    return overdue > run->last_answer ? overdue : run->last_answer;
+  return c->attempt_started + (4 * fastest > REPLACE_FLOOR_US ? 4 * fastest : REPLACE_FLOOR_US);
 }
 
 /* ---- pacing ------------------------------------------------------------------------------- */
@@ -460,9 +478,24 @@ static bool server_backlogged(const rd_run *run, rd_us now) {
   return false;
 }
 
-/* Servers with a short listen backlog (xrdp listens with a backlog of 2) drop SYNs that arrive
- * together, and each dropped SYN costs a retransmission. So the probes most like a real client go
- * first, together, and the rest follow one per pace_ms. */
+/* Our connections the server may still hold in its accept queue: connecting, or connected with
+ * nothing received yet (a server answers the Connection Request only once it has accepted). */
+static unsigned unanswered(const rd_run *run) {
+  unsigned n = 0;
+  for (size_t i = 0; i < RD_CHECK_MAX_CONNS; i++) {
+    const conn *c = run->conns[i];
+    n += c != NULL && c->probe && (c->st == C_CONNECTING || (c->st == C_OPEN && !c->answered));
+  }
+  return n;
+}
+
+/* Servers with a short listen backlog (xrdp listens with a backlog of 2, so its queue holds 3) drop
+ * SYNs that arrive together, and each dropped SYN costs a retransmission. So the probes most like
+ * a real client go first, `burst` of them together; then each answer clocks out the next probe,
+ * so no more than `burst` of ours wait in a queue at once. A server that does not answer within
+ * pace_ms (or four connects' time) is far away or slow: then one more goes every pace_ms anyway,
+ * so a long path costs no extra round trip (connects are cheap where the accept queue is not the
+ * limit). */
 static rd_us next_launch_at(const rd_run *run, rd_us now) {
   const rd_engine_opts *o = &run->eng->opts;
   if (run->q_len == 0)
@@ -471,7 +504,12 @@ static rd_us next_launch_at(const rd_run *run, rd_us now) {
     return now;
   if (server_backlogged(run, now))
     return now + (rd_us)o->pace_ms * 1000u;
-  rd_us at = run->last_launch + (rd_us)o->pace_ms * 1000u;
+  if (unanswered(run) < o->burst)
+    return now;
+  rd_us hold = (rd_us)o->pace_ms * 1000u;
+  if (4 * run->fastest_connect > hold)
+    hold = 4 * run->fastest_connect;
+  rd_us at = run->last_launch + hold;
   return at > now ? at : now;
 }
 
