@@ -135,7 +135,41 @@ void rd_probe_partial(rd_probe *p, const uint8_t *head, size_t have, rd_us now) 
   }
 }
 
+/* PDUs the server may send in any state, read once before the dispatch: an X.224 Disconnect
+ * Request in clear ends the connection wherever it comes (the session phase adds the MCS
+ * Disconnect Provider Ultimatum and the Set Error Info PDU here). True when the frame was one. */
+static bool filter_any_state(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
+  rd_cur c;
+  uint8_t type = 0;
+  if (p->transport != RD_TRANSPORT_PLAIN || n < 4 || frame[0] != 0x03)
+    return false;
+  rd_cur_init(&c, frame, n);
+  if (rd_x224_peek_type(&c, &type) != 0 || type != RD_X224_TPDU_DR)
+    return false;
+  switch (p->state) {
+  case RD_PS_X224_SEND_REQUEST:
+  case RD_PS_X224_WAIT_CONFIRM:
+    rd_probe_partial_x224(p, frame, n); /* the bytes are the evidence */
+    rd_probe_end_x224(p, RD_NEGO_DISCONNECT, now);
+    return true;
+  case RD_PS_CONNECTING:
+  case RD_PS_TLS_UPGRADE:
+  case RD_PS_CREDSSP_SEND_NEGOTIATE:
+  case RD_PS_CREDSSP_WAIT_CHALLENGE:
+  case RD_PS_CREDSSP_WAIT_GRANT:
+  case RD_PS_CREDSSP_SEND_AUTHENTICATE:
+  case RD_PS_CREDSSP_WAIT_PUBKEY:
+  case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_DONE:
+    break;
+  }
+  return false;
+}
+
 int rd_probe_feed(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
+  if (filter_any_state(p, frame, n, now))
+    return 0;
   switch (p->state) {
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:

@@ -83,7 +83,6 @@ int rd_probe_feed_x224(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
   rd_probe_facts *f = p->facts;
   rd_cur c;
   rd_x224_cc cc;
-  uint8_t type = 0;
   keep_reply(f, frame, n);
   f->reply_us = now - p->step_started;
   if (frame[0] != 0x03) {
@@ -93,9 +92,7 @@ int rd_probe_feed_x224(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
     return RD_E_MALFORMED;
   }
   rd_cur_init(&c, frame, n);
-  if (rd_x224_peek_type(&c, &type) == 0 && type == RD_X224_TPDU_DR) {
-    f->nego = RD_NEGO_DISCONNECT;
-  } else if (rd_x224_decode_cc(&c, &cc) == 0 && rd_cur_is_empty(&c)) {
+  if (rd_x224_decode_cc(&c, &cc) == 0 && rd_cur_is_empty(&c)) {
     record_confirm(f, &cc);
   } else {
     f->nego = RD_NEGO_MALFORMED;

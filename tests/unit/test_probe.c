@@ -186,6 +186,18 @@ static void test_rd_probe_feed_hostile_lengths(void **state) {
   assert_true(rd_probe_done(&probe));
 }
 
+/* An X.224 Disconnect Request is read before the dispatch, whatever the state expects. */
+static void test_rd_probe_feed_disconnect_request(void **state) {
+  static const uint8_t dr[] = {0x03, 0x00, 0x00, 0x0b, 0x06, 0x80, 0x00, 0x00, 0x12, 0x34, 0x00};
+  start(false, 3, 0);
+  connect_and_send(cr_ssl_hybrid, sizeof cr_ssl_hybrid);
+  assert_int_equal(receive(dr, sizeof dr, 400), 0);
+  assert_int_equal(facts.nego, RD_NEGO_DISCONNECT);
+  assert_int_equal(facts.bytes_received, sizeof dr);
+  assert_int_equal(facts.reply_us, 400 - 120);
+  assert_true(rd_probe_done(&probe));
+}
+
 static void test_rd_probe_eof_and_reset(void **state) {
   start(false, 3, 0);
   connect_and_send(cr_ssl_hybrid, sizeof cr_ssl_hybrid);
@@ -245,6 +257,7 @@ int main(void) {
       cmocka_unit_test(test_rd_probe_feed_failure_and_legacy),
       cmocka_unit_test(test_rd_probe_feed_other_services),
       cmocka_unit_test(test_rd_probe_feed_hostile_lengths),
+      cmocka_unit_test(test_rd_probe_feed_disconnect_request),
       cmocka_unit_test(test_rd_probe_eof_and_reset),
       cmocka_unit_test(test_rd_probe_expire_drip_cannot_stretch),
       cmocka_unit_test(test_rd_probe_expire_connect_and_tls),
