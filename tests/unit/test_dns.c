@@ -43,22 +43,61 @@ static uint64_t now_ms(void) {
   return uv_hrtime() / 1000000u;
 }
 
-/* Runs the loop until nothing is left, within LOOP_LIMIT_MS; asserts every handle was closed. */
-static void drain(uv_loop_t *loop) {
+/* What a case sets: the resolver's options (servers, tries, its timeout) and the request's
+ * (timeout, family). */
+typedef struct case_opts {
+  const char *servers;
+  unsigned timeout_ms, tries;
+  int family;
+} case_opts;
+
+static rd_dns_resolver *new_resolver(uv_loop_t *loop, const case_opts *o) {
+  rd_dns_resolver_opts ro = {0};
+  if (o != NULL) {
+    ro.servers = o->servers;
+    ro.timeout_ms = o->timeout_ms;
+    ro.tries = o->tries;
+  }
+  rd_dns_resolver *rs = rd_dns_resolver_new(loop, &ro);
+  assert_non_null(rs);
+  return rs;
+}
+
+static rd_dns_opts req_opts(const case_opts *o) {
+  rd_dns_opts q = {0};
+  if (o != NULL) {
+    q.timeout_ms = o->timeout_ms;
+    q.family = o->family;
+  }
+  return q;
+}
+
+/* Runs the loop until nothing is left, within LOOP_LIMIT_MS. */
+static void run_all(uv_loop_t *loop) {
   uint64_t t0 = now_ms();
   while (uv_run(loop, UV_RUN_ONCE) != 0)
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+}
+
+/* Runs the loop dry (the resolver alone does not keep it alive), frees the resolver, runs the
+ * loop again for its handles to close, and asserts every handle was closed. */
+static void drain(uv_loop_t *loop, rd_dns_resolver *rs) {
+  run_all(loop);
+  rd_dns_resolver_free(rs);
+  run_all(loop);
   assert_int_equal(uv_loop_close(loop), 0);
 }
 
-static void resolve(const char *host, const rd_dns_opts *o, rec *r) {
+static void resolve(const char *host, const case_opts *o, rec *r) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, o);
   memset(r, 0, sizeof *r);
-  assert_int_equal(rd_dns_resolve(&loop, host, o, record, r, &r->req), 0);
+  rd_dns_opts q = req_opts(o);
+  assert_int_equal(rd_dns_resolve(rs, host, &q, record, r, &r->req), 0);
   assert_non_null(r->req);
   assert_int_equal(r->calls, 0); /* never called back from inside rd_dns_resolve */
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r->calls, 1);
 }
 
@@ -151,17 +190,19 @@ static void test_rd_dns_resolve_literal_v6_zone(void **state) {
 static void test_rd_dns_resolve_literal_wrong_family(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rd_dns_opts o = {0};
   rd_dns_req *req = NULL;
   rec r = {0};
   o.family = AF_INET;
-  assert_int_equal(rd_dns_resolve(&loop, "::1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "::1", &o, record, &r, &req), RD_E_INVALID);
   o.family = AF_INET6;
-  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
   o.family = 12345;
-  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(NULL, "127.0.0.1", NULL, record, &r, &req), RD_E_INVALID);
   assert_null(req);
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 0);
 }
 
@@ -198,14 +239,15 @@ static void test_rd_dns_check_host_invalid(void **state) {
   /* And rd_dns_resolve refuses them synchronously, without a callback. */
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rec r = {0};
   rd_dns_req *req = NULL;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    assert_int_equal(rd_dns_resolve(&loop, bad[i], NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, long_name, NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, NULL, NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, "ok.example", NULL, NULL, &r, &req), RD_E_INVALID);
-  drain(&loop);
+    assert_int_equal(rd_dns_resolve(rs, bad[i], NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, long_name, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, NULL, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "ok.example", NULL, NULL, &r, &req), RD_E_INVALID);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 0);
 }
 
@@ -231,7 +273,7 @@ static void test_rd_dns_check_host_valid(void **state) {
 /* ---- the hosts file ----------------------------------------------------------------------- */
 
 static void test_rd_dns_resolve_localhost(void **state) {
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   int port;
   int fd = silent_server(&port); /* were DNS asked, the answer would be a timeout */
   char servers[32];
@@ -277,7 +319,7 @@ static void test_rd_dns_resolve_hosts_file(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
   rec r;
@@ -331,7 +373,7 @@ static void test_rd_dns_resolve_timeout_deadline(void **state) {
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
   static const unsigned tries[] = {1, 2, 5};
   for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-    rd_dns_opts o = {0};
+    case_opts o = {0};
     o.servers = servers;
     o.timeout_ms = 400;
     o.tries = tries[i]; /* 5 tries of c-ares' doubling would take 50+100+…+800 ms */
@@ -352,7 +394,7 @@ static void test_rd_dns_resolve_timeout_deadline(void **state) {
 }
 
 static void test_rd_dns_resolve_no_servers(void **state) {
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = "";
   o.timeout_ms = 1000;
   rec r;
@@ -367,7 +409,7 @@ static void test_rd_dns_resolve_nothing_listening(void **state) {
   /* ICMP port unreachable comes back at once on loopback: no server took the query. */
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", free_port());
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
   rec r;
@@ -380,14 +422,11 @@ static void test_rd_dns_resolve_nothing_listening(void **state) {
 static void test_rd_dns_resolve_bad_server_list(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
-  rd_dns_opts o = {0};
+  rd_dns_resolver_opts o = {0};
   o.servers = "not-an-address";
-  rec r = {0};
-  rd_dns_req *req = NULL;
-  assert_int_equal(rd_dns_resolve(&loop, "rdp-ok.lab.test", &o, record, &r, &req), RD_E_INVALID);
-  assert_null(req);
-  drain(&loop);
-  assert_int_equal(r.calls, 0);
+  assert_null(rd_dns_resolver_new(&loop, &o)); /* nothing to free, no handle left */
+  assert_null(rd_dns_resolver_new(NULL, NULL));
+  assert_int_equal(uv_loop_close(&loop), 0);
 }
 
 /* A scripted server on the test's loop: echoes the question with a chosen rcode, no answers. */
@@ -436,18 +475,19 @@ static void resolve_with_responder(int rcode, rec *r, int *queries) {
   assert_int_equal(uv_udp_recv_start(&rs.udp, responder_alloc, responder_recv), 0);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", ntohs(sin.sin_port));
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
+  rd_dns_resolver *res = new_resolver(&loop, &o);
   memset(r, 0, sizeof *r);
-  assert_int_equal(rd_dns_resolve(&loop, "scripted.lab.test", &o, record, r, &r->req), 0);
+  assert_int_equal(rd_dns_resolve(res, "scripted.lab.test", NULL, record, r, &r->req), 0);
   uint64_t t0 = now_ms();
   while (r->calls == 0) {
     uv_run(&loop, UV_RUN_ONCE);
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
   }
   uv_close((uv_handle_t *)&rs.udp, NULL);
-  drain(&loop);
+  drain(&loop, res);
   assert_int_equal(r->calls, 1);
   *queries = rs.queries;
 }
@@ -488,19 +528,20 @@ static void test_rd_dns_cancel_in_flight(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 3000;
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
   rec r = {0};
-  assert_int_equal(rd_dns_resolve(&loop, "slow.lab.test", &o, record, &r, &r.req), 0);
+  assert_int_equal(rd_dns_resolve(rs, "slow.lab.test", NULL, record, &r, &r.req), 0);
   uv_timer_t t;
   uv_timer_init(&loop, &t);
   t.data = &r;
   uv_timer_start(&t, cancel_later, 50, 0);
   uint64_t t0 = now_ms();
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 1);
   assert_int_equal(r.res.status, RD_DNS_CANCELLED);
   assert_int_equal(r.res.status_a, RD_DNS_CANCELLED);
@@ -516,16 +557,17 @@ static void test_rd_dns_cancel_before_loop_runs(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
+    rd_dns_resolver *rs = new_resolver(&loop, &o);
     rec r = {0};
-    assert_int_equal(rd_dns_resolve(&loop, hosts[i], &o, record, &r, &r.req), 0);
+    assert_int_equal(rd_dns_resolve(rs, hosts[i], NULL, record, &r, &r.req), 0);
     rd_dns_cancel(r.req);
     assert_int_equal(r.calls, 0);
-    drain(&loop);
+    drain(&loop, rs);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.res.status, RD_DNS_CANCELLED);
     assert_int_equal(r.res.n_addrs, 0);
@@ -537,10 +579,11 @@ static void test_rd_dns_cancel_before_loop_runs(void **state) {
 static void test_rd_dns_cancel_inside_callback(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rec r = {0};
   r.cancel_in_cb = true;
-  assert_int_equal(rd_dns_resolve(&loop, "192.0.2.1", NULL, record, &r, &r.req), 0);
-  drain(&loop);
+  assert_int_equal(rd_dns_resolve(rs, "192.0.2.1", NULL, record, &r, &r.req), 0);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 1);
   assert_int_equal(r.res.status, RD_DNS_LITERAL);
 }
