@@ -89,7 +89,7 @@ struct rd_dns_req {
   rd_dns_cb cb;
   void *arg;
   uint64_t t0_ns;
-  uint64_t deadline; /* in uv_now() milliseconds */
+  uint64_t deadline; /* in mono_ms() milliseconds */
   unsigned timeout_ms;
   fam_query fam[N_FAM];
   bool literal, from_hosts, io_failed, cancelled, delivered;
@@ -440,6 +440,19 @@ static void build_result(const rd_dns_req *req, rd_dns_result *res) {
   }
 }
 
+/* Now, on the clock uv_now() follows, but read afresh: a loop turn that starts thousands of
+ * requests must not give the last ones a deadline that began before they did. */
+static uint64_t mono_ms(void) {
+  return uv_hrtime() / 1000000u;
+}
+
+/* Milliseconds until `deadline` on the loop's timer clock, which lags the real one: a timer set
+ * this way never fires before the deadline. */
+static uint64_t until(const rd_dns_resolver *rs, uint64_t deadline) {
+  uint64_t loop_now = uv_now(rs->loop);
+  return deadline > loop_now ? deadline - loop_now : 0;
+}
+
 /* ---- the resolver's handles --------------------------------------------------------------- */
 
 static void resolver_release(rd_dns_resolver *rs) {
@@ -619,15 +632,14 @@ static void on_req_timer(uv_timer_t *t) {
   rd_dns_req *req = t->data;
   if (req->delivered)
     return;
-  uint64_t now = uv_now(req->rs->loop);
   if (req->cancelled)
     finish(req, RD_DNS_CANCELLED);
   else if (req->io_failed || all_answered(req))
     finish(req, RD_DNS_ERROR);
-  else if (now >= req->deadline)
+  else if (mono_ms() >= req->deadline)
     finish(req, RD_DNS_TIMEOUT);
   else
-    uv_timer_start(&req->timer, on_req_timer, req->deadline - now, 0);
+    uv_timer_start(&req->timer, on_req_timer, until(req->rs, req->deadline), 0);
 }
 
 /* ---- answers ------------------------------------------------------------------------------ */
@@ -702,8 +714,7 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
   if (status == ARES_ETIMEOUT) {
     /* c-ares' tries follow the resolver's timeout; this request may have a longer one. Asking
      * again is one more round of tries; too close to the deadline, the deadline answers. */
-    uint64_t now = uv_now(req->rs->loop);
-    if (req->deadline > now + MIN_TRY_MS)
+    if (req->deadline > mono_ms() + MIN_TRY_MS)
       ask(req, f);
     return;
   }
@@ -950,9 +961,7 @@ int rd_dns_resolve(rd_dns_resolver *rs, const char *host, const rd_dns_opts *opt
   if (rs->inflight != NULL)
     rs->inflight->prev = req;
   rs->inflight = req;
-  /* uv_now is the time of this loop turn; a caller starting thousands of requests in one turn
-   * gives them all the same start, which is the fair one. */
-  req->deadline = uv_now(rs->loop) + req->timeout_ms;
+  req->deadline = mono_ms() + req->timeout_ms;
 
   if (kind == 1) {
     req->literal = true;
@@ -990,7 +999,7 @@ int rd_dns_resolve(rd_dns_resolver *rs, const char *host, const rd_dns_opts *opt
     arm_resolver(rs);
   }
   bool now = req->io_failed || all_answered(req);
-  uv_timer_start(&req->timer, on_req_timer, now ? 0 : req->timeout_ms, 0);
+  uv_timer_start(&req->timer, on_req_timer, now ? 0 : until(rs, req->deadline), 0);
   *out = req;
   return 0;
 }
