@@ -291,6 +291,44 @@ static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
   }
 }
 
+/* 200 requests at once on one resolver, every outcome dnsmasq gives, interleaved: each gets its
+ * own answer, over one channel's sockets, and none is left open after. */
+static void test_rd_dns_resolve_dnsmasq_many_one_resolver(void **state) {
+  static const struct {
+    const char *host;
+    rd_dns_status want, want_a, want_aaaa;
+  } cases[] = {
+      {"rdp-ok.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_REFUSED},
+      {"nxdomain.lab.test", RD_DNS_NXDOMAIN, RD_DNS_NXDOMAIN, RD_DNS_NXDOMAIN},
+      {"other.lab.test", RD_DNS_REFUSED, RD_DNS_REFUSED, RD_DNS_REFUSED},
+      {"v6only.lab.test", RD_DNS_OK, RD_DNS_NODATA, RD_DNS_OK},
+      {"dual.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_OK},
+      {"txtonly.lab.test", RD_DNS_NODATA, RD_DNS_NODATA, RD_DNS_NODATA},
+      {"192.0.2.1", RD_DNS_LITERAL, RD_DNS_LITERAL, RD_DNS_SKIPPED},
+      {"alias.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_NODATA},
+  };
+  enum { K = sizeof cases / sizeof cases[0], N = 200 };
+  case_opts o = lab_opts();
+  rd_dns_opts q = req_opts(&o);
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  static rec r[N];
+  memset(r, 0, sizeof r);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(rd_dns_resolve(rs, cases[i % K].host, &q, record, &r[i], &r[i].req), 0);
+  drain(&loop, rs);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].calls, 1);
+    assert_int_equal(r[i].res.status, cases[i % K].want);
+    assert_int_equal(r[i].res.status_a, cases[i % K].want_a);
+    assert_int_equal(r[i].res.status_aaaa, cases[i % K].want_aaaa);
+    assert_true(r[i].res.duration_ms < 2000); /* answers, not timeouts */
+  }
+  assert_string_equal(r[7].res.canonical, "target.lab.test");
+  assert_string_equal(r[0].res.addrs[0].text, "127.0.0.2");
+}
+
 static int count_fds(void) {
   int n = 0;
   for (int fd = 0; fd < 1024; fd++)
@@ -334,6 +372,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_dual_and_cname),
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_truncated_over_tcp),
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_concurrent),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_many_one_resolver),
       cmocka_unit_test(test_rd_dns_resolve_closes_sockets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
