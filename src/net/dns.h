@@ -7,7 +7,7 @@
  * A resolver (rd_dns_resolver) belongs to one loop and holds one c-ares channel: the server list
  * and search rules (read from /etc/resolv.conf once, when it is created), one UDP socket per
  * server shared by all of its requests, and one retransmit timer. Any number of requests run on
- * one resolver at once (`scan` of thousands of hosts); a request costs about 1.6 KB and a timer,
+ * one resolver at once (`scan` of thousands of hosts); a request costs about 2 KB and a timer,
  * no socket and no file read beyond the hosts file. Any number of resolvers may run on any number
  * of loops in one process (one loop per thread; a resolver is used only from its loop's thread).
  *

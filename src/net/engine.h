@@ -4,8 +4,9 @@
  * what happened, with the time; it never reads a probe's state, writes a fact or decides what a
  * reply means (STYLE.md §4).
  *
- * One engine per loop holds what every check on that loop shares: the TLS context and the read
- * buffers. Any number of checks may run on one engine at once (`scan` and the exporter will). */
+ * One engine per loop holds what every check on that loop shares: the TLS context, the DNS
+ * resolver (one c-ares channel: one socket per DNS server, not per host) and the read buffers.
+ * Any number of checks may run on one engine at once (`scan` and the exporter will). */
 #ifndef RD_NET_ENGINE_H
 #define RD_NET_ENGINE_H
 

@@ -660,7 +660,8 @@ static void test_rd_dns_resolver_many_concurrent(void **state) {
   enum { N = 200 };
   int hfd = mkstemp(many_hosts_path);
   assert_true(hfd >= 0);
-  static const char hosts[] = "192.0.2.200 many-hosts.lab.test\n2001:db8::200 many-hosts.lab.test\n";
+  static const char hosts[] = "192.0.2.200   many-hosts.lab.test\n"
+                              "2001:db8::200 many-hosts.lab.test\n";
   assert_int_equal(write(hfd, hosts, sizeof hosts - 1), (ssize_t)(sizeof hosts - 1));
   close(hfd);
   assert_int_equal(setenv("CARES_HOSTS", many_hosts_path, 1), 0);
@@ -679,14 +680,15 @@ static void test_rd_dns_resolver_many_concurrent(void **state) {
   char host[64];
   int dns_requests = 0;
   for (int i = 0; i < N; i++) {
-    switch (i % 6) {
-    case 0: snprintf(host, sizeof host, "many-hosts.lab.test"); break;
-    case 1: snprintf(host, sizeof host, "192.0.2.%d", i); break;
-    case 2: snprintf(host, sizeof host, "localhost"); break;
-    case 3: snprintf(host, sizeof host, "ok-%d.lab.test", i); break;
-    case 4: snprintf(host, sizeof host, "nx-%d.lab.test", i); break;
-    default: snprintf(host, sizeof host, "sf-%d.lab.test", i); break;
-    }
+    static const char *const kinds[] = {"many-hosts.lab.test", "192.0.2.", "localhost",
+                                        "ok-",                 "nx-",      "sf-"};
+    int k = i % 6;
+    if (k == 0 || k == 2)
+      snprintf(host, sizeof host, "%s", kinds[k]);
+    else if (k == 1)
+      snprintf(host, sizeof host, "%s%d", kinds[k], i);
+    else
+      snprintf(host, sizeof host, "%s%d.lab.test", kinds[k], i);
     dns_requests += i % 6 >= 3;
     assert_int_equal(rd_dns_resolve(rs, host, NULL, record, &r[i], &r[i].req), 0);
   }
