@@ -27,6 +27,7 @@ struct rd_engine {
   uv_loop_t *loop;
   rd_engine_opts opts;
   rd_tls_ctx *tls_ctx;
+  rd_dns_resolver *dns; /* one c-ares channel for every run's Name phase */
   uint8_t rbuf[65536];  /* every read on the loop lands here, then moves to its connection */
   uint8_t plain[16384]; /* decrypted application data, on its way to a connection's frame buffer */
   unsigned runs;
@@ -558,7 +559,7 @@ static void resolve(rd_run *run, const rd_action *a, rd_us now) {
   rd_dns_opts o = {0};
   o.timeout_ms = run->eng->opts.dns_timeout_ms;
   o.family = a->family == 4 ? AF_INET : a->family == 6 ? AF_INET6 : AF_UNSPEC;
-  int r = rd_dns_resolve(run->eng->loop, a->host, &o, on_resolved, run, &run->dns);
+  int r = rd_dns_resolve(run->eng->dns, a->host, &o, on_resolved, run, &run->dns);
   if (r != 0) {
     rd_name_facts n;
     memset(&n, 0, sizeof n);
@@ -740,7 +741,10 @@ rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts) {
     e->opts.pace_ms = RD_ENGINE_DEFAULT_PACE_MS;
   }
   e->tls_ctx = rd_tls_ctx_new();
-  if (e->tls_ctx == NULL) {
+  rd_dns_resolver_opts dns = {.timeout_ms = e->opts.dns_timeout_ms};
+  e->dns = e->tls_ctx != NULL ? rd_dns_resolver_new(loop, &dns) : NULL;
+  if (e->dns == NULL) {
+    rd_tls_ctx_free(e->tls_ctx);
     free(e);
     return NULL;
   }
@@ -750,6 +754,7 @@ rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts) {
 void rd_engine_free(rd_engine *e) {
   if (e == NULL)
     return;
+  rd_dns_resolver_free(e->dns); /* its handles close on the loop's next run */
   rd_tls_ctx_free(e->tls_ctx);
   free(e);
 }
@@ -804,6 +809,7 @@ int rd_check_run(const rd_check_config *cfg, const rd_engine_opts *opts, rd_chec
   uv_run(&loop, UV_RUN_DEFAULT);
   rd_run_free(run);
   rd_engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT); /* the engine's handles finish closing */
   uv_loop_close(&loop);
   return r != 0 ? r : (done ? 0 : RD_E_STATE);
 }

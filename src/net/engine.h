@@ -4,8 +4,9 @@
  * what happened, with the time; it never reads a probe's state, writes a fact or decides what a
  * reply means (STYLE.md §4).
  *
- * One engine per loop holds what every check on that loop shares: the TLS context and the read
- * buffers. Any number of checks may run on one engine at once (`scan` and the exporter will). */
+ * One engine per loop holds what every check on that loop shares: the TLS context, the DNS
+ * resolver (one c-ares channel: one socket per DNS server, not per host) and the read buffers.
+ * Any number of checks may run on one engine at once (`scan` and the exporter will). */
 #ifndef RD_NET_ENGINE_H
 #define RD_NET_ENGINE_H
 
@@ -31,9 +32,11 @@ typedef struct rd_engine rd_engine;
 typedef struct rd_run rd_run;
 typedef void (*rd_run_done_cb)(void *arg, rd_run *run);
 
-/* NULL when OpenSSL or memory fails. `opts` may be NULL (defaults). */
+/* NULL when OpenSSL, c-ares or memory fails. `opts` may be NULL (defaults). Creates the loop's
+ * one DNS resolver (reading /etc/resolv.conf); its handles never keep the loop alive alone. */
 rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts);
-/* After every run on it has called its done callback and been freed. */
+/* After every run on it has called its done callback and been freed. Starts closing the
+ * engine's libuv handles: run the loop again (uv_run until it returns 0) before uv_loop_close. */
 void rd_engine_free(rd_engine *e);
 
 /* Starts a check; `facts` (caller-owned) is complete when `done` runs, from the loop. Returns 0, or

@@ -27,11 +27,35 @@
 
 static char dnsmasq_servers[32]; /* "127.0.0.1:PORT", from argv[1] */
 
-static rd_dns_opts lab_opts(void) {
-  rd_dns_opts o = {0};
+/* What a case sets: the resolver's options (servers, its timeout) and the request's (timeout,
+ * family). */
+typedef struct case_opts {
+  const char *servers;
+  unsigned timeout_ms;
+  int family;
+} case_opts;
+
+static case_opts lab_opts(void) {
+  case_opts o = {0};
   o.servers = dnsmasq_servers;
   o.timeout_ms = 3000;
   return o;
+}
+
+static rd_dns_resolver *new_resolver(uv_loop_t *loop, const case_opts *o) {
+  rd_dns_resolver_opts ro = {0};
+  ro.servers = o->servers;
+  ro.timeout_ms = o->timeout_ms;
+  rd_dns_resolver *rs = rd_dns_resolver_new(loop, &ro);
+  assert_non_null(rs);
+  return rs;
+}
+
+static rd_dns_opts req_opts(const case_opts *o) {
+  rd_dns_opts q = {0};
+  q.timeout_ms = o->timeout_ms;
+  q.family = o->family;
+  return q;
 }
 
 #define LOOP_LIMIT_MS 10000u /* no test loop may run longer than this */
@@ -57,22 +81,31 @@ static uint64_t now_ms(void) {
   return uv_hrtime() / 1000000u;
 }
 
-/* Runs the loop until nothing is left, within LOOP_LIMIT_MS; asserts every handle was closed. */
-static void drain(uv_loop_t *loop) {
+/* Runs the loop until nothing is left, within LOOP_LIMIT_MS. */
+static void run_all(uv_loop_t *loop) {
   uint64_t t0 = now_ms();
   while (uv_run(loop, UV_RUN_ONCE) != 0)
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+}
+
+/* Runs the loop dry, frees the resolver, lets its handles close, asserts none is left. */
+static void drain(uv_loop_t *loop, rd_dns_resolver *rs) {
+  run_all(loop);
+  rd_dns_resolver_free(rs);
+  run_all(loop);
   assert_int_equal(uv_loop_close(loop), 0);
 }
 
-static void resolve(const char *host, const rd_dns_opts *o, rec *r) {
+static void resolve(const char *host, const case_opts *o, rec *r) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, o);
   memset(r, 0, sizeof *r);
-  assert_int_equal(rd_dns_resolve(&loop, host, o, record, r, &r->req), 0);
+  rd_dns_opts q = req_opts(o);
+  assert_int_equal(rd_dns_resolve(rs, host, &q, record, r, &r->req), 0);
   assert_non_null(r->req);
   assert_int_equal(r->calls, 0); /* never called back from inside rd_dns_resolve */
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r->calls, 1);
 }
 
@@ -96,7 +129,7 @@ static int silent_server(int *port) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_ok(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("rdp-ok.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_OK);
@@ -121,7 +154,7 @@ static void test_rd_dns_resolve_dnsmasq_ok(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_nxdomain(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("nxdomain.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_NXDOMAIN);
@@ -136,7 +169,7 @@ static void test_rd_dns_resolve_dnsmasq_nxdomain(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_refused(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("other.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_REFUSED);
@@ -149,7 +182,7 @@ static void test_rd_dns_resolve_dnsmasq_refused(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_v6only(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("v6only.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_OK);
@@ -170,7 +203,7 @@ static void test_rd_dns_resolve_dnsmasq_v6only(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_nodata(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("txtonly.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_NODATA);
@@ -180,7 +213,7 @@ static void test_rd_dns_resolve_dnsmasq_nodata(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_dual_and_cname(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("dual.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_OK);
@@ -206,7 +239,7 @@ static void test_rd_dns_resolve_dnsmasq_dual_and_cname(void **state) {
 }
 
 static void test_rd_dns_resolve_dnsmasq_truncated_over_tcp(void **state) {
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("many.lab.test", &o, &r);
   assert_int_equal(r.res.status, RD_DNS_OK);
@@ -218,7 +251,7 @@ static void test_rd_dns_resolve_dnsmasq_truncated_over_tcp(void **state) {
     assert_int_equal(strncmp(r.res.addrs[i].text, "127.0.1.", 8), 0);
 }
 
-/* Many requests at once on one loop, and on a second loop, share nothing. */
+/* Many requests at once on one loop's resolver, and on a second loop's, share nothing. */
 static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
   static const struct {
     const char *host;
@@ -230,15 +263,18 @@ static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
       {"192.0.2.1", RD_DNS_LITERAL},      {"alias.lab.test", RD_DNS_OK},
   };
   enum { N = sizeof cases / sizeof cases[0] };
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
+  rd_dns_opts q = req_opts(&o);
   uv_loop_t loops[2];
+  rd_dns_resolver *rs[2];
   rec r[2][N];
   memset(r, 0, sizeof r);
   for (int l = 0; l < 2; l++) {
     assert_int_equal(uv_loop_init(&loops[l]), 0);
+    rs[l] = new_resolver(&loops[l], &o);
     for (int i = 0; i < N; i++)
       assert_int_equal(
-          rd_dns_resolve(&loops[l], cases[i].host, &o, record, &r[l][i], &r[l][i].req), 0);
+          rd_dns_resolve(rs[l], cases[i].host, &q, record, &r[l][i], &r[l][i].req), 0);
   }
   uint64_t t0 = now_ms();
   int alive;
@@ -247,12 +283,50 @@ static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
   } while (alive != 0);
   for (int l = 0; l < 2; l++) {
-    assert_int_equal(uv_loop_close(&loops[l]), 0);
+    drain(&loops[l], rs[l]);
     for (int i = 0; i < N; i++) {
       assert_int_equal(r[l][i].calls, 1);
       assert_int_equal(r[l][i].res.status, cases[i].want);
     }
   }
+}
+
+/* 200 requests at once on one resolver, every outcome dnsmasq gives, interleaved: each gets its
+ * own answer, over one channel's sockets, and none is left open after. */
+static void test_rd_dns_resolve_dnsmasq_many_one_resolver(void **state) {
+  static const struct {
+    const char *host;
+    rd_dns_status want, want_a, want_aaaa;
+  } cases[] = {
+      {"rdp-ok.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_REFUSED},
+      {"nxdomain.lab.test", RD_DNS_NXDOMAIN, RD_DNS_NXDOMAIN, RD_DNS_NXDOMAIN},
+      {"other.lab.test", RD_DNS_REFUSED, RD_DNS_REFUSED, RD_DNS_REFUSED},
+      {"v6only.lab.test", RD_DNS_OK, RD_DNS_NODATA, RD_DNS_OK},
+      {"dual.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_OK},
+      {"txtonly.lab.test", RD_DNS_NODATA, RD_DNS_NODATA, RD_DNS_NODATA},
+      {"192.0.2.1", RD_DNS_LITERAL, RD_DNS_LITERAL, RD_DNS_SKIPPED},
+      {"alias.lab.test", RD_DNS_OK, RD_DNS_OK, RD_DNS_NODATA},
+  };
+  enum { K = sizeof cases / sizeof cases[0], N = 200 };
+  case_opts o = lab_opts();
+  rd_dns_opts q = req_opts(&o);
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  static rec r[N];
+  memset(r, 0, sizeof r);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(rd_dns_resolve(rs, cases[i % K].host, &q, record, &r[i], &r[i].req), 0);
+  drain(&loop, rs);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].calls, 1);
+    assert_int_equal(r[i].res.status, cases[i % K].want);
+    assert_int_equal(r[i].res.status_a, cases[i % K].want_a);
+    assert_int_equal(r[i].res.status_aaaa, cases[i % K].want_aaaa);
+    assert_true(r[i].res.duration_ms < 2000); /* answers, not timeouts */
+  }
+  assert_string_equal(r[7].res.canonical, "target.lab.test");
+  assert_string_equal(r[0].res.addrs[0].text, "127.0.0.2");
 }
 
 static int count_fds(void) {
@@ -270,7 +344,7 @@ static void test_rd_dns_resolve_closes_sockets(void **state) {
   char silent[32];
   snprintf(silent, sizeof silent, "127.0.0.1:%d", port);
   int before = count_fds();
-  rd_dns_opts o = lab_opts();
+  case_opts o = lab_opts();
   rec r;
   resolve("many.lab.test", &o, &r); /* UDP, then TCP */
   assert_int_equal(r.res.status, RD_DNS_OK);
@@ -298,6 +372,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_dual_and_cname),
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_truncated_over_tcp),
       cmocka_unit_test(test_rd_dns_resolve_dnsmasq_concurrent),
+      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_many_one_resolver),
       cmocka_unit_test(test_rd_dns_resolve_closes_sockets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 # The resolver (src/net/dns.c) against real answers: dnsmasq on 127.0.0.1 at a free port, with the
 # records that dns_resolve_dnsmasq.c expects (its header lists them), then that cmocka program
 # asks it for each outcome: ok, NXDOMAIN, REFUSED, NODATA, IPv6 only, CNAME, a truncated UDP
-# answer retried over TCP, concurrent requests on two loops, and no socket left open.
+# answer retried over TCP, concurrent requests on two loops, 200 at once on one resolver, and no
+# socket left open.
 # Loopback only, no root needed. Exit 0 pass, 1 fail, 77 skip (dnsmasq or the program missing).
 source "$(dirname "$0")/lib.sh"
 lab_init "$@"
