@@ -1,14 +1,13 @@
-/* struct tcp_info (netinet/tcp.h) is a BSD/Linux extension beyond POSIX. */
-#define _DEFAULT_SOURCE
 #include "engine.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef __linux__
+#include <linux/tcp.h> /* struct tcp_info with tcpi_dsack_dups, which glibc's copy lacks */
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #endif
 
@@ -98,16 +97,22 @@ static void on_tcp_closed(uv_handle_t *h) {
     c->run->done(c->run->arg, c->run);
 }
 
-/* The kernel's count of segments this socket sent again (the SYN's included), -1 when unknown. */
+/* The kernel's count of segments this socket sent again and the receiver had not already got (the
+ * SYN's included), -1 when unknown. A tail-loss probe sent while a slow server delays its ACK is a
+ * retransmission too, but the receiver reports the duplicate (D-SACK): those are taken off, so
+ * what remains was lost. */
 static long tcp_retransmits(conn *c) {
 #ifdef __linux__
   uv_os_fd_t fd;
   struct tcp_info ti;
   socklen_t len = sizeof ti;
+  memset(&ti, 0, sizeof ti);
   if (uv_fileno((const uv_handle_t *)&c->tcp[c->cur], &fd) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
     return -1;
-  return (long)ti.tcpi_total_retrans;
+  if (len < offsetof(struct tcp_info, tcpi_dsack_dups) + sizeof ti.tcpi_dsack_dups)
+    return -1; /* a kernel that cannot tell spurious from real: no claim */
+  return ti.tcpi_total_retrans >= ti.tcpi_dsack_dups ? (long)(ti.tcpi_total_retrans - ti.tcpi_dsack_dups) : 0;
 #else
   (void)c;
   return -1;
