@@ -39,7 +39,7 @@ scan_once() {
         sleep 0.02
     done
     wait "$pid" || true
-    read -r secs rss <"$out/scan-$name.time"
+    read -r secs rss < <(tail -1 "$out/scan-$name.time")
     local lines
     lines=$(wc -l <"$out/scan-$name.jsonl")
     printf '%-28s %5d targets  %6.2f s  %7.1f checks/s  peak RSS %6d KiB  peak fds %5d\n' \

@@ -78,4 +78,8 @@ int rd_nagios_state(const rd_check_facts *facts, const rd_diagnosis *d, const rd
 /* "RDP STATE - text | perfdata" and one line per warning or critical finding; 0 or RD_E_IO. */
 int rd_report_nagios(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_nagios_opts *opts);
 
+/* ---- Prometheus text exposition (the exporter's /probe, docs/exporter.md) ---- */
+/* Writes the check's metrics (format 0.0.4); 0 or RD_E_IO. */
+int rd_report_prom(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
+
 #endif
