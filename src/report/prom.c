@@ -32,6 +32,12 @@ static void gauge(FILE *f, const char *name, const char *help, double v) {
   fprintf(f, "%s %.9g\n", name, v);
 }
 
+/* Whole numbers (timestamps, days) exactly: %g would round a 10-digit timestamp. */
+static void gauge_int(FILE *f, const char *name, const char *help, long long v) {
+  head(f, name, "gauge", help);
+  fprintf(f, "%s %lld\n", name, v);
+}
+
 static int timing_probe(const rd_check_facts *c) {
   int p = rd_query_client_probe(c);
   for (size_t i = 0; p < 0 && i < c->n_probes; i++)
@@ -95,11 +101,11 @@ int rd_report_prom(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
   }
   if (c->have_cert) {
     /* Whether or not the certificate is valid: an expired one is exactly what alerts need. */
-    gauge(f, "rdp_cert_not_after_timestamp_seconds", "The server certificate's notAfter",
-          (double)c->cert.not_after);
-    gauge(f, "rdp_cert_not_before_timestamp_seconds", "The server certificate's notBefore",
-          (double)c->cert.not_before);
-    gauge(f, "rdp_cert_days_left", "Whole days until notAfter, negative once expired",
+    gauge_int(f, "rdp_cert_not_after_timestamp_seconds", "The server certificate's notAfter",
+              (long long)c->cert.not_after);
+    gauge_int(f, "rdp_cert_not_before_timestamp_seconds", "The server certificate's notBefore",
+              (long long)c->cert.not_before);
+    gauge_int(f, "rdp_cert_days_left", "Whole days until notAfter, negative once expired",
           rd_cert_days_left(&c->cert, c->started_unix));
     char fp[65];
     rd_cert_format_sha256(c->cert.sha256, false, fp, sizeof fp);
