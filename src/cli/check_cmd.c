@@ -24,6 +24,11 @@ static const char check_usage[] =
     "HOST is a name or an address; IPv6 as [::1]:3389. PORT defaults to 3389.\n"
     "\n"
     "  --json             one JSON document (docs/json.md)\n"
+    "  --nagios           monitoring-plugin output: one status line with perfdata (docs/nagios.md)\n"
+    "  --cert-warn DAYS   with --nagios: WARNING when the certificate has fewer days left\n"
+    "  --cert-crit DAYS   with --nagios: CRITICAL likewise (both replace the fixed 14 days)\n"
+    "  --time-warn SEC    with --nagios: WARNING when the whole check takes longer\n"
+    "  --time-crit SEC    with --nagios: CRITICAL likewise\n"
     "  --timeout SEC      deadline for the whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
@@ -49,9 +54,23 @@ static bool parse_seconds(const char *s, unsigned *ms_out) {
 }
 
 
+/* Whole days, 0 to 36500. */
+static bool parse_days(const char *s, int *out) {
+  char *end;
+  if (s == NULL || !isdigit((unsigned char)s[0]))
+    return false;
+  long v = strtol(s, &end, 10);
+  if (*end != '\0' || v < 0 || v > 36500)
+    return false;
+  *out = (int)v;
+  return true;
+}
+
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   rd_check_config opts = {0};
-  bool json = false;
+  bool json = false, nagios = false;
+  rd_nagios_opts nopts = {false, -1, -1, 0, 0};
+  unsigned time_warn_ms = 0, time_crit_ms = 0;
   const char *target_text = NULL, *user = NULL, *password_file = NULL;
   char shown[48];
   unsigned timeout_ms = 10000, step_ms = 3000;
@@ -63,6 +82,17 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       return RD_EXIT_OK;
     } else if (strcmp(a, "--json") == 0) {
       json = true;
+    } else if (strcmp(a, "--nagios") == 0) {
+      nagios = true;
+    } else if (strcmp(a, "--cert-warn") == 0 || strcmp(a, "--cert-crit") == 0) {
+      if (!parse_days(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &nopts.cert_warn_days : &nopts.cert_crit_days))
+        return rd_cli_usage_error(err, "check: %s needs a number of days from 0 to 36500", a);
+      nopts.cert_thresholds = true;
+      i++;
+    } else if (strcmp(a, "--time-warn") == 0 || strcmp(a, "--time-crit") == 0) {
+      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &time_warn_ms : &time_crit_ms))
+        return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
+      i++;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
       unsigned *dst = a[2] == 't' ? &timeout_ms : &step_ms;
       if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
@@ -94,6 +124,12 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       target_text = a;
     }
   }
+  if (nagios && json)
+    return rd_cli_usage_error(err, "check: --nagios and --json exclude each other");
+  if (!nagios && (nopts.cert_thresholds || time_warn_ms || time_crit_ms))
+    return rd_cli_usage_error(err, "check: --cert-warn, --cert-crit, --time-warn and --time-crit need --nagios");
+  nopts.time_warn_s = time_warn_ms / 1000.0;
+  nopts.time_crit_s = time_crit_ms / 1000.0;
   if (target_text == NULL)
     return rd_cli_usage_error(err, "check: no server given (try 'rdpdoctor check 192.0.2.10' or 'host:3389')");
 
@@ -152,17 +188,25 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     rd_credentials_wipe(&creds);
   }
   if (r != 0) {
+    if (nagios)
+      fprintf(out, "RDP UNKNOWN - could not run the check: %s\n", rd_err_str(r));
     fprintf(err, "rdpdoctor: check: could not run the check: %s\n", rd_err_str(r));
     return RD_EXIT_CANNOT_CHECK;
   }
   rd_diagnosis diag;
   rd_diagnose(&facts, &diag);
   rd_text_opts topts = {false, 100};
-  r = json ? rd_report_check_json(out, &facts, &diag) : rd_report_check_text(out, &facts, &diag, &topts);
+  int code = rd_diagnosis_exit_code(&diag);
+  if (nagios) {
+    code = rd_nagios_state(&facts, &diag, &nopts);
+    r = rd_report_nagios(out, &facts, &diag, &nopts);
+  } else {
+    r = json ? rd_report_check_json(out, &facts, &diag) : rd_report_check_text(out, &facts, &diag, &topts);
+  }
   rd_check_facts_free(&facts);
   if (r != 0) {
     fprintf(err, "rdpdoctor: check: cannot write the report: %s\n", rd_err_str(r));
     return RD_EXIT_CANNOT_CHECK;
   }
-  return rd_diagnosis_exit_code(&diag);
+  return code;
 }

@@ -15,6 +15,10 @@ static const char usage_text[] =
     "                           rdpdoctor explain \"Error code: 0x904 Extended error code: 0x7\"\n"
     "  check HOST[:PORT]        test a server layer by layer and name the root cause, e.g.\n"
     "                           rdpdoctor check rdp.example.com\n"
+    "                           rdpdoctor check --nagios --cert-warn 30 rdp.example.com\n"
+    "  scan TARGET...           check many servers at once, one JSON line each, e.g.\n"
+    "                           rdpdoctor scan 192.0.2.0/24 --ports 3389,3390\n"
+    "  exporter --listen A:P    a Prometheus multi-target probe (/probe?target=HOST:PORT)\n"
     "\n"
     "Options:\n"
     "  -h, --help               this text (rdpdoctor COMMAND --help for a command's options)\n"
@@ -92,6 +96,10 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
     return rd_cli_explain(argc - 1, argv + 1, out, err);
   if (strcmp(cmd, "check") == 0)
     return rd_cli_check(argc - 1, argv + 1, out, err);
+  if (strcmp(cmd, "scan") == 0)
+    return rd_cli_scan(argc - 1, argv + 1, out, err);
+  if (strcmp(cmd, "exporter") == 0)
+    return rd_cli_exporter(argc - 1, argv + 1, out, err);
   char shown[48];
   if (cmd[0] == '-')
     return rd_cli_usage_error(err, "unknown option '%s' (try 'rdpdoctor --help')",

@@ -37,6 +37,8 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err);
 /* Subcommands; argv[0] is the subcommand name. */
 int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err);
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err);
+int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err);
+int rd_cli_exporter(int argc, char **argv, FILE *out, FILE *err);
 
 /* Copies at most 40 characters of s into buf with control bytes replaced by '?' and "..." when cut,
  * for error messages that must stay one readable line whatever the user typed or pasted. */

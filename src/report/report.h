@@ -59,4 +59,27 @@ char *rd_text_for_target(const char *text, const char *host, unsigned port);
  * after `first_prefix` when given). Exposed for the check report and for tests. */
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width);
 
+/* ---- Monitoring plugin (`check --nagios`, docs/nagios.md) ---- */
+enum { RD_NAGIOS_OK = 0, RD_NAGIOS_WARNING = 1, RD_NAGIOS_CRITICAL = 2, RD_NAGIOS_UNKNOWN = 3 };
+
+typedef struct rd_nagios_opts {
+  bool cert_thresholds;  /* the two below apply, and replace the fixed cert-expires-soon/cert-expired */
+  int cert_warn_days;    /* WARNING when fewer days are left; -1 none */
+  int cert_crit_days;    /* CRITICAL when fewer days are left; -1 none */
+  double time_warn_s;    /* WARNING when the whole check takes longer; 0 none */
+  double time_crit_s;    /* CRITICAL likewise; 0 none */
+} rd_nagios_opts;
+
+/* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
+const char *rd_nagios_state_name(int state);
+/* The plugin state (RD_NAGIOS_*): the diagnosis's exit code, raised (never lowered, but for the
+ * certificate findings thresholds replace) by the thresholds in opts. */
+int rd_nagios_state(const rd_check_facts *facts, const rd_diagnosis *d, const rd_nagios_opts *opts);
+/* "RDP STATE - text | perfdata" and one line per warning or critical finding; 0 or RD_E_IO. */
+int rd_report_nagios(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_nagios_opts *opts);
+
+/* ---- Prometheus text exposition (the exporter's /probe, docs/exporter.md) ---- */
+/* Writes the check's metrics (format 0.0.4); 0 or RD_E_IO. */
+int rd_report_prom(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
+
 #endif
