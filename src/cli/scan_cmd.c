@@ -36,6 +36,8 @@ static const char scan_usage[] =
     "  --timeout SEC      deadline for each whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when an RDP port is silent, do not try ports 22/80/443/445\n"
+    "  --quick            only the request a Windows client sends and its TLS (one connection per\n"
+    "                     target, no side ports): the certificate and the selected protocol, fast\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
     "  --summary          the closing summary on stderr even when it is not a terminal\n"
     "  --quiet            no progress line and no summary\n"
@@ -345,6 +347,8 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
       from_stdin = true;
     } else if (strcmp(a, "--no-side-ports") == 0) {
       sc->base.no_side_ports = true;
+    } else if (strcmp(a, "--quick") == 0) {
+      sc->base.quick = true;
     } else if (strcmp(a, "-4") == 0 || strcmp(a, "-6") == 0) {
       sc->base.family = a[1] - '0';
     } else if (strcmp(a, "--summary") == 0) {

@@ -144,8 +144,10 @@ static int reserve(rd_check *chk, size_t n) {
   return r;
 }
 
+static size_t plan_rows(const rd_check *chk) { return chk->cfg.quick ? 1 : N_PLAN; }
+
 static void add_plan(rd_check *chk, int addr_index) {
-  for (size_t i = 0; i < N_PLAN; i++)
+  for (size_t i = 0; i < plan_rows(chk); i++)
     add_probe(chk, &plan[i], addr_index);
 }
 
@@ -161,7 +163,7 @@ void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now) {
   if (chk->cut || n->n_addrs == 0)
     return;
   /* Room for a connect to each other address and the set on the first; a move adds the set. */
-  if (reserve(chk, (n->n_addrs - 1) + N_PLAN) != 0)
+  if (reserve(chk, (n->n_addrs - 1) + plan_rows(chk)) != 0)
     return; /* no probe: the facts say no connection was made, the verdict that we could not check */
   /* A connect only to each of the other addresses (so the report can say which of them are
    * dead); the full probe set on the first, which most clients try first. */
@@ -207,7 +209,7 @@ static void maybe_move_plan(rd_check *chk) {
     chk->plan_moved = true;
     chk->plan_addr = (int)k;
     f->reach.chosen = (int)k;
-    if (reserve(chk, f->n_probes + N_PLAN) == 0)
+    if (reserve(chk, f->n_probes + plan_rows(chk)) == 0)
       add_plan(chk, (int)k);
     return;
   }
@@ -215,7 +217,7 @@ static void maybe_move_plan(rd_check *chk) {
 
 static void start_side_ports(rd_check *chk, rd_us now) {
   rd_check_facts *f = chk->facts;
-  if (chk->side_started || chk->cfg.no_side_ports || f->reach.chosen >= 0 || chk->cut)
+  if (chk->side_started || chk->cfg.no_side_ports || chk->cfg.quick || f->reach.chosen >= 0 || chk->cut)
     return;
   chk->side_started = true;
   for (size_t i = 0; i < RD_MAX_SIDE_PORTS && f->reach.n_side < RD_MAX_SIDE_PORTS; i++) {

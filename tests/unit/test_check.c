@@ -216,6 +216,20 @@ static void test_rd_check_plan_on_one_address(void **state) {
   finish();
 }
 
+static void test_rd_check_quick_is_one_connection(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .quick = true, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  assert_int_equal(F.facts.n_probes, 1);
+  assert_int_equal(probe_of(0)->req.protocols, CLIENT_LIKE);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.reach.n_side, 0); /* no side ports in a quick check */
+  assert_true(rd_check_done(F.chk));
+  finish();
+}
+
 static void test_rd_check_moves_plan_to_address_that_connects(void **state) {
   rd_check_config cfg = {.host = "rdp.example.test", .port = 3389};
   start(&cfg);
@@ -419,6 +433,7 @@ static void test_rd_check_certificate_choice(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_check_plan_on_one_address),
+      cmocka_unit_test(test_rd_check_quick_is_one_connection),
       cmocka_unit_test(test_rd_check_moves_plan_to_address_that_connects),
       cmocka_unit_test(test_rd_check_side_ports_when_silent),
       cmocka_unit_test(test_rd_check_one_authentication_attempt),
