@@ -95,7 +95,7 @@ static const uint8_t spec_4_1_3[] = {
     0x0d, 0x00, 0x00, 0x00,                          /* flags 0x0d */
     0x00, 0x00, 0x00, 0x00,                          /* redirectedSessionID 0 */
     0x02, 0xc0, 0x0c, 0x00,                          /* CS_SECURITY, length 12 */
-    0x1b, 0x00, 0x00, 0x00,                          /* encryptionMethods 40|128|56 bit */
+    0x1b, 0x00, 0x00, 0x00,                          /* encryptionMethods 40|128|56 bit|FIPS */
     0x00, 0x00, 0x00, 0x00,                          /* extEncryptionMethods 0 */
     0x03, 0xc0, 0x2c, 0x00,                          /* CS_NET, length 44 */
     0x03, 0x00, 0x00, 0x00,                          /* channelCount 3 */
