@@ -90,7 +90,8 @@
 #define RD_GCC_REDIRECTION_SUPPORTED            0x01
 #define RD_GCC_REDIRECTED_SESSIONID_FIELD_VALID 0x02
 #define RD_GCC_REDIRECTED_SMARTCARD             0x40
-#define RD_GCC_REDIRECTION_VERSION4             (0x03 << 2) /* ServerSessionRedirectionVersionMask */
+/* ServerSessionRedirectionVersionMask (bits 2-5) holds the version minus one. */
+#define RD_GCC_REDIRECTION_VERSION4             (0x03 << 2)
 
 /* Static virtual channels: at most 31 (2.2.1.3.4), names of at most 7 ANSI characters. */
 #define RD_GCC_MAX_CHANNELS 31

@@ -1,5 +1,5 @@
 /* T.125 MCS PDUs of RDP's Basic Settings Exchange and Channel Connection phases, each in its
- * TPKT + X.224 Data TPDU (02 f0 80) frame ([MS-RDPBCGR] 2.2.1.3-2.2.1.9, 2.2.2.3, 2.2.2.x;
+ * TPKT + X.224 Data TPDU (02 f0 80) frame ([MS-RDPBCGR] 2.2.1.3-2.2.1.9, 2.2.2.3;
  * T.125 §7, §11; reference §3.8):
  *   - Connect-Initial / Connect-Response: BER, [APPLICATION 101] / [APPLICATION 102] (7f 65 / 7f 66);
  *   - domain PDUs: ALIGNED PER (per.h), a DomainMCSPDU CHOICE whose 6-bit index fills the top of
@@ -174,7 +174,8 @@ int rd_mcs_decode_disconnect_provider_ultimatum(rd_cur *c, uint8_t *reason);
 /* RD_E_INVALID for a reason above 4. */
 int rd_mcs_encode_disconnect_provider_ultimatum(uint8_t reason, rd_bld *b);
 
-/* Send Data Request / Indication (2.2.2.x carry every later slow-path PDU; T.125 §11.32-11.33):
+/* Send Data Request / Indication (every slow-path PDU from 2.2.1.10 on travels in one; T.125
+ * §11.32, §11.33):
  * 64 / 68, initiator (UserId), channelId, then priority << 6 | segmentation << 4 with four zero
  * padding bits, then the user data behind a PER length (below 16384: the fragmented form is
  * rejected). 68 00 01 03 eb 70 1c ... is user 1002 to channel 1003, high priority, begin|end,

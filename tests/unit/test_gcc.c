@@ -50,7 +50,7 @@ static void spec_client_data(rd_gcc_client_data *cd) {
   cd->connection_type = 0;
   cd->server_selected_protocol = RD_X224_PROTOCOL_RDP;
   cd->cluster_present = true;
-  cd->cluster_flags = 0x0d; /* REDIRECTION_SUPPORTED, version 3 (0x0c >> 2) */
+  cd->cluster_flags = RD_GCC_REDIRECTION_SUPPORTED | RD_GCC_REDIRECTION_VERSION4; /* 0x0d */
   cd->redirected_session_id = 0;
   cd->encryption_methods = RD_GCC_ENCRYPTION_METHOD_40BIT | RD_GCC_ENCRYPTION_METHOD_128BIT |
                            RD_GCC_ENCRYPTION_METHOD_56BIT | RD_GCC_ENCRYPTION_METHOD_FIPS;
