@@ -19,17 +19,17 @@ const uint16_t rd_side_ports[RD_MAX_SIDE_PORTS] = {22, 80, 443, 445};
 /* The probe set run against the first address that connects (DESIGN.md "Negotiate", "TLS"). What
  * current Windows clients request comes first (reference §3.4): it stands for the client. */
 static const rd_probe_request plan[] = {
-    {RD_PROBE_NEGO, false, CLIENT_LIKE, 0, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0},
-    {RD_PROBE_NEGO, true, 0, 0, 0}, /* legacy: no RDP_NEG_REQ */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302, 0},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301, 0},
+    {RD_PROBE_NEGO, false, CLIENT_LIKE, 0, 0, true}, /* goes on into the session */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0, false},
+    {RD_PROBE_NEGO, true, 0, 0, 0, false}, /* legacy: no RDP_NEG_REQ */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303, 0, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304, 0, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302, 0, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301, 0, false},
 };
 #define N_PLAN (sizeof plan / sizeof plan[0])
 
@@ -167,7 +167,7 @@ void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now) {
     return; /* no probe: the facts say no connection was made, the verdict that we could not check */
   /* A connect only to each of the other addresses (so the report can say which of them are
    * dead); the full probe set on the first, which most clients try first. */
-  static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0};
+  static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0, false};
   for (size_t k = 1; k < n->n_addrs; k++)
     add_probe(chk, &connect_only, (int)k);
   add_plan(chk, 0);

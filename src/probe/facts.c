@@ -64,6 +64,10 @@ static const char *const auth_outcome_names[] = {
 static const char *const probe_kind_names[] = {
 #include "facts.def"
 };
+#define RD_SESSION_OUTCOME ROW
+static const char *const session_outcome_names[] = {
+#include "facts.def"
+};
 #undef ROW
 
 #define LOOKUP(table, v) ((unsigned)(v) < sizeof table / sizeof table[0] ? table[v] : "unknown")
@@ -75,6 +79,7 @@ const char *rd_tls_outcome_name(rd_tls_outcome o) { return LOOKUP(tls_outcome_na
 const char *rd_credssp_outcome_name(rd_credssp_outcome o) { return LOOKUP(credssp_outcome_names, o); }
 const char *rd_auth_outcome_name(rd_auth_outcome o) { return LOOKUP(auth_outcome_names, o); }
 const char *rd_probe_kind_name(rd_probe_kind k) { return LOOKUP(probe_kind_names, k); }
+const char *rd_session_outcome_name(rd_session_outcome o) { return LOOKUP(session_outcome_names, o); }
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

@@ -142,6 +142,61 @@ typedef struct rd_auth_facts {
   rd_us took_us;
 } rd_auth_facts;
 
+/* ---- Session (MCS, GCC, licensing, capabilities: the server's own reason) ---- */
+#define RD_SESSION_OUTCOME(id, name, what) RD_SESS_##id,
+typedef enum rd_session_outcome {
+#include "facts.def"
+} rd_session_outcome;
+#undef RD_SESSION_OUTCOME
+
+#define RD_MAX_ERROR_INFOS 4
+#define RD_STEP_LEN 32
+typedef struct rd_session_facts {
+  rd_session_outcome outcome;
+  char step[RD_STEP_LEN];     /* the probe state in which it ended ("mcs-wait-connect-response") */
+  /* MCS Connect Response and its GCC Conference Create Response */
+  bool connect_response;
+  uint32_t mcs_result;        /* T.125 Result, 0 rt-successful */
+  uint32_t gcc_result;
+  bool core_present;
+  uint32_t server_version;    /* SC_CORE version: 0x00080004 RDP 5-8.1, 0x00080005… RDP 10.x */
+  bool requested_echo_present;
+  uint32_t requested_echo;    /* the server's echo of the protocols our Connection Request asked */
+  bool early_caps_present;
+  uint32_t early_caps;
+  bool security_present;
+  uint32_t encryption_method, encryption_level;
+  uint16_t io_channel, msg_channel, user_channel;
+  uint16_t n_channels;
+  /* Licensing */
+  bool license_seen;
+  uint8_t license_msg;        /* bMsgType of the last licensing PDU */
+  bool license_valid_client;
+  bool license_error_present;
+  uint32_t license_error, license_state;
+  /* What the server said about why (every Set Error Info, in order; 0 clears) */
+  uint32_t error_info[RD_MAX_ERROR_INFOS];
+  char error_info_step[RD_MAX_ERROR_INFOS][RD_STEP_LEN];
+  rd_us error_info_us[RD_MAX_ERROR_INFOS];
+  size_t n_error_info;
+  bool dpu_present;
+  uint8_t dpu_reason;         /* T.125 Reason of the Disconnect Provider Ultimatum */
+  bool logon_info_present;
+  uint32_t logon_info_type;   /* Save Session Info infoType */
+  bool logon_error_present;
+  uint32_t logon_error_type, logon_error_data;
+  /* Demand Active */
+  bool demand_active;
+  uint32_t share_id;
+  uint16_t n_capabilities;
+  /* A PDU we do not model: the last one, kept as evidence */
+  size_t n_unknown;
+  uint16_t unknown_type;
+  uint8_t unknown_first[16];
+  size_t unknown_len;
+  rd_us took_us;              /* the session phase, from its first PDU sent to its end */
+} rd_session_facts;
+
 /* ---- One probe connection ---- */
 #define RD_PROBE_KIND(id, name, what) RD_PROBE_##id,
 typedef enum rd_probe_kind {
@@ -157,6 +212,7 @@ typedef struct rd_probe_request {
   uint32_t protocols;   /* requestedProtocols */
   int tls_pin;          /* TLS version this probe allows, 0 = any */
   int addr_index;       /* into rd_name_facts.addrs */
+  bool session;         /* after the security phase, go on into the session phase as a client does */
 } rd_probe_request;
 
 /* One connection: the request, then everything seen on it. */
@@ -186,6 +242,7 @@ typedef struct rd_probe_facts {
   rd_tls_facts tls;
   rd_credssp_facts credssp;
   rd_auth_facts auth;
+  rd_session_facts session;
   int local_error;      /* RD_E_* of a failure on our side (memory, a write), 0 none: never the server's */
   rd_us total_us;
 } rd_probe_facts;
@@ -225,6 +282,7 @@ const char *rd_tls_outcome_name(rd_tls_outcome o);   /* "alert" */
 const char *rd_credssp_outcome_name(rd_credssp_outcome o); /* "challenge" */
 const char *rd_auth_outcome_name(rd_auth_outcome o);       /* "accepted" */
 const char *rd_probe_kind_name(rd_probe_kind k);           /* "negotiate" */
+const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -107,6 +107,18 @@ size_t rd_probe_need(const rd_probe *p, const uint8_t *head, size_t have) {
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
     return rd_probe_need_credssp(p, head, have);
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+    return rd_probe_need_session(p, head, have);
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_DONE:
@@ -130,8 +142,19 @@ void rd_probe_partial(rd_probe *p, const uint8_t *head, size_t have, rd_us now) 
   case RD_PS_CREDSSP_WAIT_PUBKEY:
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
-    return; /* CredSSP keeps its first bytes when a whole TSRequest arrives */
+    return; /* CredSSP and the session keep their evidence when a whole frame arrives */
   }
 }
 
@@ -161,6 +184,17 @@ static bool filter_any_state(rd_probe *p, const uint8_t *frame, size_t n, rd_us 
   case RD_PS_CREDSSP_WAIT_PUBKEY:
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
     break;
   }
@@ -182,6 +216,18 @@ int rd_probe_feed(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
     return rd_probe_feed_credssp(p, frame, n, now);
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+    return rd_probe_feed_session(p, frame, n, now);
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_DONE:
@@ -198,6 +244,18 @@ int rd_probe_pull(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_CREDSSP_SEND_AUTHENTICATE:
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
     return rd_probe_pull_credssp(p, out, now);
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+    return rd_probe_pull_session(p, out, now);
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_CONNECTING:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -217,7 +275,18 @@ bool rd_probe_wants_send(const rd_probe *p) {
   case RD_PS_CREDSSP_SEND_NEGOTIATE:
   case RD_PS_CREDSSP_SEND_AUTHENTICATE:
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
     return true;
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_CONNECTING:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -248,6 +317,19 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
     rd_probe_end_credssp(p, reset, now);
+    return;
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+    rd_probe_end_session(p, reset ? RD_SESS_RESET : RD_SESS_CLOSED, now);
     return;
   case RD_PS_CONNECTING: /* a close before the connect completed is the connect's outcome */
     rd_probe_connected(p, reset ? RD_CONN_REFUSED : RD_CONN_ERROR, 0, 0, 0, now);
@@ -288,6 +370,20 @@ void rd_probe_local_error(rd_probe *p, int err, rd_us now) {
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
   case RD_PS_DONE:
     break;
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+    if (f->session.outcome == RD_SESS_NOT_TRIED)
+      f->session.outcome = RD_SESS_LOCAL_ERROR;
+    break;
   }
   rd_probe_finish(p, now);
 }
@@ -319,6 +415,19 @@ static void time_out(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
     rd_probe_expire_credssp(p, now, cut);
     return;
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+    rd_probe_end_session(p, cut ? RD_SESS_CUT : RD_SESS_SILENT, now);
+    return;
   case RD_PS_DONE:
     return;
   }
@@ -337,9 +446,10 @@ bool rd_probe_wants_tls(rd_probe *p, rd_tls_request *req) {
     return false;
   p->tls_requested = true;
   req->version = p->facts->req.tls_pin;
-  /* Only an NLA selection speaks inside the session (CredSSP); the others need its facts alone. */
-  req->facts_only = !(p->facts->req.kind == RD_PROBE_NEGO &&
-                      (p->facts->selected == RD_X224_PROTOCOL_HYBRID || p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX));
+  /* Only an NLA selection (CredSSP) or the session phase speaks inside TLS; the others need its
+   * facts alone. */
+  bool nla = p->facts->selected == RD_X224_PROTOCOL_HYBRID || p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX;
+  req->facts_only = !(p->facts->req.kind == RD_PROBE_NEGO && (nla || p->facts->req.session));
   return true;
 }
 
@@ -351,6 +461,7 @@ rd_transport rd_probe_transport(const rd_probe *p) { return p->transport; }
 
 void rd_probe_cleanup(rd_probe *p) {
   drop_secrets(p);
+  rd_probe_license_free(p);
   free(p->pubkey);
   p->pubkey = NULL;
   p->pubkey_len = 0;

@@ -37,6 +37,17 @@
   X(CREDSSP_WAIT_PUBKEY, "credssp-wait-pubkey-auth", CREDSSP)                     \
   X(CREDSSP_SEND_CREDENTIALS, "credssp-send-credentials", CREDSSP)                \
   X(CREDSSP_WAIT_EARLY_AUTHZ, "credssp-wait-early-authz", CREDSSP)                \
+  X(MCS_SEND_CONNECT_INITIAL, "mcs-send-connect-initial", SESSION)                \
+  X(MCS_WAIT_CONNECT_RESPONSE, "mcs-wait-connect-response", SESSION)              \
+  X(MCS_SEND_ATTACH_USER, "mcs-send-attach-user", SESSION)                        \
+  X(MCS_WAIT_ATTACH_CONFIRM, "mcs-wait-attach-user-confirm", SESSION)             \
+  X(MCS_SEND_CHANNEL_JOIN, "mcs-send-channel-join", SESSION)                      \
+  X(MCS_WAIT_CHANNEL_JOIN, "mcs-wait-channel-join-confirm", SESSION)              \
+  X(INFO_SEND_CLIENT_INFO, "info-send-client-info", SESSION)                      \
+  X(LICENSE_WAIT, "licensing", SESSION)                                           \
+  X(LICENSE_SEND_RESPONSE, "licensing-send-response", SESSION)                    \
+  X(CAPS_WAIT_DEMAND_ACTIVE, "caps-wait-demand-active", SESSION)                  \
+  X(SESSION_SEND_DISCONNECT, "session-send-disconnect", SESSION)                  \
   X(DONE, "done", ANY)
 
 #define RD_PS_ENUM(id, name, phase) RD_PS_##id,
@@ -90,6 +101,11 @@ typedef struct rd_probe {
   rd_credssp_auth *auth;
   uint8_t *pending;      /* the next message, built when the previous reply was read (malloc'd) */
   size_t pending_len;
+  /* Session phase: the channels to join, in order (user, I/O, message), and the next one. */
+  uint16_t join[3];
+  uint8_t n_join, next_join;
+  rd_us session_started;
+  struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
 } rd_probe;
 
 /* Prepares a probe; `facts->req` says what to request. Its clock starts at rd_probe_launch. */
@@ -166,6 +182,15 @@ size_t rd_probe_need_credssp(const rd_probe *p, const uint8_t *head, size_t have
 int rd_probe_feed_credssp(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
 void rd_probe_end_credssp(rd_probe *p, bool reset, rd_us now);
 void rd_probe_expire_credssp(rd_probe *p, rd_us now, bool cut);
+void rd_probe_start_session(rd_probe *p, rd_us now);
+int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now);
+size_t rd_probe_need_session(const rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now);
+struct rd_license_msg;
+int rd_probe_license_request(rd_probe *p, const struct rd_license_msg *m);
+int rd_probe_license_challenge(rd_probe *p, const struct rd_license_msg *m);
+void rd_probe_license_free(rd_probe *p);
 #endif
 
 #endif

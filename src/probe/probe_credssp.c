@@ -48,9 +48,12 @@ int rd_probe_pull_credssp(rd_probe *p, rd_bld *out, rd_us now) {
       rd_probe_local_error(p, r, now);
       return r;
     }
-    rd_probe_enter(p, p->state == RD_PS_CREDSSP_SEND_AUTHENTICATE ? RD_PS_CREDSSP_WAIT_PUBKEY
-                                                                  : RD_PS_CREDSSP_WAIT_EARLY_AUTHZ,
-                   now);
+    if (p->state == RD_PS_CREDSSP_SEND_AUTHENTICATE)
+      rd_probe_enter(p, RD_PS_CREDSSP_WAIT_PUBKEY, now);
+    else if (p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX)
+      rd_probe_enter(p, RD_PS_CREDSSP_WAIT_EARLY_AUTHZ, now);
+    else
+      rd_probe_start_session(p, now); /* plain HYBRID: the session follows the credentials */
     return 0;
   case RD_PS_CONNECTING:
   case RD_PS_X224_SEND_REQUEST:
@@ -60,6 +63,17 @@ int rd_probe_pull_credssp(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_CREDSSP_WAIT_GRANT:
   case RD_PS_CREDSSP_WAIT_PUBKEY:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
     break;
   }
@@ -198,10 +212,11 @@ static int on_auth_reply(rd_probe *p, const uint8_t *frame, size_t n, rd_us now)
     af->outcome = RD_AUTH_KEY_MISMATCH;
   } else {
     af->outcome = RD_AUTH_ACCEPTED;
-    /* HYBRID_EX tells the authorization (the remote logon right) only after the credentials;
-     * plain HYBRID has said all it will: the password is not delegated to it. */
-    if (p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX &&
-        rd_credssp_auth_credentials(p->auth, &p->pending, &p->pending_len) == 0) {
+    /* HYBRID_EX tells the authorization (the remote logon right) only after the credentials, and
+     * the session phase needs them as a client sends them; otherwise plain HYBRID has said all it
+     * will, and the password is not delegated to it. */
+    bool delegate = p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX || p->facts->req.session;
+    if (delegate && rd_credssp_auth_credentials(p->auth, &p->pending, &p->pending_len) == 0) {
       rd_probe_enter(p, RD_PS_CREDSSP_SEND_CREDENTIALS, now);
       return 0;
     }
@@ -218,6 +233,10 @@ static int on_early_authz(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   if (n == EARLY_AUTHZ_LEN && rd_cur_get_u32le(&c, &v)) {
     af->early_authz_present = true;
     af->early_authz = v;
+  }
+  if (af->early_authz_present && af->early_authz == 0 && p->facts->req.session) {
+    rd_probe_start_session(p, now);
+    return 0;
   }
   rd_probe_finish(p, now);
   return 0;
@@ -240,6 +259,17 @@ int rd_probe_feed_credssp(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
     break;
   }
@@ -266,6 +296,17 @@ void rd_probe_end_credssp(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
     break; /* what was recorded stands; only what would have followed is missing */
   }
@@ -292,6 +333,17 @@ void rd_probe_expire_credssp(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
   case RD_PS_DONE:
     break;
   }

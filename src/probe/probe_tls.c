@@ -80,10 +80,14 @@ void rd_probe_tls_done(rd_probe *p, const rd_tls_event *ev, rd_us now) {
   rd_probe_facts *f = p->facts;
   bool nla = f->req.kind == RD_PROBE_NEGO &&
              (f->selected == RD_X224_PROTOCOL_HYBRID || f->selected == RD_X224_PROTOCOL_HYBRID_EX);
-  if (!nla) {
+  bool session = f->req.kind == RD_PROBE_NEGO && f->req.session && f->selected == RD_X224_PROTOCOL_SSL;
+  if (!nla && !session) {
     rd_probe_finish(p, now);
     return;
   }
   p->transport = RD_TRANSPORT_TLS;
-  rd_probe_enter(p, RD_PS_CREDSSP_SEND_NEGOTIATE, now);
+  if (session)
+    rd_probe_start_session(p, now); /* TLS without NLA: MCS follows the handshake at once */
+  else
+    rd_probe_enter(p, RD_PS_CREDSSP_SEND_NEGOTIATE, now);
 }

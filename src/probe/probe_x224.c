@@ -103,6 +103,10 @@ int rd_probe_feed_x224(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
     rd_probe_enter(p, RD_PS_TLS_UPGRADE, now);
     return 0;
   }
+  if (f->nego == RD_NEGO_RSP && f->selected == RD_X224_PROTOCOL_RDP && f->req.session) {
+    rd_probe_start_session(p, now); /* Standard RDP Security: MCS in clear */
+    return 0;
+  }
   rd_probe_finish(p, now);
   return 0;
 }

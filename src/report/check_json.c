@@ -84,12 +84,58 @@ static json_t *auth_json(const rd_auth_facts *a) {
                    (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));
 }
 
+/* The session phase: every errorInfo by number and by its kb name (ERRINFO_…). */
+static json_t *session_json(const rd_session_facts *s) {
+  if (s->outcome == RD_SESS_NOT_TRIED)
+    return json_null();
+  json_t *infos = json_array();
+  for (size_t i = 0; i < s->n_error_info; i++) {
+    const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, s->error_info[i]);
+    json_array_append_new(infos, json_pack("{s:I, s:s?, s:s, s:o}", "code", (json_int_t)s->error_info[i], "name",
+                                           row ? row->name : NULL, "step", s->error_info_step[i], "at_ms",
+                                           ms(s->error_info_us[i])));
+  }
+  const rd_kb_code *lic = s->license_error_present ? rd_kb_find(RD_TAB_LICERR, s->license_error) : NULL;
+  json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s?, s:s?, s:I, s:I, s:i, s:i, s:i, s:i}",
+                        "outcome", rd_session_outcome_name(s->outcome), "step", s->step, "connect_response",
+                        s->connect_response, "mcs_result", (json_int_t)s->mcs_result, "gcc_result",
+                        (json_int_t)s->gcc_result, "server_version", (json_int_t)s->server_version,
+                        "requested_echo", NULL, "early_capabilities", NULL, "encryption_method",
+                        (json_int_t)s->encryption_method, "encryption_level", (json_int_t)s->encryption_level,
+                        "io_channel", s->io_channel, "message_channel", s->msg_channel, "user_channel",
+                        s->user_channel, "channels", s->n_channels);
+  if (s->requested_echo_present)
+    json_object_set_new(o, "requested_echo", json_integer((json_int_t)s->requested_echo));
+  if (s->early_caps_present)
+    json_object_set_new(o, "early_capabilities", json_integer((json_int_t)s->early_caps));
+  json_object_set_new(o, "error_info", infos);
+  json_object_set_new(o, "license", json_pack("{s:b, s:i, s:b, s:b, s:I, s:s?, s:I}", "seen", s->license_seen,
+                                              "message_type", s->license_msg, "valid_client",
+                                              s->license_valid_client, "error_present", s->license_error_present,
+                                              "error_code", (json_int_t)s->license_error, "error_name",
+                                              lic ? lic->name : NULL, "state_transition",
+                                              (json_int_t)s->license_state));
+  json_object_set_new(o, "disconnect_ultimatum", s->dpu_present ? json_integer(s->dpu_reason) : json_null());
+  json_object_set_new(o, "logon", json_pack("{s:b, s:I, s:b, s:I, s:I}", "info_present", s->logon_info_present,
+                                            "info_type", (json_int_t)s->logon_info_type, "error_present",
+                                            s->logon_error_present, "error_type", (json_int_t)s->logon_error_type,
+                                            "error_data", (json_int_t)s->logon_error_data));
+  json_object_set_new(o, "demand_active", json_pack("{s:b, s:I, s:i}", "seen", s->demand_active, "share_id",
+                                                    (json_int_t)s->share_id, "capabilities", s->n_capabilities));
+  json_object_set_new(o, "unknown_pdus", json_pack("{s:I, s:i, s:o}", "count", (json_int_t)s->n_unknown, "last_type",
+                                                   s->unknown_type, "last_first_hex",
+                                                   hex(s->unknown_first, s->unknown_len)));
+  json_object_set_new(o, "duration_ms", ms(s->took_us));
+  return o;
+}
+
 static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   char protos[64], sel[64];
   const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
-  json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->req.legacy, "protocols", (json_int_t)p->req.protocols,
-                          "protocols_name", p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
-                          "tls_version", p->req.tls_pin);
+  json_t *req = json_pack("{s:b, s:I, s:s, s:i, s:b}", "legacy", p->req.legacy, "protocols",
+                          (json_int_t)p->req.protocols, "protocols_name",
+                          p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
+                          "tls_version", p->req.tls_pin, "session", p->req.session);
   json_t *connect = json_pack("{s:s, s:i, s:o, s:i, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect), "errno",
                               p->connect_errno, "duration_ms", ms(p->connect_us), "retries", p->connect_retries,
                               "retransmits_before_reply", p->retransmits_before_reply, "retransmits_after_reply",
@@ -101,10 +147,11 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
                    "address", c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "",
                    "request", req, "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
-                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "local_error",
+                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "session",
+                   session_json(&p->session), "local_error",
                    p->local_error != 0 ? rd_err_name(p->local_error) : NULL, "duration_ms", ms(p->total_us));
 }
 

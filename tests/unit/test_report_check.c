@@ -53,7 +53,7 @@ static void base(const char *host, uint16_t port, bool literal) {
   F.name.status_aaaa = literal ? RD_NAME_NOT_TRIED : RD_NAME_NODATA;
   F.name.n_addrs = 1;
   snprintf(F.name.addrs[0], RD_ADDR_TEXT, "%s", literal ? host : "192.0.2.10");
-  F.name.families[0] = 2;
+  F.name.families[0] = 4;
   F.name.took_us = literal ? 0 : 2100;
   F.reach.chosen = 0;
   F.reach.addr_outcome[0] = RD_CONN_OK;
@@ -63,7 +63,7 @@ static void base(const char *host, uint16_t port, bool literal) {
   F.cert_probe = -1;
   for (size_t i = 0; i < N_PLAN; i++) {
     rd_probe_facts *p = &F.probes[F.n_probes++];
-    p->req = (rd_probe_request){plan[i].kind, plan[i].legacy, plan[i].req, plan[i].pin, 0};
+    p->req = (rd_probe_request){plan[i].kind, plan[i].legacy, plan[i].req, plan[i].pin, 0, i == 0};
     p->connect = RD_CONN_OK;
     p->connect_us = p->connect_attempt_us = 150 + 20 * i;
     p->reply_us = 1200 + 100 * i;
