@@ -22,10 +22,13 @@ static rd_phase where_it_ends(const rd_check_facts *f, int client, int auth) {
   if (client < 0 || f->probes[client].connect != RD_CONN_OK)
     return RD_PH_REACH;
   const rd_probe_facts *c = &f->probes[client];
-  if (c->nego != RD_NEGO_RSP && c->nego != RD_NEGO_LEGACY) /* a FAILURE answers, and ends it */
+  if (!rd_query_usable(c, RD_PH_NEGOTIATE)) /* a FAILURE answers, and ends it */
     return RD_PH_NEGOTIATE;
-  if (c->tls.outcome != RD_TLSO_NOT_TRIED && c->tls.outcome != RD_TLSO_OK)
+  unsigned tested = rd_query_phases_tested(c);
+  if ((tested & (1u << RD_PH_TLS)) && !rd_query_usable(c, RD_PH_TLS))
     return RD_PH_TLS;
+  if ((tested & (1u << RD_PH_CREDSSP)) && c->credssp.outcome != RD_CSSP_CHALLENGE)
+    return RD_PH_CREDSSP;
   /* With credentials, a refused authentication ends the connection inside CredSSP. */
   if (auth >= 0) {
     const rd_auth_facts *a = &f->probes[auth].auth;
@@ -62,7 +65,8 @@ static void phase_states(const rd_check_facts *f, const rd_diagnosis *d, rd_verd
   ps[RD_PH_SESSION] = RD_STATE_NOT_TESTED;
   const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
 
-  if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED) {
+  if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED ||
+      rd_query_family_forced_missing(f)) {
     ps[RD_PH_NAME] = RD_STATE_NOT_CHECKED;
     return;
   }
@@ -174,14 +178,21 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   bool not_checked = false;
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
     not_checked |= v->phases[i] == RD_STATE_NOT_CHECKED;
+  const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
   if (f->name.status == RD_NAME_NO_SERVERS)
     v->unchecked = RD_UNCHECKED_NO_DNS_SERVERS;
+  else if (rd_query_family_forced_missing(f))
+    v->unchecked = RD_UNCHECKED_FAMILY_FORCED;
   else if (local_denied)
     v->unchecked = RD_UNCHECKED_LOCAL_DENIED;
   /* Our own failure never becomes the server's: unless the server already showed that a client
    * fails, a check that rests on it has no verdict. */
-  else if (not_checked && v->worst < RD_SEV_CRITICAL)
+  else if ((not_checked || (c != NULL && rd_query_probe_ours(c))) && v->worst < RD_SEV_CRITICAL)
     v->unchecked = ours_kind(f);
+  /* The request a client sends was never made on an address that connected: nothing says what a
+   * client meets (the probe plan always makes it; hand-built or fuzzed facts may not). */
+  else if (c == NULL && f->name.n_addrs > 0 && f->reach.chosen >= 0 && v->worst < RD_SEV_CRITICAL)
+    v->unchecked = RD_UNCHECKED_NO_CLIENT_PROBE;
   v->checked = v->unchecked == RD_UNCHECKED_NONE;
 }
 

@@ -390,7 +390,8 @@ static void test_rd_report_finding_detail_fills_every_template(void **state) {
   snprintf(F.name.detail, sizeof F.name.detail, "rcode 3");
   rd_finding fd = {.id = RD_F_HOST_IDENTITY, .probe = 0};
   static const char *const names[] = {"refused", "tried", "unreachable", "timeouts", "side", "failed", "slow_ms",
-                                      "silent", "closed", "connected", "requests", "days", "skew_s"};
+                                      "silent", "closed", "connected", "requests", "days", "skew_s",
+                                      "dead", "addresses", "asked"};
   char buf[512];
   for (rd_ftext t = 0; t < RD_FT_COUNT; t++) {
     fd.text = t;
