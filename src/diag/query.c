@@ -321,3 +321,24 @@ bool rd_query_cert_has_ip_san(const rd_check_facts *f) {
     return false;
   return walk_sans(f->cert_der, f->cert_der_len, visit_ip, NULL) > 0;
 }
+
+/* Our side ended this phase of the probe: nothing it lacks there is the server's. */
+bool rd_query_phase_ours(const rd_probe_facts *p, rd_phase ph) {
+  if (p->local_error != 0)
+    return true;
+  switch (ph) {
+  case RD_PH_REACH:
+    return p->connect == RD_CONN_LOCAL_ERROR || p->connect == RD_CONN_CUT || p->connect == RD_CONN_LOCAL_DENIED;
+  case RD_PH_NEGOTIATE:
+    return p->nego == RD_NEGO_LOCAL_ERROR || p->nego == RD_NEGO_CUT || p->nego == RD_NEGO_NOT_TRIED;
+  case RD_PH_TLS:
+    return p->tls.outcome == RD_TLSO_LOCAL_ERROR || p->tls.outcome == RD_TLSO_CUT ||
+           p->tls.outcome == RD_TLSO_NOT_TRIED;
+  case RD_PH_CREDSSP:
+    return p->credssp.outcome == RD_CSSP_LOCAL_ERROR || p->credssp.outcome == RD_CSSP_CUT ||
+           p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT;
+  default:
+    return false;
+  }
+}
+

@@ -88,6 +88,9 @@ bool rd_query_usable(const rd_probe_facts *p, rd_phase ph);
  * once it was tried, TLS when the server selected a TLS-based protocol, CredSSP when it selected
  * HYBRID or HYBRID_EX and a NEGOTIATE went out. */
 unsigned rd_query_phases_tested(const rd_probe_facts *p);
+/* Our side ended this phase of the probe (a local error, the deadline, or a step never taken):
+ * nothing it lacks there is the server's. */
+bool rd_query_phase_ours(const rd_probe_facts *p, rd_phase ph);
 /* True for 127.0.0.0/8 and ::1: no packet is lost there, so no loss is the network's. */
 bool rd_query_addr_loopback(const char *addr);
 /* The user forced a family (-4/-6) and the name has no address of it: our choice, not the

@@ -177,6 +177,10 @@ static void reach_none_connected(const rd_check_facts *f, rd_diagnosis *d, const
     }
     param(fd, "timeouts", rc->timeout);
     ev_probe(fd, ff, "connect/duration_ms");
+  } else {
+    /* Any other socket error: the path, not the port, failed. */
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, ff);
+    param(fd, "unreachable", rc->tried - rc->refused - rc->timeout);
   }
   param(fd, "tried", rc->tried);
   ev_probe(fd, ff, "connect/outcome");
@@ -727,9 +731,9 @@ static rd_finding_id finding_for_status(uint32_t status) {
 }
 
 static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
-  if (!f->auth_requested)
-    return;
   int pi = rd_query_auth_probe(f);
+  if (!f->auth_requested && pi < 0)
+    return; /* an authentication in the facts is read, whatever the flag says */
   rd_finding *fd;
   if (pi < 0) {
     int id = rd_query_identity_probe(f), client = rd_query_client_probe(f);
@@ -792,26 +796,6 @@ static bool critical_in(const rd_diagnosis *d, rd_phase ph) {
   return false;
 }
 
-/* Our side ended this phase of the probe: nothing it lacks there is the server's. */
-static bool phase_ours(const rd_probe_facts *p, rd_phase ph) {
-  if (p->local_error != 0)
-    return true;
-  switch (ph) {
-  case RD_PH_REACH:
-    return p->connect == RD_CONN_LOCAL_ERROR || p->connect == RD_CONN_CUT || p->connect == RD_CONN_LOCAL_DENIED;
-  case RD_PH_NEGOTIATE:
-    return p->nego == RD_NEGO_LOCAL_ERROR || p->nego == RD_NEGO_CUT || p->nego == RD_NEGO_NOT_TRIED;
-  case RD_PH_TLS:
-    return p->tls.outcome == RD_TLSO_LOCAL_ERROR || p->tls.outcome == RD_TLSO_CUT ||
-           p->tls.outcome == RD_TLSO_NOT_TRIED;
-  case RD_PH_CREDSSP:
-    return p->credssp.outcome == RD_CSSP_LOCAL_ERROR || p->credssp.outcome == RD_CSSP_CUT ||
-           p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT;
-  default:
-    return false;
-  }
-}
-
 static void client_reach(const rd_check_facts *f, rd_diagnosis *d, int c) {
   if (critical_in(d, RD_PH_REACH) || rd_diag_has(d, RD_F_NETWORK_UNSTABLE))
     return; /* random loss is the network's, and already said */
@@ -825,6 +809,7 @@ static void client_reach(const rd_check_facts *f, rd_diagnosis *d, int c) {
     break;
   case RD_CONN_HOST_UNREACH:
   case RD_CONN_NET_UNREACH:
+  case RD_CONN_ERROR:
     fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, c);
     param(fd, "unreachable", rc.unreachable);
     break;
@@ -915,7 +900,7 @@ static void rule_client(const rd_check_facts *f, rd_diagnosis *d) {
     rd_phase ph = order[k];
     if (!(tested & (1u << ph)) || rd_query_usable(p, ph))
       continue;
-    if (phase_ours(p, ph))
+    if (rd_query_phase_ours(p, ph))
       return; /* the verdict says not checked */
     switch (ph) {
     case RD_PH_REACH:

@@ -154,6 +154,18 @@ static rd_unchecked ours_kind(const rd_check_facts *f) {
   return RD_UNCHECKED_CUT;
 }
 
+/* Where the client's probe got no usable answer, our side ended that phase (a step never taken
+ * counts as ours): then nothing says what a client meets, and there is no verdict. */
+static bool client_gap_ours(const rd_probe_facts *c) {
+  if (c->connect == RD_CONN_NOT_TRIED)
+    return true;
+  unsigned tested = rd_query_phases_tested(c);
+  for (int ph = RD_PH_REACH; ph <= RD_PH_CREDSSP; ph++)
+    if ((tested & (1u << ph)) && !rd_query_usable(c, (rd_phase)ph))
+      return rd_query_phase_ours(c, (rd_phase)ph);
+  return false;
+}
+
 void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   rd_verdict *v = &d->verdict;
   v->client_probe = rd_query_client_probe(f);
@@ -187,11 +199,13 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
     v->unchecked = RD_UNCHECKED_LOCAL_DENIED;
   /* Our own failure never becomes the server's: unless the server already showed that a client
    * fails, a check that rests on it has no verdict. */
-  else if ((not_checked || (c != NULL && rd_query_probe_ours(c))) && v->worst < RD_SEV_CRITICAL)
+  else if ((not_checked || (c != NULL && (rd_query_probe_ours(c) || client_gap_ours(c))) ||
+            (v->auth_probe >= 0 && rd_query_probe_ours(&f->probes[v->auth_probe]))) &&
+           v->worst < RD_SEV_CRITICAL)
     v->unchecked = ours_kind(f);
   /* The request a client sends was never made on an address that connected: nothing says what a
    * client meets (the probe plan always makes it; hand-built or fuzzed facts may not). */
-  else if (c == NULL && f->name.n_addrs > 0 && f->reach.chosen >= 0 && v->worst < RD_SEV_CRITICAL)
+  else if ((f->name.n_addrs == 0 || c == NULL) && v->worst < RD_SEV_CRITICAL)
     v->unchecked = RD_UNCHECKED_NO_CLIENT_PROBE;
   v->checked = v->unchecked == RD_UNCHECKED_NONE;
 }
