@@ -129,6 +129,48 @@ static int root_score(const rd_finding_def *def, rd_phase ends_at) {
          (def->phase == RD_PH_ANY ? 0 : (int)def->phase);
 }
 
+/* The other findings in rank order: contributing (warning, critical) and informational. */
+static void rank_rest(rd_diagnosis *d) {
+  rd_verdict *v = &d->verdict;
+  int order[RD_MAX_FINDINGS], score[RD_MAX_FINDINGS];
+  size_t n = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    if ((int)i == v->root)
+      continue;
+    int sc = root_score(rd_finding_def_get(d->items[i].id), v->ends_at);
+    size_t k = n++;
+    while (k > 0 && score[k - 1] < sc) /* stable: equal scores keep the rules' order */
+      order[k] = order[k - 1], score[k] = score[k - 1], k--;
+    order[k] = (int)i, score[k] = sc;
+  }
+  v->n_contributing = v->n_informational = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (rd_finding_def_get(d->items[order[k]].id)->severity == RD_SEV_INFO)
+      v->informational[v->n_informational++] = order[k];
+    else
+      v->contributing[v->n_contributing++] = order[k];
+  }
+}
+
+/* "0x904, extended 0x7" -> "0x904", "0x7": only a client code that starts with the code. */
+static void client_codes(rd_verdict *v, const char *text) {
+  v->client_code[0] = v->client_ext[0] = '\0';
+  size_t n = 0;
+  if (strncmp(text, "0x", 2) != 0)
+    return;
+  while (n + 1 < sizeof v->client_code && (n < 2 || strchr("0123456789abcdefABCDEF", text[n]) != NULL) && text[n])
+    v->client_code[n] = text[n], n++;
+  v->client_code[n] = '\0';
+  const char *ext = strstr(text, "extended 0x");
+  if (ext == NULL)
+    return;
+  ext += 9;
+  n = 0;
+  while (n + 1 < sizeof v->client_ext && (n < 2 || strchr("0123456789abcdefABCDEF", ext[n]) != NULL) && ext[n])
+    v->client_ext[n] = ext[n], n++;
+  v->client_ext[n] = '\0';
+}
+
 static int pick_root(const rd_diagnosis *d, rd_phase ends_at) {
   int best = -1, best_score = -1;
   for (size_t i = 0; i < d->n; i++) {
@@ -173,6 +215,10 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   v->auth_probe = rd_query_auth_probe(f);
   v->ends_at = where_it_ends(f, v->client_probe, v->auth_probe);
   v->root = pick_root(d, v->ends_at);
+  rank_rest(d);
+  const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
+  client_codes(v, root ? root->client_code : "");
+  v->client_inferred = root != NULL && root->inferred;
   v->worst = RD_SEV_INFO;
   for (size_t i = 0; i < d->n; i++) {
     rd_severity s = rd_finding_def_get(d->items[i].id)->severity;

@@ -250,7 +250,7 @@ static char *render(bool json) {
   static char buf[1 << 16];
   FILE *f = tmpfile();
   assert_non_null(f);
-  rd_text_opts opts = {.width = 100};
+  rd_text_opts opts = {.width = 80};
   assert_int_equal(json ? rd_report_check_json(f, &F, &D) : rd_report_check_text(f, &F, &D, &opts), 0);
   rewind(f);
   size_t n = fread(buf, 1, sizeof buf - 1, f);
