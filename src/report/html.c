@@ -12,8 +12,7 @@
 #include "kb/cause.h"
 #include "report.h"
 
-/* Text as HTML: & < > " ' escaped, C0/C1 controls and DEL as U+FFFD-free numeric references are
- * not wanted either, so they are shown as \xNN first (rd_text_escape). */
+/* Text as HTML: controls shown as \xNN first (rd_text_escape), then & < > " ' as entities. */
 static void h(FILE *f, const char *s) {
   char safe[2200];
   rd_text_escape(s, safe, sizeof safe);
@@ -36,6 +35,21 @@ static void h(FILE *f, const char *s) {
       break;
     default:
       fputc(*p, f);
+    }
+  }
+}
+
+/* Lines of text (the kb's commands): each escaped, the line breaks kept. */
+static void h_lines(FILE *f, const char *text) {
+  char line[2048];
+  for (const char *p = text; *p != '\0';) {
+    size_t len = strcspn(p, "\n");
+    snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), p);
+    h(f, line);
+    p += len;
+    if (*p == '\n') {
+      fputc('\n', f);
+      p++;
     }
   }
 }
@@ -65,7 +79,7 @@ static const char css[] =
     ".finding.critical{border-color:#c62020;background:none;color:inherit}"
     ".finding.warning{border-color:#d9a400;background:none;color:inherit}"
     "code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f4f4f4;padding:.6em;overflow-x:auto;"
-    "white-space:pre-wrap;word-break:break-all}"
+    "white-space:pre}"
     "button.copy{float:right;font-size:.8em}table{border-collapse:collapse}td,th{padding:.2em .6em;"
     "text-align:left;vertical-align:top}th{color:#555;font-weight:500}";
 
@@ -84,7 +98,7 @@ static const char *sev_class(rd_severity s) {
 static void block(FILE *f, const char *id, const char *title, const char *text, const rd_check_facts *c) {
   char *filled = rd_text_for_target(text, c->host, c->port);
   fprintf(f, "<h3>%s <button class=\"copy\" data-target=\"%s\">Copy</button></h3><pre id=\"%s\">", title, id, id);
-  h(f, filled ? filled : text);
+  h_lines(f, filled ? filled : text);
   fputs("</pre>\n", f);
   free(filled);
 }
