@@ -713,6 +713,81 @@ static void test_rd_diagnose_cert_name_in_299th_san(void **state) {
   expect(1, "cert-name-mismatch");
 }
 
+/* docs/causes.md and src/diag/seed_causes.def: every cause of the web guides is reachable from a
+ * finding, or says plainly that only the server (or the client) can show it. */
+#define CHECK 0
+#define SERVER 1
+#define CLIENT 2
+static const struct {
+  const char *slug, *what, *cause, *ids;
+  int who;
+} seeds[] = {
+#define RD_SEED(slug, what, cause, ids, who) {slug, what, cause, ids, who},
+#include "diag/seed_causes.def"
+#undef RD_SEED
+};
+
+static bool finding_exists(const char *slug, size_t len) {
+  for (int i = 0; i < RD_F_COUNT; i++) {
+    const char *s = rd_finding_def_get((rd_finding_id)i)->slug;
+    if (strlen(s) == len && strncmp(s, slug, len) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void test_seed_causes_reachable(void **state) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/docs/causes.md", RD_TEST_SRCDIR);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char doc[1 << 17];
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  doc[n] = '\0';
+  fclose(f);
+  assert_true(sizeof seeds / sizeof seeds[0] >= 15);
+  for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+    char key[80];
+    snprintf(key, sizeof key, "| `%s` |", seeds[k].slug);
+    const char *row = strstr(doc, key);
+    if (row == NULL)
+      fail_msg("docs/causes.md has no row for %s", seeds[k].slug);
+    size_t row_len = strcspn(row + 1, "\n") + 1;
+    if (seeds[k].who == CHECK && seeds[k].ids[0] == '\0')
+      fail_msg("%s: observable by check, but no finding id", seeds[k].slug);
+    if (seeds[k].who != CHECK) {
+      if (seeds[k].ids[0] != '\0')
+        fail_msg("%s: server or client only, yet finding ids", seeds[k].slug);
+      const char *says = seeds[k].who == SERVER ? "**server only**" : "**client only**";
+      const char *at = strstr(row, says);
+      if (at == NULL || at > row + row_len)
+        fail_msg("%s: the row does not say %s", seeds[k].slug, says);
+    }
+    for (const char *p = seeds[k].ids; *p;) {
+      size_t len = strcspn(p, " ");
+      if (!finding_exists(p, len))
+        fail_msg("%s: no finding %.*s", seeds[k].slug, (int)len, p);
+      char id[64];
+      snprintf(id, sizeof id, "`%.*s`", (int)len, p);
+      const char *at = strstr(row, id);
+      if (at == NULL || at > row + row_len)
+        fail_msg("%s: the row does not name %s", seeds[k].slug, id);
+      p += len;
+      while (*p == ' ')
+        p++;
+    }
+    /* Every row gives an exact command to confirm it. */
+    static const char *const commands[] = {"Get-", "cmdkey", "Test-NetConnection", "icacls", "qwinsta", "Resolve-DnsName"};
+    bool command = false;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+      const char *at = strstr(row, commands[c]);
+      command |= at != NULL && at < row + row_len;
+    }
+    if (!command)
+      fail_msg("%s: no command to confirm it", seeds[k].slug);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_diagnose_xrdp_negotiate),
@@ -736,6 +811,7 @@ int main(void) {
       cmocka_unit_test(test_rd_verdict_rows_negotiate_client),
       cmocka_unit_test(test_rd_verdict_rows_tls_credssp),
       cmocka_unit_test(test_rd_diagnose_cert_name_in_299th_san),
+      cmocka_unit_test(test_seed_causes_reachable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
