@@ -246,9 +246,11 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     if (rd_query_nego_answered(p))
       reply_probe[nr] = (int)i, replies[nr++] = p->reply_us;
   }
-  /* Nothing is lost on loopback, and a reset is the server's answer, not loss: a server that
-   * resets connections is the server's fault (the negotiation and client rules say which). */
-  if (rd_query_addr_loopback(f->name.addrs[rd_query_primary_addr(f)]))
+  /* A reset is the server's answer, not loss: a server that ends every connection it accepts is
+   * the server's fault (the negotiation rules say which), whatever the timings around it. */
+  rd_nego_count n;
+  rd_query_nego(f, &n);
+  if (n.asked > 0 && n.answered == 0 && n.ended > 0)
     return;
   int slow_connect = retransmit_outlier(connects, connect_probe, nc);
   int slow_reply = retransmit_outlier(replies, reply_probe, nr);

@@ -454,11 +454,7 @@ static void verdict_section(const out *o, const rd_check_facts *c, const rd_diag
   if (v->ends_at != RD_PH_ANY)
     para(o, "  ", 2, 4, "A Windows client's connection ends at: %s", rd_phase_title(v->ends_at));
   para(o, "  ", 2, 4, "Primary cause: %s (%s)", def->title, def->slug);
-  if (v->client_code[0])
-    para(o, "  ", 2, 4, "A Windows client would most likely show: error code %s%s%s%s", v->client_code,
-         v->client_ext[0] ? ", extended error code " : "", v->client_ext,
-         v->client_inferred ? " (inferred, not documented)" : "");
-  else if (def->client_code[0])
+  if (def->client_code[0])
     para(o, "  ", 2, 4, "A Windows client would most likely show: %s%s", def->client_code,
          def->inferred ? " (inferred, not documented)" : "");
   if (v->n_contributing > 0) {
