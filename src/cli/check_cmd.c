@@ -9,6 +9,8 @@
 #include "credentials.h"
 #include "core/err.h"
 #include "diag/diag.h"
+#include "kb/codearg.h"
+#include "kb/explain.h"
 #include "net/dns.h"
 #include "net/engine.h"
 #include "report/report.h"
@@ -33,6 +35,8 @@ static const char check_usage[] =
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
+    "  --html FILE        also write a self-contained HTML report to FILE\n"
+    "  --codes CODE[,EXT] the codes your client showed (0x904,0x7): does the live evidence match?\n"
     "  --user USER        also authenticate once (NLA/CredSSP, NTLMv2) as DOMAIN\\name, name@domain\n"
     "                     or name; never retried, so no account can be locked out by rdpdoctor\n"
     "  --password-file F  the password is the first line of F; otherwise RDPDOCTOR_PASSWORD,\n"
@@ -66,12 +70,40 @@ static bool parse_days(const char *s, int *out) {
   return true;
 }
 
+/* `--codes 0x904,0x7`: read as `explain` reads an error code and its extended code. 0, or the
+ * usage error already reported. */
+static int parse_codes(const char *list, rd_explanation *ex, FILE *err) {
+  char buf[2 * RD_CODEARG_MAX_TOKEN + 2];
+  rd_code_arg args[2];
+  rd_code_role roles[2] = {RD_ROLE_ERROR_CODE, RD_ROLE_EXTENDED};
+  size_t n = 0;
+  if (strlen(list) >= sizeof buf)
+    return rd_cli_usage_error(err, "check: --codes: too long (an error code and its extended code)");
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+    if (n == 2)
+      return rd_cli_usage_error(err, "check: --codes takes an error code and its extended code, no more");
+    int r = rd_codearg_parse(tok, &args[n]);
+    if (r != 0) {
+      char shown[48];
+      return rd_cli_usage_error(err, "check: --codes: '%s' is not a code", rd_cli_printable(shown, sizeof shown, tok));
+    }
+    n++;
+  }
+  if (n == 0)
+    return rd_cli_usage_error(err, "check: --codes needs a code (e.g. --codes 0x904,0x7)");
+  if (n == 1)
+    roles[0] = RD_ROLE_ANY;
+  rd_explain(args, roles, n, ex);
+  return 0;
+}
+
 int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   rd_check_config opts = {0};
   bool json = false, nagios = false;
   rd_nagios_opts nopts = {false, -1, -1, 0, 0};
   unsigned time_warn_ms = 0, time_crit_ms = 0;
-  const char *target_text = NULL, *user = NULL, *password_file = NULL;
+  const char *target_text = NULL, *user = NULL, *password_file = NULL, *html_path = NULL, *codes = NULL;
   char shown[48];
   unsigned timeout_ms = 10000, step_ms = 3000;
 
@@ -106,6 +138,10 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       /* Deliberately not its value: it must not be echoed anywhere. */
       return rd_cli_usage_error(err, "check: a password is never taken on the command line (other users can read "
                                      "it); use RDPDOCTOR_PASSWORD, --password-file or the prompt");
+    } else if (strcmp(a, "--html") == 0 || strcmp(a, "--codes") == 0) {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0')
+        return rd_cli_usage_error(err, "check: %s needs a value", a);
+      *(a[2] == 'h' ? &html_path : &codes) = argv[++i];
     } else if (strcmp(a, "--no-side-ports") == 0) {
       opts.no_side_ports = true;
     } else if (strcmp(a, "-4") == 0) {
@@ -150,6 +186,15 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
 
   if (password_file != NULL && user == NULL)
     return rd_cli_usage_error(err, "check: --password-file needs --user");
+  rd_explanation codes_ex;
+  if (codes != NULL && parse_codes(codes, &codes_ex, err) != 0)
+    return RD_EXIT_USAGE;
+  /* Opened before the check, so a path that cannot be written costs no probe. */
+  FILE *html = NULL;
+  if (html_path != NULL && (html = fopen(html_path, "w")) == NULL) {
+    fprintf(err, "rdpdoctor: check: cannot write '%s'\n", rd_cli_printable(shown, sizeof shown, html_path));
+    return RD_EXIT_CANNOT_CHECK;
+  }
   if (user == NULL)
     rd_credentials_forget_environment(); /* unused, so not left in /proc/PID/environ */
 
@@ -191,17 +236,31 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     if (nagios)
       fprintf(out, "RDP UNKNOWN - could not run the check: %s\n", rd_err_str(r));
     fprintf(err, "rdpdoctor: check: could not run the check: %s\n", rd_err_str(r));
+    if (html != NULL)
+      fclose(html);
     return RD_EXIT_CANNOT_CHECK;
   }
   rd_diagnosis diag;
   rd_diagnose(&facts, &diag);
-  rd_text_opts topts = {false, 100};
+  if (codes != NULL)
+    rd_diag_codes(&diag, &codes_ex);
   int code = rd_diagnosis_exit_code(&diag);
   if (nagios) {
     code = rd_nagios_state(&facts, &diag, &nopts);
     r = rd_report_nagios(out, &facts, &diag, &nopts);
   } else {
-    r = json ? rd_report_check_json(out, &facts, &diag) : rd_report_check_text(out, &facts, &diag, &topts);
+    int out_fd = fileno(out);
+    rd_text_opts topts = {false, rd_text_width(out_fd)};
+    r = json ? rd_report_check_json(out, &facts, &diag)
+             : rd_report_check_text_colour(out, &facts, &diag, &topts, rd_text_colour(out_fd));
+  }
+  if (html != NULL) {
+    int hr = rd_report_check_html(html, &facts, &diag);
+    if (fclose(html) != 0 || hr != 0) {
+      fprintf(err, "rdpdoctor: check: cannot write the HTML report\n");
+      rd_check_facts_free(&facts);
+      return RD_EXIT_CANNOT_CHECK;
+    }
   }
   rd_check_facts_free(&facts);
   if (r != 0) {

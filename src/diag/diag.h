@@ -81,15 +81,46 @@ typedef struct rd_verdict {
   rd_severity worst;
   bool any_finding_above_info;
   rd_phase_state phases[RD_VERDICT_PHASES]; /* indexed by rd_phase */
+  /* Ranking (docs/verdict.md "Ranking"): the primary cause is `root`; contributing causes are
+   * the other warning and critical findings, informational ones are facts; indexes into items,
+   * in rank order. */
+  int contributing[RD_MAX_FINDINGS];
+  size_t n_contributing;
+  int informational[RD_MAX_FINDINGS];
+  size_t n_informational;
+  /* The client error predicted for the primary cause: code and extended code as the dialog
+   * prints them ("0x904", "0x7"), "" when the finding predicts none or no code. */
+  char client_code[16], client_ext[16];
+  bool client_inferred;
   int client_probe;      /* the probe that stands for a current Windows client, -1 none */
   int identity_probe;    /* the probe whose NTLM CHALLENGE says who the server is, -1 none */
   int auth_probe;        /* the probe that made the check's one authentication, -1 none */
 } rd_verdict;
 
+/* `check --codes 0x904,0x7`: does the live evidence match what the user's client showed? */
+typedef enum rd_codes_result {
+  RD_CODES_NONE,         /* no codes given */
+  RD_CODES_SAME_CODE,    /* the primary cause predicts the very code (and extended code) given */
+  RD_CODES_CAUSE,        /* the primary cause is one of the causes the code points to */
+  RD_CODES_CONTRIBUTING, /* a contributing finding predicts the code or is one of its causes */
+  RD_CODES_HEALTHY,      /* nothing fails now: the code came from elsewhere (see the causes) */
+  RD_CODES_OTHER,        /* the live evidence points elsewhere */
+} rd_codes_result;
+
+typedef struct rd_codes_match {
+  rd_codes_result result;
+  char given[2][24];     /* the codes as the user gave them */
+  uint32_t value[2];
+  size_t n_given;
+  int finding;           /* index of the finding that matched, -1 none */
+  int cause;             /* rd_cause_id the code points to first (or the matched one), -1 none */
+} rd_codes_match;
+
 typedef struct rd_diagnosis {
   rd_finding items[RD_MAX_FINDINGS];
   size_t n;
   rd_verdict verdict;
+  rd_codes_match codes;  /* filled by rd_diag_codes; result RD_CODES_NONE otherwise */
 } rd_diagnosis;
 
 const rd_finding_def *rd_finding_def_get(rd_finding_id id);
@@ -100,6 +131,12 @@ bool rd_finding_param_get(const rd_finding *fd, const char *name, double *value)
 
 /* Runs every rule over the facts. */
 void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out);
+
+struct rd_explanation;
+/* Compares the codes a user's client showed (explained as `rdpdoctor explain` reads them) with
+ * the live evidence: fills d->codes. The exit code does not change. */
+void rd_diag_codes(rd_diagnosis *d, const struct rd_explanation *ex);
+const char *rd_codes_result_name(rd_codes_result r); /* "same-code", "cause", … */
 
 /* The process exit code for this diagnosis (docs/exit-codes.md). */
 int rd_diagnosis_exit_code(const rd_diagnosis *d);

@@ -110,6 +110,10 @@ static void rule_name(const rd_check_facts *f, rd_diagnosis *d) {
     fd = add(d, RD_F_DNS_NXDOMAIN, RD_FT_DNS_NXDOMAIN, -1);
     break;
   case RD_NAME_NODATA:
+    if (rd_query_family_forced_missing(f))
+      return; /* ours: the user's -4/-6, the verdict says it could not check */
+    fd = add(d, RD_F_DNS_FAILURE, RD_FT_DNS_FAILURE, -1);
+    break;
   case RD_NAME_SERVFAIL:
   case RD_NAME_REFUSED:
   case RD_NAME_TIMEOUT:
@@ -173,15 +177,53 @@ static void reach_none_connected(const rd_check_facts *f, rd_diagnosis *d, const
     }
     param(fd, "timeouts", rc->timeout);
     ev_probe(fd, ff, "connect/duration_ms");
+  } else {
+    /* Any other socket error: the path, not the port, failed. */
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, ff);
+    param(fd, "unreachable", rc->tried - rc->refused - rc->timeout);
   }
   param(fd, "tried", rc->tried);
   ev_probe(fd, ff, "connect/outcome");
   ev(fd, "/facts/reach/addresses/%d/outcome", a);
 }
 
+/* Every address of the name counts: a client may pick any of them. The probes ran on one that
+ * connected; the others got a connect each (reach.addresses). */
+static void rule_addresses(const rd_check_facts *f, rd_diagnosis *d) {
+  const rd_reach_facts *r = &f->reach;
+  if (f->name.n_addrs < 2 || r->chosen < 0)
+    return;
+  unsigned dead = 0, tried = 0;
+  int first = -1;
+  for (size_t a = 0; a < f->name.n_addrs && a < RD_MAX_ADDRS; a++) {
+    rd_conn_outcome o = r->addr_outcome[a];
+    if (o == RD_CONN_NOT_TRIED || o == RD_CONN_LOCAL_ERROR || o == RD_CONN_CUT || o == RD_CONN_LOCAL_DENIED)
+      continue;
+    tried++;
+    if (o != RD_CONN_OK) {
+      dead++;
+      if (first < 0)
+        first = (int)a;
+    }
+  }
+  if (dead == 0)
+    return;
+  rd_finding *fd = add(d, RD_F_SOME_ADDRESSES_DEAD, RD_FT_SOME_ADDRESSES_DEAD, -1);
+  param(fd, "dead", dead);
+  param(fd, "addresses", (double)f->name.n_addrs);
+  for (size_t a = 0; a < f->name.n_addrs && a < RD_MAX_ADDRS; a++) {
+    rd_conn_outcome o = r->addr_outcome[a];
+    if (o != RD_CONN_OK && o != RD_CONN_NOT_TRIED && o != RD_CONN_LOCAL_ERROR && o != RD_CONN_CUT &&
+        o != RD_CONN_LOCAL_DENIED)
+      ev(fd, "/facts/reach/addresses/%zu/outcome", a);
+  }
+  ev(fd, "/facts/reach/address");
+}
+
 static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
   rd_reach_count rc;
   rd_query_reach(f, &rc);
+  rule_addresses(f, d);
   if (rc.tried == 0)
     return;
   if (rc.ok == 0) {
@@ -215,6 +257,12 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     if (rd_query_nego_answered(p))
       reply_probe[nr] = (int)i, replies[nr++] = p->reply_us;
   }
+  /* A reset is the server's answer, not loss: a server that ends every connection it accepts is
+   * the server's fault (the negotiation rules say which), whatever the timings around it. */
+  rd_nego_count n;
+  rd_query_nego(f, &n);
+  if (n.asked > 0 && n.answered == 0 && n.ended > 0)
+    return;
   int slow_connect = retransmit_outlier(connects, connect_probe, nc);
   int slow_reply = retransmit_outlier(replies, reply_probe, nr);
   rd_finding *fd = NULL;
@@ -231,7 +279,7 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     param(fd, "retransmits", resent);
     param(fd, "connections", resent_conns);
     ev_probe(fd, resent_probe, "connect/retransmits_after_reply");
-  } else if (rc.ok < rc.tried) {
+  } else if (rc.timeout + rc.unreachable > 0) {
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_LOSSY, rc.first_failed);
     ev_probe(fd, rc.first_failed, "connect/outcome");
   }
@@ -282,6 +330,99 @@ static bool nego_closed(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_
   return true;
 }
 
+static bool neg_failed(const rd_check_facts *f, int i, uint32_t code) {
+  return i >= 0 && f->probes[i].nego == RD_NEGO_FAILURE && f->probes[i].failure_code == code;
+}
+
+static void ev_failure(rd_finding *fd, int i) {
+  ev_probe(fd, i, "request/protocols");
+  ev_probe(fd, i, "negotiation/failure_code");
+  ev_probe(fd, i, "negotiation/failure_name");
+}
+
+/* A reply that is no Confirm: our own bytes echoed, or a TPKT that does not decode. */
+static rd_finding *malformed_reply(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  rd_finding *fd = add(d, RD_F_RDP_MALFORMED_REPLY,
+                       rd_query_reply_is_echo(&f->probes[i]) ? RD_FT_RDP_ECHO : RD_FT_RDP_MALFORMED_REPLY, i);
+  ev_probe(fd, i, "negotiation/outcome");
+  ev_probe(fd, i, "negotiation/reply_hex");
+  ev_probe(fd, i, "negotiation/bytes_received");
+  return fd;
+}
+
+/* An answer that contradicts the request: a selection it did not offer, or a failure that says
+ * the server requires what the request offered. */
+static bool failure_contradicts(const rd_probe_facts *p) {
+  uint32_t offered = p->req.legacy ? 0 : p->req.protocols;
+  return p->nego == RD_NEGO_FAILURE &&
+         ((p->failure_code == RD_X224_FAIL_SSL_REQUIRED_BY_SERVER && (offered & RD_X224_PROTOCOL_SSL)) ||
+          (p->failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER && (offered & RD_X224_PROTOCOL_HYBRID)));
+}
+
+static rd_finding *violation(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  const rd_probe_facts *p = &f->probes[i];
+  rd_finding *fd;
+  if (p->nego == RD_NEGO_RSP) {
+    fd = add(d, RD_F_RDP_PROTOCOL_VIOLATION, RD_FT_RDP_SELECTED_NOT_OFFERED, i);
+    ev_probe(fd, i, "request/protocols");
+    ev_probe(fd, i, "negotiation/selected");
+  } else {
+    fd = add(d, RD_F_RDP_PROTOCOL_VIOLATION, RD_FT_RDP_FAILURE_CONTRADICTS, i);
+    ev_failure(fd, i);
+  }
+  return fd;
+}
+
+static rd_finding *unknown_failure(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  (void)f;
+  rd_finding *fd = add(d, RD_F_RDP_UNKNOWN_FAILURE_CODE, RD_FT_RDP_UNKNOWN_FAILURE, i);
+  ev_probe(fd, i, "request/protocols");
+  ev_probe(fd, i, "negotiation/failure_code");
+  return fd;
+}
+
+/* No request got a usable answer (rd_query_usable), and the connections were not simply silent,
+ * closed or another service's (above): the most specific reason among the answers. */
+static void nego_none_usable(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  int malformed = -1, selected_bad = -1, unknown = -1, refused = -1, contradicts = -1;
+  unsigned failures = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!rd_query_primary(f, i) || p->connect != RD_CONN_OK)
+      continue;
+    if (rd_query_usable(p, RD_PH_NEGOTIATE))
+      return;
+    if (p->nego == RD_NEGO_MALFORMED && malformed < 0)
+      malformed = (int)i;
+    if (p->nego == RD_NEGO_RSP && selected_bad < 0)
+      selected_bad = (int)i;
+    if (p->nego == RD_NEGO_FAILURE) {
+      failures++;
+      if (!rd_query_failure_known(p->failure_code) && unknown < 0)
+        unknown = (int)i;
+      if (failure_contradicts(p) && contradicts < 0)
+        contradicts = (int)i;
+      if (refused < 0 || (int)i == rd_query_client_probe(f))
+        refused = (int)i;
+    }
+  }
+  if (rd_diag_has(d, RD_F_TLS_CERT_NOT_ON_SERVER))
+    return; /* SSL_CERT_NOT_ON_SERVER already names the cause */
+  if (malformed >= 0)
+    malformed_reply(f, d, malformed);
+  else if (selected_bad >= 0)
+    violation(f, d, selected_bad);
+  else if (unknown >= 0)
+    unknown_failure(f, d, unknown);
+  else if (refused >= 0) {
+    rd_finding *fd = add(d, RD_F_RDP_REFUSES_EVERY_PROTOCOL, RD_FT_RDP_REFUSES_EVERY, refused);
+    param(fd, "refused", failures);
+    param(fd, "asked", n->answered);
+    ev_failure(fd, refused);
+    (void)contradicts;
+  }
+}
+
 /* Legacy: requests with negotiation data get a Confirm without it (or a close). */
 static void nego_legacy(const rd_check_facts *f, rd_diagnosis *d) {
   int legacy = rd_query_find_nego(f, true, 0);
@@ -297,16 +438,6 @@ static void nego_legacy(const rd_check_facts *f, rd_diagnosis *d) {
   for (size_t i = 0; i < f->n_probes; i++)
     if (rd_query_primary(f, i) && f->probes[i].req.kind == RD_PROBE_NEGO)
       ev_probe(fd, (int)i, "negotiation/outcome");
-}
-
-static bool neg_failed(const rd_check_facts *f, int i, uint32_t code) {
-  return i >= 0 && f->probes[i].nego == RD_NEGO_FAILURE && f->probes[i].failure_code == code;
-}
-
-static void ev_failure(rd_finding *fd, int i) {
-  ev_probe(fd, i, "request/protocols");
-  ev_probe(fd, i, "negotiation/failure_code");
-  ev_probe(fd, i, "negotiation/failure_name");
 }
 
 /* Certificate missing: SSL_CERT_NOT_ON_SERVER to any request. */
@@ -413,6 +544,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   /* Answers exist: each question reads them together with the request that produced them. */
   nego_legacy(f, d);
   nego_cert_missing(f, d);
+  nego_none_usable(f, d, &n);
   nego_nla_required(f, d);
   nego_tls_required(f, d);
   nego_tls_not_allowed(f, d);
@@ -425,8 +557,14 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
 static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
   rd_tls_count t;
   rd_query_tls(f, &t);
-  if (t.first_ok < 0 && t.first_failed >= 0) {
-    int i = t.first_failed;
+  /* The client's own handshake failing is what a client meets, even when others completed. */
+  int client = rd_query_client_probe(f);
+  bool client_failed = client >= 0 && (rd_query_phases_tested(&f->probes[client]) & (1u << RD_PH_TLS)) &&
+                       !rd_query_usable(&f->probes[client], RD_PH_TLS) &&
+                       f->probes[client].tls.outcome != RD_TLSO_LOCAL_ERROR &&
+                       f->probes[client].tls.outcome != RD_TLSO_CUT && f->probes[client].tls.outcome != RD_TLSO_NOT_TRIED;
+  if (client_failed || (t.first_ok < 0 && t.first_failed >= 0)) {
+    int i = client_failed ? client : t.first_failed;
     rd_finding *fd = NULL;
     switch (f->probes[i].tls.outcome) {
     case RD_TLSO_PLAINTEXT:
@@ -473,13 +611,6 @@ static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
 
 /* ---- Certificate ------------------------------------------------------------------------------ */
 
-static bool has_ip_san(const rd_cert_facts *c) {
-  for (size_t i = 0; i < c->san_count; i++)
-    if (strncmp(c->san[i], "IP:", 3) == 0)
-      return true;
-  return false;
-}
-
 static void rule_cert(const rd_check_facts *f, rd_diagnosis *d) {
   if (!f->have_cert)
     return;
@@ -502,7 +633,10 @@ static void rule_cert(const rd_check_facts *f, rd_diagnosis *d) {
     ev(add(d, RD_F_CERT_NOT_YET_VALID, RD_FT_CERT_NOT_YET_VALID, p), "/facts/certificate/not_before");
   /* A Windows default certificate names the computer, never an IP: connecting by IP always
    * mismatches, which is no finding unless the certificate does list IP addresses. */
-  if ((f->name.status != RD_NAME_LITERAL || has_ip_san(c)) && !rd_cert_name_matches(c, f->host)) {
+  /* SANs beyond the kept ones are read from the whole certificate; a mismatch that cannot be
+   * proven is not claimed. */
+  if ((f->name.status != RD_NAME_LITERAL || rd_query_cert_has_ip_san(f)) &&
+      rd_query_cert_names_host(f) == RD_CERT_NAME_MISMATCH) {
     fd = add(d, RD_F_CERT_NAME_MISMATCH, c->san_count ? RD_FT_CERT_NAME_MISMATCH_SAN : RD_FT_CERT_NAME_MISMATCH, p);
     ev(fd, "/target/host");
     ev(fd, "/facts/certificate/common_name");
@@ -615,9 +749,9 @@ static rd_finding_id finding_for_status(uint32_t status) {
 }
 
 static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
-  if (!f->auth_requested)
-    return;
   int pi = rd_query_auth_probe(f);
+  if (!f->auth_requested && pi < 0)
+    return; /* an authentication in the facts is read, whatever the flag says */
   rd_finding *fd;
   if (pi < 0) {
     int id = rd_query_identity_probe(f), client = rd_query_client_probe(f);
@@ -653,9 +787,11 @@ static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
   case RD_AUTH_KEY_MISMATCH:
     fd = add(d, RD_F_CREDSSP_BINDING_MISMATCH, RD_FT_AUTH_BINDING_MISMATCH, pi);
     break;
-  case RD_AUTH_NOT_TRIED:
   case RD_AUTH_SILENT:
   case RD_AUTH_MALFORMED:
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_AUTH_NO_VERDICT, pi);
+    break;
+  case RD_AUTH_NOT_TRIED:
   case RD_AUTH_LOCAL_ERROR: /* ours: nothing was checked, and the verdict says so */
   case RD_AUTH_CUT:
   default:
@@ -665,6 +801,144 @@ static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
   ev_probe(fd, pi, "authentication/outcome");
   ev_probe(fd, pi, "authentication/user");
   ev_probe(fd, pi, "authentication/domain");
+}
+
+/* ---- The client's own path ------------------------------------------------------------------------ */
+
+static bool critical_in(const rd_diagnosis *d, rd_phase ph) {
+  for (size_t i = 0; i < d->n; i++) {
+    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
+    if (def->severity == RD_SEV_CRITICAL && def->phase == ph)
+      return true;
+  }
+  return false;
+}
+
+static void client_reach(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_REACH) || rd_diag_has(d, RD_F_NETWORK_UNSTABLE))
+    return; /* random loss is the network's, and already said */
+  rd_reach_count rc;
+  rd_query_reach(f, &rc);
+  rd_finding *fd;
+  switch (f->probes[c].connect) {
+  case RD_CONN_REFUSED:
+    fd = add(d, RD_F_TCP_REFUSED, RD_FT_TCP_REFUSED_SOME, c);
+    param(fd, "refused", rc.refused);
+    break;
+  case RD_CONN_HOST_UNREACH:
+  case RD_CONN_NET_UNREACH:
+  case RD_CONN_ERROR:
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, c);
+    param(fd, "unreachable", rc.unreachable);
+    break;
+  default:
+    fd = add(d, RD_F_TCP_FILTERED, RD_FT_TCP_FILTERED, c);
+    param(fd, "timeouts", rc.timeout > 0 ? rc.timeout : 1);
+    ev_probe(fd, c, "connect/duration_ms");
+    break;
+  }
+  param(fd, "tried", rc.tried);
+  ev_probe(fd, c, "connect/outcome");
+}
+
+static void client_negotiate(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_NEGOTIATE))
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  rd_finding *fd = NULL;
+  switch (p->nego) {
+  case RD_NEGO_SILENT:
+    fd = add(d, RD_F_RDP_NO_ANSWER, RD_FT_RDP_CLIENT_NO_ANSWER, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/duration_ms");
+    break;
+  case RD_NEGO_CLOSED:
+  case RD_NEGO_RESET:
+  case RD_NEGO_DISCONNECT:
+    fd = add(d, RD_F_RDP_CLOSED_AFTER_REQUEST, RD_FT_RDP_CLIENT_CLOSED, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/bytes_received");
+    break;
+  case RD_NEGO_NOT_RDP:
+    fd = add(d, RD_F_NOT_RDP_SERVICE, p->banner[0] ? RD_FT_NOT_RDP_SERVICE_BANNER : RD_FT_NOT_RDP_SERVICE, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/reply_hex");
+    break;
+  case RD_NEGO_MALFORMED:
+    malformed_reply(f, d, c);
+    break;
+  case RD_NEGO_RSP:
+    violation(f, d, c);
+    break;
+  case RD_NEGO_FAILURE:
+    if (!rd_query_failure_known(p->failure_code))
+      unknown_failure(f, d, c);
+    else if (failure_contradicts(p))
+      violation(f, d, c);
+    else if (p->failure_code == RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER && rd_diag_has(d, RD_F_TLS_NOT_ALLOWED))
+      break; /* a Windows client retries with Standard RDP Security: the warning says it */
+    else if (p->failure_code != RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER || !rd_diag_has(d, RD_F_TLS_CERT_NOT_ON_SERVER))
+      ev_failure(add(d, RD_F_RDP_CLIENT_REQUEST_REFUSED, RD_FT_RDP_CLIENT_REFUSED, c), c);
+    break;
+  case RD_NEGO_LEGACY:
+  case RD_NEGO_NOT_TRIED:
+  case RD_NEGO_LOCAL_ERROR:
+  case RD_NEGO_CUT:
+    break;
+  }
+}
+
+static void client_credssp(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_CREDSSP))
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  rd_finding *fd;
+  if (p->credssp.outcome != RD_CSSP_CHALLENGE) {
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_CREDSSP_NO_CHALLENGE, c);
+    ev_probe(fd, c, "negotiation/selected");
+    ev_probe(fd, c, "credssp/outcome");
+    ev_probe(fd, c, "credssp/first_bytes_hex");
+  } else {
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_AUTH_NO_VERDICT, c);
+    ev_probe(fd, c, "authentication/outcome");
+  }
+}
+
+/* Healthy only when the client's own request got a usable answer at every phase it was tested at
+ * (docs/verdict.md): where it got none, and our side did not end it, a critical finding in that
+ * phase says why, the most specific one the rules above did not already give. */
+static void rule_client(const rd_check_facts *f, rd_diagnosis *d) {
+  int c = rd_query_client_probe(f);
+  if (c < 0)
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  unsigned tested = rd_query_phases_tested(p);
+  static const rd_phase order[] = {RD_PH_REACH, RD_PH_NEGOTIATE, RD_PH_TLS, RD_PH_CREDSSP};
+  for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+    rd_phase ph = order[k];
+    if (!(tested & (1u << ph)) || rd_query_usable(p, ph))
+      continue;
+    if (rd_query_phase_ours(p, ph))
+      return; /* the verdict says not checked */
+    switch (ph) {
+    case RD_PH_REACH:
+      client_reach(f, d, c);
+      break;
+    case RD_PH_NEGOTIATE:
+      client_negotiate(f, d, c);
+      break;
+    case RD_PH_TLS:
+      if (!critical_in(d, RD_PH_TLS))
+        ev_probe(add(d, RD_F_TLS_HANDSHAKE_FAILED, RD_FT_TLS_FAILED, c), c, "tls/outcome");
+      break;
+    case RD_PH_CREDSSP:
+      client_credssp(f, d, c);
+      break;
+    default:
+      break;
+    }
+    return;
+  }
 }
 
 void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
@@ -677,6 +951,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_cert(f, out);
     rule_credssp(f, out);
     rule_auth(f, out);
+    rule_client(f, out);
   }
   rd_diag_verdict(f, out);
 }

@@ -22,10 +22,13 @@ static rd_phase where_it_ends(const rd_check_facts *f, int client, int auth) {
   if (client < 0 || f->probes[client].connect != RD_CONN_OK)
     return RD_PH_REACH;
   const rd_probe_facts *c = &f->probes[client];
-  if (c->nego != RD_NEGO_RSP && c->nego != RD_NEGO_LEGACY) /* a FAILURE answers, and ends it */
+  if (!rd_query_usable(c, RD_PH_NEGOTIATE)) /* a FAILURE answers, and ends it */
     return RD_PH_NEGOTIATE;
-  if (c->tls.outcome != RD_TLSO_NOT_TRIED && c->tls.outcome != RD_TLSO_OK)
+  unsigned tested = rd_query_phases_tested(c);
+  if ((tested & (1u << RD_PH_TLS)) && !rd_query_usable(c, RD_PH_TLS))
     return RD_PH_TLS;
+  if ((tested & (1u << RD_PH_CREDSSP)) && c->credssp.outcome != RD_CSSP_CHALLENGE)
+    return RD_PH_CREDSSP;
   /* With credentials, a refused authentication ends the connection inside CredSSP. */
   if (auth >= 0) {
     const rd_auth_facts *a = &f->probes[auth].auth;
@@ -62,7 +65,8 @@ static void phase_states(const rd_check_facts *f, const rd_diagnosis *d, rd_verd
   ps[RD_PH_SESSION] = RD_STATE_NOT_TESTED;
   const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
 
-  if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED) {
+  if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED ||
+      rd_query_family_forced_missing(f)) {
     ps[RD_PH_NAME] = RD_STATE_NOT_CHECKED;
     return;
   }
@@ -125,6 +129,48 @@ static int root_score(const rd_finding_def *def, rd_phase ends_at) {
          (def->phase == RD_PH_ANY ? 0 : (int)def->phase);
 }
 
+/* The other findings in rank order: contributing (warning, critical) and informational. */
+static void rank_rest(rd_diagnosis *d) {
+  rd_verdict *v = &d->verdict;
+  int order[RD_MAX_FINDINGS], score[RD_MAX_FINDINGS];
+  size_t n = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    if ((int)i == v->root)
+      continue;
+    int sc = root_score(rd_finding_def_get(d->items[i].id), v->ends_at);
+    size_t k = n++;
+    while (k > 0 && score[k - 1] < sc) /* stable: equal scores keep the rules' order */
+      order[k] = order[k - 1], score[k] = score[k - 1], k--;
+    order[k] = (int)i, score[k] = sc;
+  }
+  v->n_contributing = v->n_informational = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (rd_finding_def_get(d->items[order[k]].id)->severity == RD_SEV_INFO)
+      v->informational[v->n_informational++] = order[k];
+    else
+      v->contributing[v->n_contributing++] = order[k];
+  }
+}
+
+/* "0x904, extended 0x7" -> "0x904", "0x7": only a client code that starts with the code. */
+static void client_codes(rd_verdict *v, const char *text) {
+  v->client_code[0] = v->client_ext[0] = '\0';
+  size_t n = 0;
+  if (strncmp(text, "0x", 2) != 0)
+    return;
+  while (n + 1 < sizeof v->client_code && (n < 2 || strchr("0123456789abcdefABCDEF", text[n]) != NULL) && text[n])
+    v->client_code[n] = text[n], n++;
+  v->client_code[n] = '\0';
+  const char *ext = strstr(text, "extended 0x");
+  if (ext == NULL)
+    return;
+  ext += 9;
+  n = 0;
+  while (n + 1 < sizeof v->client_ext && (n < 2 || strchr("0123456789abcdefABCDEF", ext[n]) != NULL) && ext[n])
+    v->client_ext[n] = ext[n], n++;
+  v->client_ext[n] = '\0';
+}
+
 static int pick_root(const rd_diagnosis *d, rd_phase ends_at) {
   int best = -1, best_score = -1;
   for (size_t i = 0; i < d->n; i++) {
@@ -150,6 +196,18 @@ static rd_unchecked ours_kind(const rd_check_facts *f) {
   return RD_UNCHECKED_CUT;
 }
 
+/* Where the client's probe got no usable answer, our side ended that phase (a step never taken
+ * counts as ours): then nothing says what a client meets, and there is no verdict. */
+static bool client_gap_ours(const rd_probe_facts *c) {
+  if (c->connect == RD_CONN_NOT_TRIED)
+    return true;
+  unsigned tested = rd_query_phases_tested(c);
+  for (int ph = RD_PH_REACH; ph <= RD_PH_CREDSSP; ph++)
+    if ((tested & (1u << ph)) && !rd_query_usable(c, (rd_phase)ph))
+      return rd_query_phase_ours(c, (rd_phase)ph);
+  return false;
+}
+
 void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   rd_verdict *v = &d->verdict;
   v->client_probe = rd_query_client_probe(f);
@@ -157,6 +215,10 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   v->auth_probe = rd_query_auth_probe(f);
   v->ends_at = where_it_ends(f, v->client_probe, v->auth_probe);
   v->root = pick_root(d, v->ends_at);
+  rank_rest(d);
+  const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
+  client_codes(v, root ? root->client_code : "");
+  v->client_inferred = root != NULL && root->inferred;
   v->worst = RD_SEV_INFO;
   for (size_t i = 0; i < d->n; i++) {
     rd_severity s = rd_finding_def_get(d->items[i].id)->severity;
@@ -174,14 +236,23 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   bool not_checked = false;
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
     not_checked |= v->phases[i] == RD_STATE_NOT_CHECKED;
+  const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
   if (f->name.status == RD_NAME_NO_SERVERS)
     v->unchecked = RD_UNCHECKED_NO_DNS_SERVERS;
+  else if (rd_query_family_forced_missing(f))
+    v->unchecked = RD_UNCHECKED_FAMILY_FORCED;
   else if (local_denied)
     v->unchecked = RD_UNCHECKED_LOCAL_DENIED;
   /* Our own failure never becomes the server's: unless the server already showed that a client
    * fails, a check that rests on it has no verdict. */
-  else if (not_checked && v->worst < RD_SEV_CRITICAL)
+  else if ((not_checked || (c != NULL && (rd_query_probe_ours(c) || client_gap_ours(c))) ||
+            (v->auth_probe >= 0 && rd_query_probe_ours(&f->probes[v->auth_probe]))) &&
+           v->worst < RD_SEV_CRITICAL)
     v->unchecked = ours_kind(f);
+  /* The request a client sends was never made on an address that connected: nothing says what a
+   * client meets (the probe plan always makes it; hand-built or fuzzed facts may not). */
+  else if ((f->name.n_addrs == 0 || c == NULL) && v->worst < RD_SEV_CRITICAL)
+    v->unchecked = RD_UNCHECKED_NO_CLIENT_PROBE;
   v->checked = v->unchecked == RD_UNCHECKED_NONE;
 }
 

@@ -33,7 +33,7 @@ typedef enum rd_name_status {
 typedef struct rd_name_facts {
   rd_name_status status, status_a, status_aaaa;
   char addrs[RD_MAX_ADDRS][RD_ADDR_TEXT];
-  int families[RD_MAX_ADDRS];
+  int families[RD_MAX_ADDRS]; /* 4 or 6 */
   size_t n_addrs;
   bool from_hosts_file;
   rd_us took_us;

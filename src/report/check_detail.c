@@ -162,7 +162,19 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "%s", row ? row->name : "(unknown status)");
   } else if (IS("early_authz"))
     put(o, "%u", p->auth.early_authz);
-  else if (IS("auth_outcome"))
+  else if (IS("credssp_outcome"))
+    put(o, "%s", rd_credssp_outcome_name(p->credssp.outcome));
+  else if (IS("dead_addresses")) {
+    const char *sep = "";
+    for (size_t a = 0; a < f->name.n_addrs && a < RD_MAX_ADDRS; a++) {
+      rd_conn_outcome c = r->addr_outcome[a];
+      if (c == RD_CONN_OK || c == RD_CONN_NOT_TRIED || c == RD_CONN_LOCAL_ERROR || c == RD_CONN_CUT ||
+          c == RD_CONN_LOCAL_DENIED)
+        continue;
+      put(o, "%s%s %s", sep, f->name.addrs[a], rd_conn_outcome_name(c));
+      sep = ", ";
+    }
+  } else if (IS("auth_outcome"))
     put(o, "%s", rd_auth_outcome_name(p->auth.outcome));
   /* certificate */
   else if (IS("not_after"))

@@ -22,7 +22,7 @@ static json_t *name_json(const rd_check_facts *c) {
   const rd_name_facts *n = &c->name;
   json_t *addrs = json_array();
   for (size_t i = 0; i < n->n_addrs; i++)
-    json_array_append_new(addrs, json_pack("{s:s, s:i}", "address", n->addrs[i], "family", n->families[i] == 10 ? 6 : 4));
+    json_array_append_new(addrs, json_pack("{s:s, s:i}", "address", n->addrs[i], "family", n->families[i]));
   return json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s}", "status", rd_name_status_name(n->status), "status_a",
                    rd_name_status_name(n->status_a), "status_aaaa", rd_name_status_name(n->status_aaaa),
                    "addresses", addrs, "from_hosts_file", n->from_hosts_file, "duration_ms", ms(n->took_us),
@@ -217,6 +217,9 @@ static json_t *lines_for_target(const char *text, const rd_check_facts *c) {
 
 static json_t *probe_index(int i) { return i >= 0 ? json_integer(i) : json_null(); }
 
+static json_t *slug_list(const rd_diagnosis *d, const int *idx, size_t n);
+static json_t *codes_json(const rd_diagnosis *d);
+
 static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
@@ -224,7 +227,7 @@ static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   json_t *phases = json_object();
   for (int ph = 0; ph < RD_VERDICT_PHASES; ph++)
     json_object_set_new(phases, rd_phase_name((rd_phase)ph), json_string(rd_phase_state_name(v->phases[ph])));
-  return json_pack("{s:b, s:s?, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "checked",
+  json_t *vj = json_pack("{s:b, s:s?, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "checked",
                    v->checked, "unchecked", rd_kb_unchecked_name(v->unchecked), "status", rd_severity_name(v->worst),
                    "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at), "root_cause",
                    root ? root->slug : NULL, "summary", rd_report_verdict_summary(d), "client_error",
@@ -233,6 +236,79 @@ static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
                    "identity_probe", probe_index(v->identity_probe), "auth_probe", probe_index(v->auth_probe),
                    "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(), "fix",
                    cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+  if (vj == NULL)
+    return NULL;
+  json_object_set_new(vj, "contributing", slug_list(d, v->contributing, v->n_contributing));
+  json_object_set_new(vj, "informational", slug_list(d, v->informational, v->n_informational));
+  json_object_set_new(vj, "client_error_code", v->client_code[0] ? json_string(v->client_code) : json_null());
+  json_object_set_new(vj, "client_error_extended", v->client_ext[0] ? json_string(v->client_ext) : json_null());
+  json_object_set_new(vj, "codes", codes_json(d));
+  return vj;
+}
+
+static json_t *slug_list(const rd_diagnosis *d, const int *idx, size_t n) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < n; k++)
+    json_array_append_new(a, json_string(rd_finding_def_get(d->items[idx[k]].id)->slug));
+  return a;
+}
+
+/* `--codes`: what the user's client showed against the live evidence; null without --codes. */
+static json_t *codes_json(const rd_diagnosis *d) {
+  const rd_codes_match *m = &d->codes;
+  if (m->result == RD_CODES_NONE)
+    return json_null();
+  json_t *given = json_array();
+  for (size_t i = 0; i < m->n_given; i++)
+    json_array_append_new(given, json_string(m->given[i]));
+  const rd_kb_cause *cause = m->cause >= 0 ? rd_kb_cause_get((rd_cause_id)m->cause) : NULL;
+  char summary[512];
+  rd_report_codes_summary(d, summary, sizeof summary);
+  return json_pack("{s:o, s:s, s:b, s:s?, s:s?, s:s}", "given", given, "match", rd_codes_result_name(m->result),
+                   "matches", m->result == RD_CODES_SAME_CODE || m->result == RD_CODES_CAUSE ||
+                                  m->result == RD_CODES_CONTRIBUTING,
+                   "finding", m->finding >= 0 ? rd_finding_def_get(d->items[m->finding].id)->slug : NULL, "cause",
+                   cause ? cause->slug : NULL, "summary", summary);
+}
+
+size_t rd_report_codes_summary(const rd_diagnosis *d, char *buf, size_t size) {
+  const rd_codes_match *m = &d->codes;
+  char codes[64];
+  snprintf(codes, sizeof codes, "%s%s%s", m->given[0], m->n_given > 1 ? " / extended " : "",
+           m->n_given > 1 ? m->given[1] : "");
+  const char *slug = m->finding >= 0 ? rd_finding_def_get(d->items[m->finding].id)->slug : "";
+  const rd_kb_cause *cause = m->cause >= 0 ? rd_kb_cause_get((rd_cause_id)m->cause) : NULL;
+  const char *ctitle = cause ? cause->title : "no cause on record";
+  int w = 0;
+  switch (m->result) {
+  case RD_CODES_NONE:
+    w = snprintf(buf, size, "%s", "");
+    break;
+  case RD_CODES_SAME_CODE:
+    w = snprintf(buf, size, "The live evidence matches %s: %s predicts exactly that code (cause: %s).", codes, slug,
+                 ctitle);
+    break;
+  case RD_CODES_CAUSE:
+    w = snprintf(buf, size, "The live evidence matches %s: %s is one of that code's causes (%s).", codes, slug,
+                 ctitle);
+    break;
+  case RD_CODES_CONTRIBUTING:
+    w = snprintf(buf, size, "The live evidence partly matches %s: not the primary cause, but %s points to it (%s).",
+                 codes, slug, ctitle);
+    break;
+  case RD_CODES_HEALTHY:
+    w = snprintf(buf, size,
+                 "The live evidence does not show %s: every phase tested works now. The code came from another "
+                 "moment, another path (a gateway, a VPN) or a phase not tested; its first cause is: %s.",
+                 codes, ctitle);
+    break;
+  case RD_CODES_OTHER:
+    w = snprintf(buf, size,
+                 "The live evidence does not match %s: it points at %s instead; that code's first cause would be: %s.",
+                 codes, slug, ctitle);
+    break;
+  }
+  return w > 0 ? (size_t)w : 0;
 }
 
 const char *rd_report_verdict_summary(const rd_diagnosis *d) {

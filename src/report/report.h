@@ -22,6 +22,12 @@ typedef struct rd_text_opts {
   unsigned width; /* wrap prose at this column */
 } rd_text_opts;
 
+/* The width a report wraps at (docs: `check` text): the terminal's when output is one (COLUMNS,
+ * else TIOCGWINSZ), never narrower than 80; 80 when output is not a terminal. */
+unsigned rd_text_width(int fd);
+/* Whether colour is wanted: fd is a terminal and NO_COLOR is unset or empty (no-color.org). */
+bool rd_text_colour(int fd);
+
 /* How a JSON document is printed: indented for people (`--json`), or on one line for a stream of
  * documents (JSON lines). */
 typedef enum rd_json_style { RD_JSON_PRETTY, RD_JSON_LINE } rd_json_style;
@@ -36,6 +42,10 @@ int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const 
 
 /* `rdpdoctor check` for people: timeline, facts, findings by severity, verdict and fix. */
 int rd_report_check_text(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_text_opts *opts);
+/* The same with ANSI colour for severities and phase states when `colour` (a terminal, NO_COLOR
+ * unset: rd_text_colour). */
+int rd_report_check_text_colour(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d,
+                                const rd_text_opts *opts, bool colour);
 /* The check document (docs/json.md): facts, findings with their evidence pointers, verdict. NULL
  * when out of memory; the caller owns the reference. */
 json_t *rd_report_check_document(const rd_check_facts *facts, const rd_diagnosis *d);
@@ -48,12 +58,28 @@ int rd_report_json_print(FILE *f, const json_t *doc, rd_json_style style);
 /* A finding's sentence: its kb template filled from the facts and its parameters. Both check
  * renderers use it. Writes at most size bytes (NUL included) and returns the length written. */
 size_t rd_report_finding_detail(const rd_check_facts *facts, const rd_finding *fd, char *buf, size_t size);
+/* `--codes`: whether the live evidence matches the codes the user gave, in one sentence. */
+size_t rd_report_codes_summary(const rd_diagnosis *d, char *buf, size_t size);
+/* `check --html FILE`: a self-contained page (inline CSS and script, nothing fetched). 0 or RD_E_IO. */
+int rd_report_check_html(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d);
 /* The verdict in one sentence: why it could not check, the root cause's title, or healthy. */
 const char *rd_report_verdict_summary(const rd_diagnosis *d);
 
 /* The kb's commands name the server "SERVER" and the default port: a check knows both, so the
  * commands it prints are ready to paste. Returns a malloc'd copy (NULL when out of memory). */
 char *rd_text_for_target(const char *text, const char *host, unsigned port);
+
+/* Copies what a server sent (a name, a banner) so that it is safe on a terminal: no C0 or C1
+ * control and no ESC reaches it raw. Printable ASCII and valid UTF-8 (other than U+0080-U+009F)
+ * stay; a control byte, an invalid UTF-8 byte and a C1 character become \xNN (C1 as
+ * \u0080-\u009f). Cuts on a character boundary to fit size; returns out. */
+char *rd_text_escape(const char *in, char *out, size_t size);
+
+/* Writes `first` (whose visible width is first_w), then `text` wrapped at width, every further
+ * line indented by `indent`. Never breaks a word: a word longer than a line gets a line of its
+ * own. */
+void rd_text_wrap_hanging(FILE *f, const char *first, unsigned first_w, const char *text, unsigned indent,
+                          unsigned width);
 
 /* Writes `text` wrapped at opts->width, every line starting with `indent` spaces (the first
  * after `first_prefix` when given). Exposed for the check report and for tests. */

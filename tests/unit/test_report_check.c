@@ -18,6 +18,8 @@
 #include "core/err.h"
 #include "core/x224.h"
 #include "diag/diag.h"
+#include "kb/codearg.h"
+#include "kb/explain.h"
 #include "report/report.h"
 #include "check_evidence.h"
 
@@ -251,7 +253,7 @@ static char *render(bool json) {
   static char buf[1 << 16];
   FILE *f = tmpfile();
   assert_non_null(f);
-  rd_text_opts opts = {.width = 100};
+  rd_text_opts opts = {.width = 80};
   assert_int_equal(json ? rd_report_check_json(f, &F, &D) : rd_report_check_text(f, &F, &D, &opts), 0);
   rewind(f);
   size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -392,7 +394,7 @@ static void test_rd_report_finding_detail_fills_every_template(void **state) {
   rd_finding fd = {.id = RD_F_HOST_IDENTITY, .probe = 0};
   static const char *const names[] = {"refused", "tried", "unreachable", "timeouts", "side", "failed", "slow_ms",
                                       "silent", "closed", "connected", "requests", "days", "skew_s",
-                                      "retransmits", "connections"};
+                                      "retransmits", "connections", "dead", "addresses", "asked"};
   char buf[512];
   for (rd_ftext t = 0; t < RD_FT_COUNT; t++) {
     fd.text = t;
@@ -437,6 +439,70 @@ static void test_rd_report_json_print_styles(void **state) {
   assert_int_equal(rd_report_json_print(stdout, NULL, RD_JSON_LINE), RD_E_NOMEM);
 }
 
+/* --html: self-contained, every server string escaped, the ids and the failing phase marked. */
+static void test_rd_report_check_html(void **state) {
+  scenario_expired_tls_only();
+  snprintf(F.cert.common_name, sizeof F.cert.common_name, "<script>alert(1)</script>\x1b[31m");
+  snprintf(F.cert.subject, sizeof F.cert.subject, "CN=<img src=x onerror=alert(1)>");
+  rd_diagnose(&F, &D);
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  assert_int_equal(rd_report_check_html(f, &F, &D), 0);
+  fclose(f);
+  assert_null(strstr(buf, "<img"));
+  assert_null(strstr(buf, "<script>alert"));
+  assert_null(strchr(buf, 0x1b));
+  assert_null(strstr(buf, "http://"));
+  assert_null(strstr(buf, "https://"));
+  assert_non_null(strstr(buf, "data-finding=\"cert-expired\""));
+  assert_non_null(strstr(buf, "data-root-cause=\"cert-expired\""));
+  free(buf);
+  scenario_refused();
+  rd_diagnose(&F, &D);
+  f = open_memstream(&buf, &n);
+  assert_int_equal(rd_report_check_html(f, &F, &D), 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "data-phase=\"reach\" data-state=\"failed\" data-ends=\"true\""));
+  free(buf);
+}
+
+/* --codes: the same code predicted, one of its causes, or elsewhere. */
+static void test_rd_diag_codes(void **state) {
+  rd_code_arg args[2];
+  rd_code_role roles[2] = {RD_ROLE_ERROR_CODE, RD_ROLE_EXTENDED};
+  rd_explanation ex;
+  assert_int_equal(rd_codearg_parse("0x904", &args[0]), 0);
+  assert_int_equal(rd_codearg_parse("0x7", &args[1]), 0);
+  rd_explain(args, roles, 2, &ex);
+  /* SSL_CERT_NOT_ON_SERVER predicts 0x904 / 0x7. */
+  base("127.0.0.1", 3389, true);
+  for (size_t i = 0; i < 7; i++)
+    if (!plan[i].legacy)
+      refuse(i, 3);
+  probe(4)->nego = RD_NEGO_LEGACY;
+  rd_diagnose(&F, &D);
+  rd_diag_codes(&D, &ex);
+  assert_int_equal(D.codes.result, RD_CODES_SAME_CODE);
+  assert_string_equal(D.verdict.client_code, "0x904");
+  assert_string_equal(D.verdict.client_ext, "0x7");
+  json_t *doc = rd_report_check_document(&F, &D);
+  assert_string_equal(json_string_value(json_pointer_get(doc, "/verdict/codes/match")), "same-code");
+  assert_true(json_is_true(json_pointer_get(doc, "/verdict/codes/matches")));
+  json_decref(doc);
+  /* Healthy: the code came from elsewhere. */
+  scenario_healthy_nla();
+  rd_diagnose(&F, &D);
+  rd_diag_codes(&D, &ex);
+  assert_int_equal(D.codes.result, RD_CODES_HEALTHY);
+  /* An authentication failure is not what 0x904 / 0x7 says. */
+  scenario_nla_auth_failed();
+  rd_diagnose(&F, &D);
+  rd_diag_codes(&D, &ex);
+  assert_int_equal(D.codes.result, RD_CODES_OTHER);
+  assert_int_equal(D.verdict.n_informational > 0, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_report_check_golden),
@@ -445,6 +511,8 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_ours_is_not_checked),
       cmocka_unit_test(test_rd_report_finding_detail_fills_every_template),
       cmocka_unit_test(test_rd_report_json_print_styles),
+      cmocka_unit_test(test_rd_report_check_html),
+      cmocka_unit_test(test_rd_diag_codes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
