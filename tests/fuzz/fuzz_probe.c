@@ -5,8 +5,8 @@
  * check's one authentication granted or refused; then a close, a reset, the deadline or the
  * whole-check cut. Framing, hostile lengths, deadlines and every state are in play.
  *
- * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, the rest picks the
- * protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
+ * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
+ * session phase, the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
  * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
  * length - 1; high 2 bits: half-seconds before it) and its bytes. */
 #include <stdint.h>
@@ -96,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&auth, 0, sizeof auth);
   facts.req.kind = data[0] & 0x80 ? RD_PROBE_TLS_VERSION : RD_PROBE_NEGO;
   facts.req.legacy = (data[0] & 0x40) != 0;
+  facts.req.session = (data[0] & 0x20) != 0;
   facts.req.protocols = requests[data[0] & 0x07];
   stream_len = 0;
   rd_us now = 1000, step = 3000000;
