@@ -34,13 +34,17 @@ void rd_probe_enter(rd_probe *p, rd_probe_state s, rd_us now) {
   p->deadline = s == RD_PS_DONE ? RD_US_NONE : now + p->step_us;
 }
 
-static void drop_secrets(rd_probe *p) {
+void rd_probe_drop_pending(rd_probe *p) {
   if (p->pending != NULL) {
     rd_wipe(p->pending, p->pending_len); /* the credentials message holds the password, sealed */
     free(p->pending);
   }
   p->pending = NULL;
   p->pending_len = 0;
+}
+
+static void drop_secrets(rd_probe *p) {
+  rd_probe_drop_pending(p);
   free(p->challenge);
   p->challenge = NULL;
   p->challenge_len = 0;

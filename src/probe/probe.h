@@ -171,6 +171,7 @@ rd_service rd_probe_guess_service(const uint8_t *p, size_t n, char *banner, size
 #ifdef RD_PROBE_INTERNAL
 /* Shared by the probe's files; not for the driver. */
 void rd_probe_enter(rd_probe *p, rd_probe_state s, rd_us now);
+void rd_probe_drop_pending(rd_probe *p);
 void rd_probe_finish(rd_probe *p, rd_us now);
 int rd_probe_pull_x224(rd_probe *p, rd_bld *out, rd_us now);
 size_t rd_probe_need_x224(const rd_probe *p, const uint8_t *head, size_t have);

@@ -20,8 +20,11 @@
 #define MAX_TSREQUEST 65536
 #define EARLY_AUTHZ_LEN 4 /* [MS-RDPBCGR] 2.2.10.2: one little-endian 32-bit result */
 
+/* Hands the prepared message over and forgets it: the credentials message holds the password,
+ * sealed, so it is wiped, not only freed. */
 static int take_pending(rd_probe *p, rd_bld *out) {
   bool ok = rd_bld_add_bytes(out, p->pending, p->pending_len);
+  rd_probe_drop_pending(p);
   return ok ? 0 : RD_E_NOMEM;
 }
 

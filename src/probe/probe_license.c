@@ -50,7 +50,7 @@ static int hold_pdu(rd_probe *p, rd_bld *msg_bld) {
     rd_bld_cleanup(&b);
     return r != 0 ? r : RD_E_NOMEM;
   }
-  free(p->pending);
+  rd_probe_drop_pending(p);
   p->pending = pdu;
   p->pending_len = pdu_len;
   return 0;

@@ -170,9 +170,7 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
     break;
   case RD_PS_LICENSE_SEND_RESPONSE:
     r = send_data(p, p->pending, p->pending_len, out);
-    free(p->pending);
-    p->pending = NULL;
-    p->pending_len = 0;
+    rd_probe_drop_pending(p);
     next = RD_PS_LICENSE_WAIT;
     break;
   case RD_PS_SESSION_SEND_DISCONNECT:
