@@ -566,18 +566,23 @@ _lab_minisrv_builder() {
     local port=$1 sam=()
     [[ $_LAB_M_MODE == nla || $_LAB_M_MODE == any ]] && sam=("$LAB/sam.txt")
     lab_spawn "minisrv-$port" "$MINISRV_BIN" 127.0.0.1 "$port" "$LAB/certs/$_LAB_M_CERT.crt" \
-        "$LAB/certs/$_LAB_M_CERT.key" "$_LAB_M_MODE" "${sam[@]}"
+        "$LAB/certs/$_LAB_M_CERT.key" "$_LAB_M_MODE" "${sam[@]}" "${_LAB_M_OPTS[@]}"
 }
 
-# lab_minisrv MODE [CERTNAME=good] : our FreeRDP-server-library test server on 127.0.0.1.
-# MODE nla|tls|rdp|any; NTLM user testuser / Passw0rd!. Sets MINISRV_PORT, MINISRV_PID.
+# lab_minisrv MODE [CERTNAME=good] [MINISRV-OPTIONS...] : our FreeRDP-server-library test server on
+# 127.0.0.1. MODE nla|tls|rdp|any; NTLM user testuser / Passw0rd!. Options are minisrv's faults
+# (tests/servers/MINISRV.md), e.g. `lab_minisrv tls good --error-info 7@info`; CERTNAME may be left
+# out before them (`lab_minisrv tls --close-at mcs`). Sets MINISRV_PORT, MINISRV_PID.
 lab_minisrv() {
-    case ${1:-} in nla | tls | rdp | any) ;; *) lab_fail "usage: lab_minisrv nla|tls|rdp|any [CERTNAME]" ;; esac
-    _LAB_M_MODE=$1 _LAB_M_CERT=${2:-good}
+    case ${1:-} in nla | tls | rdp | any) ;; *) lab_fail "usage: lab_minisrv nla|tls|rdp|any [CERTNAME] [OPTIONS]" ;; esac
+    _LAB_M_MODE=$1 _LAB_M_CERT=good
+    shift
+    if [[ $# -gt 0 && $1 != --* ]]; then _LAB_M_CERT=$1; shift; fi
+    _LAB_M_OPTS=("$@")
     lab_certs
     lab_sam
     lab_minisrv_bin
-    _lab_start_server "minisrv($_LAB_M_MODE)" "" 127.0.0.1 _lab_minisrv_builder
+    _lab_start_server "minisrv($_LAB_M_MODE${_LAB_M_OPTS[*]:+ ${_LAB_M_OPTS[*]}})" "" 127.0.0.1 _lab_minisrv_builder
     MINISRV_PORT=$LAB_STARTED_PORT
     MINISRV_PID=$LAB_LAST_PID
 }
