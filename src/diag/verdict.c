@@ -98,8 +98,8 @@ static void phase_states(const rd_check_facts *f, const rd_diagnosis *d, rd_verd
   rd_phase_state *ps = v->phases;
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
     ps[i] = RD_STATE_SKIPPED;
-  ps[RD_PH_SESSION] = RD_STATE_NOT_TESTED;
   const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
+  session_state(f, d, v); /* its own probe's, whatever the phases before say */
 
   if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED ||
       rd_query_family_forced_missing(f)) {
@@ -138,7 +138,6 @@ static void phase_states(const rd_check_facts *f, const rd_diagnosis *d, rd_verd
     ps[RD_PH_TLS] = unless_ours(by_findings(d, RD_PH_TLS), c != NULL && (c->tls.outcome == RD_TLSO_LOCAL_ERROR ||
                                                                           c->tls.outcome == RD_TLSO_CUT));
 
-  session_state(f, d, v);
   int cp = rd_query_credssp_probe(f);
   if (cp < 0)
     return;
