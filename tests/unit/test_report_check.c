@@ -459,6 +459,27 @@ static void test_rd_diagnose_ours_is_not_checked(void **state) {
   assert_int_equal(rd_diagnosis_exit_code(&D), 3);
 }
 
+/* The exporter and the Nagios line name the server's errorInfo; the session phase has its time. */
+static void test_rd_report_session_prom_nagios(void **state) {
+  scenario_server_denied_0x7();
+  rd_diagnose(&F, &D);
+  static char buf[1 << 15];
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  assert_int_equal(rd_report_prom(f, &F, &D), 0);
+  rd_nagios_opts nopts = {.cert_warn_days = -1, .cert_crit_days = -1};
+  assert_int_equal(rd_report_nagios(f, &F, &D, &nopts), 0);
+  rewind(f);
+  buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+  fclose(f);
+  assert_non_null(strstr(buf, "rdp_error_info{code=\"0x7\",name=\"ERRINFO_SERVER_DENIED_CONNECTION\"} 1\n"));
+  assert_non_null(strstr(buf, "rdp_phase_duration_seconds{phase=\"session\"} 0.0044\n"));
+  assert_non_null(strstr(buf, "rdp_phase_state{phase=\"session\",state=\"failed\"} 1\n"));
+  assert_non_null(strstr(buf, "RDP CRITICAL - The server denied the connection (ERRINFO_SERVER_DENIED_CONNECTION) "
+                              "(server-denied-connection; ERRINFO_SERVER_DENIED_CONNECTION 0x7) on "));
+  assert_non_null(strstr(buf, " time_session=0.004400s;;;0"));
+}
+
 /* Every kb sentence fills every placeholder from a fact set that has them all. */
 static void test_rd_report_finding_detail_fills_every_template(void **state) {
   scenario_nla_auth_failed();
@@ -580,6 +601,7 @@ static void test_rd_diag_codes(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_report_check_golden),
+      cmocka_unit_test(test_rd_report_session_prom_nagios),
       cmocka_unit_test(test_rd_report_check_document_evidence_resolves),
       cmocka_unit_test(test_rd_report_check_verdict_phases),
       cmocka_unit_test(test_rd_diagnose_ours_is_not_checked),
