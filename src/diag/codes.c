@@ -37,15 +37,17 @@ static long long code_after(const char *text, const char *key) {
 }
 
 /* The finding predicts the code given (and the extended code, when both were given). */
-static bool predicts(const rd_finding_def *def, const rd_codes_match *m) {
-  long long code = code_after(def->client_code, NULL), ext = code_after(def->client_code, "extended");
+static bool predicts(const rd_finding *fd, const rd_codes_match *m) {
+  char text[64];
+  rd_finding_client_code(fd, text, sizeof text);
+  long long code = code_after(text, NULL), ext = code_after(text, "extended");
   if (m->n_given == 2)
     return code == (long long)m->value[0] && ext == (long long)m->value[1];
   return code == (long long)m->value[0] || ext == (long long)m->value[0];
 }
 
-static bool among_causes(const rd_finding_def *def, const struct rd_explanation *ex, int *cause) {
-  const rd_kb_cause *c = def->cause[0] ? rd_kb_cause_by_slug(def->cause) : NULL;
+static bool among_causes(const rd_finding *fd, const struct rd_explanation *ex, int *cause) {
+  const rd_kb_cause *c = rd_finding_cause(fd);
   if (c == NULL)
     return false;
   for (size_t i = 0; i < ex->n_causes; i++)
@@ -74,9 +76,9 @@ void rd_diag_codes(rd_diagnosis *d, const struct rd_explanation *ex) {
     m->result = RD_CODES_HEALTHY;
     return;
   }
-  const rd_finding_def *root = rd_finding_def_get(d->items[v->root].id);
+  const rd_finding *root = &d->items[v->root];
   m->finding = v->root;
-  if (predicts(root, m)) {
+  if (predicts(&d->items[v->root], m)) {
     m->result = RD_CODES_SAME_CODE;
     among_causes(root, ex, &m->cause);
     return;
@@ -86,8 +88,8 @@ void rd_diag_codes(rd_diagnosis *d, const struct rd_explanation *ex) {
     return;
   }
   for (size_t k = 0; k < v->n_contributing; k++) {
-    const rd_finding_def *def = rd_finding_def_get(d->items[v->contributing[k]].id);
-    if (predicts(def, m) || among_causes(def, ex, &m->cause)) {
+    const rd_finding *fd = &d->items[v->contributing[k]];
+    if (predicts(fd, m) || among_causes(fd, ex, &m->cause)) {
       m->result = RD_CODES_CONTRIBUTING;
       m->finding = v->contributing[k];
       return;

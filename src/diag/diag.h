@@ -129,6 +129,15 @@ const char *rd_phase_state_name(rd_phase_state s); /* "not-checked" */
 /* A parameter of the finding by name; false when it has none. */
 bool rd_finding_param_get(const rd_finding *fd, const char *name, double *value);
 
+/* The client error a finding predicts, as the dialog prints it: its catalogue text; for a finding
+ * that rests on a server errorInfo (parameter errinfo_code), "0x904, extended 0xN" when the kb
+ * knows N as an extended code, else "0x904, extended code unknown". "" for none. Returns buf. */
+const char *rd_finding_client_code(const rd_finding *fd, char *buf, size_t size);
+struct rd_kb_cause;
+/* The kb cause whose why, confirm and fix apply: the catalogue's; for server-error-info, the first
+ * cause the kb gives for its errorInfo. NULL for none. */
+const struct rd_kb_cause *rd_finding_cause(const rd_finding *fd);
+
 /* Runs every rule over the facts. */
 void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out);
 

@@ -53,6 +53,23 @@ int rd_query_auth_probe(const rd_check_facts *f) {
   return -1;
 }
 
+int rd_query_session_probe(const rd_check_facts *f) {
+  int client = rd_query_client_probe(f);
+  if (client >= 0 && f->probes[client].req.session)
+    return client;
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (rd_query_primary(f, i) && f->probes[i].req.session)
+      return (int)i;
+  return -1;
+}
+
+int rd_query_error_info(const rd_session_facts *s) {
+  int at = -1;
+  for (size_t i = 0; i < s->n_error_info && i < RD_MAX_ERROR_INFOS; i++)
+    at = s->error_info[i] != 0 ? (int)i : -1;
+  return at;
+}
+
 bool rd_query_nego_answered(const rd_probe_facts *p) {
   return p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY;
 }
@@ -65,7 +82,8 @@ bool rd_query_probe_ours(const rd_probe_facts *p) {
   return p->local_error != 0 || p->connect == RD_CONN_LOCAL_ERROR || p->connect == RD_CONN_CUT ||
          p->nego == RD_NEGO_LOCAL_ERROR || p->nego == RD_NEGO_CUT || p->tls.outcome == RD_TLSO_LOCAL_ERROR ||
          p->tls.outcome == RD_TLSO_CUT || p->credssp.outcome == RD_CSSP_LOCAL_ERROR ||
-         p->credssp.outcome == RD_CSSP_CUT || p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT;
+         p->credssp.outcome == RD_CSSP_CUT || p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT ||
+         p->session.outcome == RD_SESS_LOCAL_ERROR || p->session.outcome == RD_SESS_CUT;
 }
 
 static bool connect_ours(rd_conn_outcome o) { return o == RD_CONN_LOCAL_ERROR || o == RD_CONN_CUT; }
@@ -177,6 +195,8 @@ bool rd_query_usable(const rd_probe_facts *p, rd_phase ph) {
     if (p->auth.outcome == RD_AUTH_NOT_TRIED)
       return true;
     return p->auth.outcome == RD_AUTH_ACCEPTED && !(p->auth.early_authz_present && p->auth.early_authz != 0);
+  case RD_PH_SESSION:
+    return p->session.outcome == RD_SESS_ACTIVE;
   default:
     return false;
   }
@@ -198,6 +218,10 @@ unsigned rd_query_phases_tested(const rd_probe_facts *p) {
   if ((s == RD_X224_PROTOCOL_HYBRID || s == RD_X224_PROTOCOL_HYBRID_EX) && p->tls.outcome == RD_TLSO_OK &&
       p->credssp.outcome != RD_CSSP_NOT_TRIED)
     set |= 1u << RD_PH_CREDSSP;
+  /* The session follows a usable security phase; a step rdpdoctor does not take leaves it
+   * untested (its state says not-checked, docs/verdict.md). */
+  if (p->req.session && p->session.outcome != RD_SESS_NOT_TRIED && p->session.outcome != RD_SESS_NOT_SUPPORTED)
+    set |= 1u << RD_PH_SESSION;
   return set;
 }
 
@@ -337,6 +361,8 @@ bool rd_query_phase_ours(const rd_probe_facts *p, rd_phase ph) {
   case RD_PH_CREDSSP:
     return p->credssp.outcome == RD_CSSP_LOCAL_ERROR || p->credssp.outcome == RD_CSSP_CUT ||
            p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT;
+  case RD_PH_SESSION:
+    return p->session.outcome == RD_SESS_LOCAL_ERROR || p->session.outcome == RD_SESS_CUT;
   default:
     return false;
   }

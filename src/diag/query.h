@@ -30,6 +30,12 @@ int rd_query_identity_probe(const rd_check_facts *f);
 int rd_query_credssp_probe(const rd_check_facts *f);
 /* The probe that made the check's one authentication attempt, -1 none. */
 int rd_query_auth_probe(const rd_check_facts *f);
+/* The probe that went on into the session phase (its request asked for it: req.session), the
+ * client's first; -1 none. Whether it got there: its session.outcome. */
+int rd_query_session_probe(const rd_check_facts *f);
+/* The errorInfo the server's Set Error Info PDUs leave standing: the last one, a 0 clearing those
+ * before it; -1 none. Returns its index into session.error_info. */
+int rd_query_error_info(const rd_session_facts *s);
 
 /* The server answered the Connection Request (a Confirm: RSP, FAILURE, or without negotiation). */
 bool rd_query_nego_answered(const rd_probe_facts *p);
@@ -81,15 +87,17 @@ bool rd_query_reply_is_echo(const rd_probe_facts *p);
  *   RD_PH_NEGOTIATE  a Confirm without negotiation data, or an RDP_NEG_RSP with a valid selection;
  *   RD_PH_TLS        the handshake completed;
  *   RD_PH_CREDSSP    an NTLM CHALLENGE, and (when this probe authenticated) an accepted
- *                    authentication without an Early User Authorization denial.
+ *                    authentication without an Early User Authorization denial;
+ *   RD_PH_SESSION    Demand Active (session.outcome active).
  * Any other phase: false. Says nothing about whose fault a missing answer is (rd_query_probe_ours). */
 bool rd_query_usable(const rd_probe_facts *p, rd_phase ph);
 /* The phases the client's probe was tested at, as a bit set (1u << rd_phase): Reach and Negotiate
  * once it was tried, TLS when the server selected a TLS-based protocol, CredSSP when it selected
- * HYBRID or HYBRID_EX and a NEGOTIATE went out. */
+ * HYBRID or HYBRID_EX and a NEGOTIATE went out, Session when the probe went on into it and took
+ * every step up to its end (not-tried and not-supported are not tested). */
 unsigned rd_query_phases_tested(const rd_probe_facts *p);
 /* Our side ended this phase of the probe (a local error, the deadline, or a step never taken):
- * nothing it lacks there is the server's. */
+ * nothing it lacks there is the server's. For the session: local-error and cut. */
 bool rd_query_phase_ours(const rd_probe_facts *p, rd_phase ph);
 /* True for 127.0.0.0/8 and ::1: no packet is lost there, so no loss is the network's. */
 bool rd_query_addr_loopback(const char *addr);

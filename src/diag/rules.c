@@ -11,8 +11,11 @@
 
 #include "core/cert.h"
 #include "core/rdtime.h"
+#include "core/gcc.h"
 #include "core/x224.h"
 #include "diag.h"
+#include "kb/cause.h"
+#include "kb/kb.h"
 #include "diag_internal.h"
 #include "query.h"
 
@@ -52,6 +55,39 @@ bool rd_finding_param_get(const rd_finding *fd, const char *name, double *value)
       return true;
     }
   return false;
+}
+
+const char *rd_finding_client_code(const rd_finding *fd, char *buf, size_t size) {
+  double v;
+  if (size == 0)
+    return buf;
+  if (rd_finding_param_get(fd, "errinfo_code", &v) && v >= 0 && v <= 4294967295.0) {
+    uint32_t code = (uint32_t)v;
+    if (rd_kb_find(RD_TAB_EXT, code) != NULL)
+      snprintf(buf, size, "0x904, extended 0x%X", code);
+    else
+      snprintf(buf, size, "0x904, extended code unknown");
+    return buf;
+  }
+  const rd_finding_def *def = rd_finding_def_get(fd->id);
+  snprintf(buf, size, "%s", def ? def->client_code : "");
+  return buf;
+}
+
+const struct rd_kb_cause *rd_finding_cause(const rd_finding *fd) {
+  const rd_finding_def *def = rd_finding_def_get(fd->id);
+  double v;
+  if (def == NULL)
+    return NULL;
+  if (def->cause[0])
+    return rd_kb_cause_by_slug(def->cause);
+  if (fd->id == RD_F_SERVER_ERROR_INFO && rd_finding_param_get(fd, "errinfo_code", &v) && v >= 0 &&
+      v <= 4294967295.0) {
+    rd_cause_id first;
+    if (rd_kb_causes_for(RD_TAB_ERRINFO, (uint32_t)v, &first, 1) > 0)
+      return rd_kb_cause_get(first);
+  }
+  return NULL;
 }
 
 bool rd_diag_has(const rd_diagnosis *d, rd_finding_id id) {
@@ -803,6 +839,168 @@ static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
   ev_probe(fd, pi, "authentication/domain");
 }
 
+/* ---- Session ------------------------------------------------------------------------------------ */
+
+/* Which finding an errorInfo leads to ([MS-RDPBCGR] 2.2.5.1.1; kb/errinfo.def names every code). */
+static rd_finding_id finding_for_error_info(uint32_t code) {
+  switch (code) {
+  case 0x7:
+    return RD_F_SERVER_DENIED_CONNECTION;
+  case 0x9:
+    return RD_F_INSUFFICIENT_PRIVILEGES;
+  case 0xA:
+    return RD_F_FRESH_CREDENTIALS_REQUIRED;
+  case 0x5:
+    return RD_F_SESSION_REPLACED;
+  case 0x6:
+    return RD_F_SERVER_OUT_OF_MEMORY;
+  case 0x19:
+  case 0x1A:
+    return RD_F_SERVER_SHUTTING_DOWN;
+  case 0x101:
+    return RD_F_LICENSE_NO_SERVER;
+  case 0x102:
+    return RD_F_LICENSE_NO_CAL;
+  default:
+    return code >= 0x100 && code <= 0x10A ? RD_F_LICENSE_OTHER : RD_F_SERVER_ERROR_INFO;
+  }
+}
+
+static bool logon_msg(uint32_t v) { return v >= 0xFFFFFFF9u && v <= 0xFFFFFFFEu; }
+
+/* The logon error info of a Save Session Info: its LOGON_FAILED_* kind (0-2, -1 none) and its
+ * LOGON_MSG_* value (0 none). The specification and FreeRDP disagree on which field carries which
+ * set (kb/logon_error.def), so either set is read from either field; a field next to a LOGON_MSG_*
+ * holds a session ID or an NTSTATUS, never a LOGON_FAILED_* kind. */
+static void logon_error(const rd_session_facts *s, int *kind, uint32_t *msg) {
+  uint32_t t = s->logon_error_type, v = s->logon_error_data;
+  *msg = logon_msg(t) ? t : logon_msg(v) ? v : 0;
+  *kind = t <= 2 ? (int)t : (!logon_msg(t) && v <= 2) ? (int)v : -1;
+}
+
+/* The server demands encryption a client cannot meet: under Standard RDP Security, an encryption
+ * level without a method, or a method no client offers (40, 56, 128-bit and FIPS are all there
+ * are, [MS-RDPBCGR] 2.2.1.4.3). */
+static bool encryption_unmet(const rd_probe_facts *p) {
+  const rd_session_facts *s = &p->session;
+  const uint32_t known = RD_GCC_ENCRYPTION_METHOD_40BIT | RD_GCC_ENCRYPTION_METHOD_56BIT |
+                         RD_GCC_ENCRYPTION_METHOD_128BIT | RD_GCC_ENCRYPTION_METHOD_FIPS;
+  if (!s->connect_response || !s->security_present || p->selected != RD_X224_PROTOCOL_RDP)
+    return false;
+  return (s->encryption_level != RD_GCC_ENCRYPTION_LEVEL_NONE && s->encryption_method == 0) ||
+         (s->encryption_method & ~known) != 0 || s->encryption_level > RD_GCC_ENCRYPTION_LEVEL_FIPS;
+}
+
+/* The session phase of the probe that went on into it: what the server said or did after the
+ * security phase. The server's own reason (an errorInfo) comes first; then a licensing error; then
+ * how it ended. */
+static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
+  int i = rd_query_session_probe(f);
+  if (i < 0)
+    return;
+  const rd_probe_facts *p = &f->probes[i];
+  const rd_session_facts *s = &p->session;
+  if (s->outcome == RD_SESS_NOT_TRIED)
+    return;
+  rd_finding *fd;
+  /* [MS-RDPBCGR] 2.2.1.4.2: the server echoes the protocols of the client's RDP_NEG_REQ; a
+   * different value means something rewrote the request (reference §3.8). */
+  uint32_t asked = p->req.legacy ? 0 : p->req.protocols;
+  if (s->connect_response && s->requested_echo_present && s->requested_echo != asked) {
+    fd = add(d, RD_F_PROTOCOL_MISMATCH, RD_FT_PROTOCOL_MISMATCH, i);
+    ev_probe(fd, i, "request/protocols");
+    ev_probe(fd, i, "session/requested_echo");
+  }
+  if (s->outcome == RD_SESS_REFUSED) {
+    fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_MCS_REFUSED, i);
+    ev_probe(fd, i, "session/outcome");
+    ev_probe(fd, i, "session/step");
+    ev_probe(fd, i, "session/mcs_result");
+    ev_probe(fd, i, "session/gcc_result");
+  } else if (encryption_unmet(p)) {
+    fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_ENCRYPTION_UNMET, i);
+    ev_probe(fd, i, "negotiation/selected");
+    ev_probe(fd, i, "session/encryption_method");
+    ev_probe(fd, i, "session/encryption_level");
+  }
+  if (s->logon_error_present) {
+    int kind;
+    uint32_t msg;
+    logon_error(s, &kind, &msg);
+    fd = NULL;
+    if (kind >= 0)
+      fd = add(d, RD_F_LOGON_FAILED, RD_FT_LOGON_ERROR, i);
+    else if (msg == 0xFFFFFFF9u || msg == 0xFFFFFFFAu || msg == 0xFFFFFFFDu)
+      fd = add(d, RD_F_SESSION_START_FAILED, RD_FT_LOGON_ERROR, i);
+    ev_probe(fd, i, "session/logon/error_type");
+    ev_probe(fd, i, "session/logon/error_data");
+  }
+  int k = rd_query_error_info(s);
+  if (s->outcome == RD_SESS_ACTIVE) {
+    fd = add(d, RD_F_SESSION_OK, RD_FT_SESSION_OK, i);
+    ev_probe(fd, i, "session/outcome");
+    ev_probe(fd, i, "session/demand_active/seen");
+    ev_probe(fd, i, "session/license/valid_client");
+    ev_probe(fd, i, "session/server_version");
+    return;
+  }
+  if (k >= 0) {
+    fd = add(d, finding_for_error_info(s->error_info[k]), RD_FT_SESSION_ERROR_INFO, i);
+    param(fd, "errinfo_index", k);
+    param(fd, "errinfo_code", s->error_info[k]);
+    ev(fd, "/facts/probes/%d/session/error_info/%d/code", i, k);
+    ev(fd, "/facts/probes/%d/session/error_info/%d/name", i, k);
+    ev(fd, "/facts/probes/%d/session/error_info/%d/step", i, k);
+    ev_probe(fd, i, "session/outcome");
+    return;
+  }
+  if (s->license_error_present && !s->license_valid_client) {
+    rd_finding_id id = s->license_error == 0x6   ? RD_F_LICENSE_NO_SERVER /* ERR_NO_LICENSE_SERVER */
+                       : s->license_error == 0x2 ? RD_F_LICENSE_NO_CAL    /* ERR_NO_LICENSE */
+                                                 : RD_F_LICENSE_OTHER;
+    fd = add(d, id, RD_FT_SESSION_LICENSE_ERROR, i);
+    ev_probe(fd, i, "session/license/error_code");
+    ev_probe(fd, i, "session/license/error_name");
+    ev_probe(fd, i, "session/license/state_transition");
+    ev_probe(fd, i, "session/step");
+    return;
+  }
+  rd_ftext form;
+  switch (s->outcome) {
+  case RD_SESS_DISCONNECTED:
+    form = RD_FT_SESSION_DPU;
+    break;
+  case RD_SESS_CLOSED:
+  case RD_SESS_RESET:
+    form = RD_FT_SESSION_ENDED;
+    break;
+  case RD_SESS_SILENT:
+    form = RD_FT_SESSION_SILENT;
+    break;
+  case RD_SESS_MALFORMED:
+    form = RD_FT_SESSION_MALFORMED;
+    break;
+  case RD_SESS_ERROR_INFO:    /* an errorInfo later cleared by a 0: the server said nothing standing */
+  case RD_SESS_LICENSE_ERROR: /* "valid client" as an error alert: not an error */
+    form = RD_FT_SESSION_UNUSABLE;
+    break;
+  case RD_SESS_REFUSED:       /* encryption-mismatch says it */
+  case RD_SESS_NOT_TRIED:
+  case RD_SESS_ACTIVE:
+  case RD_SESS_NOT_SUPPORTED: /* ours: rdpdoctor does not take that step yet */
+  case RD_SESS_LOCAL_ERROR:
+  case RD_SESS_CUT:
+  default:
+    return;
+  }
+  fd = add(d, RD_F_SESSION_CLOSED_DURING_SETUP, form, i);
+  ev_probe(fd, i, "session/outcome");
+  ev_probe(fd, i, "session/step");
+  if (s->dpu_present)
+    ev_probe(fd, i, "session/disconnect_ultimatum");
+  ev_probe(fd, i, "session/duration_ms");
+}
+
 /* ---- The client's own path ------------------------------------------------------------------------ */
 
 static bool critical_in(const rd_diagnosis *d, rd_phase ph) {
@@ -913,7 +1111,7 @@ static void rule_client(const rd_check_facts *f, rd_diagnosis *d) {
     return;
   const rd_probe_facts *p = &f->probes[c];
   unsigned tested = rd_query_phases_tested(p);
-  static const rd_phase order[] = {RD_PH_REACH, RD_PH_NEGOTIATE, RD_PH_TLS, RD_PH_CREDSSP};
+  static const rd_phase order[] = {RD_PH_REACH, RD_PH_NEGOTIATE, RD_PH_TLS, RD_PH_CREDSSP, RD_PH_SESSION};
   for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
     rd_phase ph = order[k];
     if (!(tested & (1u << ph)) || rd_query_usable(p, ph))
@@ -934,6 +1132,13 @@ static void rule_client(const rd_check_facts *f, rd_diagnosis *d) {
     case RD_PH_CREDSSP:
       client_credssp(f, d, c);
       break;
+    case RD_PH_SESSION:
+      if (!critical_in(d, RD_PH_SESSION)) {
+        rd_finding *fd = add(d, RD_F_SESSION_CLOSED_DURING_SETUP, RD_FT_SESSION_UNUSABLE, c);
+        ev_probe(fd, c, "session/outcome");
+        ev_probe(fd, c, "session/step");
+      }
+      break;
     default:
       break;
     }
@@ -951,6 +1156,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_cert(f, out);
     rule_credssp(f, out);
     rule_auth(f, out);
+    rule_session(f, out);
     rule_client(f, out);
   }
   rd_diag_verdict(f, out);

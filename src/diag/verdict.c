@@ -35,6 +35,9 @@ static rd_phase where_it_ends(const rd_check_facts *f, int client, int auth) {
     if (a->outcome != RD_AUTH_ACCEPTED || (a->early_authz_present && a->early_authz != 0))
       return RD_PH_CREDSSP;
   }
+  /* The session phase, where the client's probe went on into it and the server ended it. */
+  if ((tested & (1u << RD_PH_SESSION)) && !rd_query_usable(c, RD_PH_SESSION) && !rd_query_phase_ours(c, RD_PH_SESSION))
+    return RD_PH_SESSION;
   return RD_PH_ANY;
 }
 
@@ -58,12 +61,45 @@ static rd_phase_state unless_ours(rd_phase_state s, bool ours) {
   return s == RD_STATE_OK && ours ? RD_STATE_NOT_CHECKED : s;
 }
 
+/* The session phase: on the probe that went on into it (the client's). Not reached: not tested;
+ * a step rdpdoctor does not take, a local error or the deadline: not checked; else its findings
+ * (a session the server ended without a usable answer always has a critical one). */
+static void session_state(const rd_check_facts *f, const rd_diagnosis *d, rd_verdict *v) {
+  int sp = rd_query_session_probe(f);
+  rd_phase_state *ps = &v->phases[RD_PH_SESSION];
+  *ps = RD_STATE_NOT_TESTED;
+  if (sp < 0)
+    return;
+  switch (f->probes[sp].session.outcome) {
+  case RD_SESS_NOT_TRIED:
+    return;
+  case RD_SESS_NOT_SUPPORTED:
+  case RD_SESS_LOCAL_ERROR:
+  case RD_SESS_CUT:
+    *ps = by_findings(d, RD_PH_SESSION) == RD_STATE_FAILED ? RD_STATE_FAILED : RD_STATE_NOT_CHECKED;
+    return;
+  case RD_SESS_ACTIVE:
+  case RD_SESS_ERROR_INFO:
+  case RD_SESS_DISCONNECTED:
+  case RD_SESS_LICENSE_ERROR:
+  case RD_SESS_REFUSED:
+  case RD_SESS_CLOSED:
+  case RD_SESS_RESET:
+  case RD_SESS_SILENT:
+  case RD_SESS_MALFORMED:
+    break;
+  }
+  *ps = by_findings(d, RD_PH_SESSION);
+  if (*ps == RD_STATE_OK && !rd_query_usable(&f->probes[sp], RD_PH_SESSION))
+    *ps = RD_STATE_FAILED; /* never ok without Demand Active (the rules add a finding) */
+}
+
 static void phase_states(const rd_check_facts *f, const rd_diagnosis *d, rd_verdict *v) {
   rd_phase_state *ps = v->phases;
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
     ps[i] = RD_STATE_SKIPPED;
-  ps[RD_PH_SESSION] = RD_STATE_NOT_TESTED;
   const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
+  session_state(f, d, v); /* its own probe's, whatever the phases before say */
 
   if (f->name.status == RD_NAME_NO_SERVERS || f->name.status == RD_NAME_CANCELLED ||
       rd_query_family_forced_missing(f)) {
@@ -190,7 +226,7 @@ static rd_unchecked ours_kind(const rd_check_facts *f) {
     const rd_probe_facts *p = &f->probes[i];
     if (p->local_error != 0 || p->connect == RD_CONN_LOCAL_ERROR || p->nego == RD_NEGO_LOCAL_ERROR ||
         p->tls.outcome == RD_TLSO_LOCAL_ERROR || p->credssp.outcome == RD_CSSP_LOCAL_ERROR ||
-        p->auth.outcome == RD_AUTH_LOCAL_ERROR)
+        p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->session.outcome == RD_SESS_LOCAL_ERROR)
       return RD_UNCHECKED_LOCAL_ERROR;
   }
   return RD_UNCHECKED_CUT;
@@ -202,7 +238,7 @@ static bool client_gap_ours(const rd_probe_facts *c) {
   if (c->connect == RD_CONN_NOT_TRIED)
     return true;
   unsigned tested = rd_query_phases_tested(c);
-  for (int ph = RD_PH_REACH; ph <= RD_PH_CREDSSP; ph++)
+  for (int ph = RD_PH_REACH; ph <= RD_PH_SESSION; ph++)
     if ((tested & (1u << ph)) && !rd_query_usable(c, (rd_phase)ph))
       return rd_query_phase_ours(c, (rd_phase)ph);
   return false;
@@ -217,7 +253,8 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   v->root = pick_root(d, v->ends_at);
   rank_rest(d);
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
-  client_codes(v, root ? root->client_code : "");
+  char code[64];
+  client_codes(v, v->root >= 0 ? rd_finding_client_code(&d->items[v->root], code, sizeof code) : "");
   v->client_inferred = root != NULL && root->inferred;
   v->worst = RD_SEV_INFO;
   for (size_t i = 0; i < d->n; i++) {
@@ -234,8 +271,13 @@ void rd_diag_verdict(const rd_check_facts *f, rd_diagnosis *d) {
   for (size_t i = 0; i < f->n_probes; i++)
     local_denied |= f->probes[i].connect == RD_CONN_LOCAL_DENIED;
   bool not_checked = false;
+  /* A session step rdpdoctor does not take (Standard RDP Security encryption, a licensing
+   * certificate) leaves that phase not checked, but is no failure of this check: the phases before
+   * it still decide (docs/verdict.md). */
+  int sp = rd_query_session_probe(f);
+  bool session_unsupported = sp >= 0 && f->probes[sp].session.outcome == RD_SESS_NOT_SUPPORTED;
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
-    not_checked |= v->phases[i] == RD_STATE_NOT_CHECKED;
+    not_checked |= v->phases[i] == RD_STATE_NOT_CHECKED && !(i == RD_PH_SESSION && session_unsupported);
   const rd_probe_facts *c = v->client_probe >= 0 ? &f->probes[v->client_probe] : NULL;
   if (f->name.status == RD_NAME_NO_SERVERS)
     v->unchecked = RD_UNCHECKED_NO_DNS_SERVERS;

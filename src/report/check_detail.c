@@ -46,6 +46,46 @@ static void put_skew(out *o, double skew_s) {
     put(o, "%lld minutes %s", a / 60, dir);
 }
 
+const char *rd_report_session_step(const char *step) {
+  static const struct {
+    const char *step, *words;
+  } steps[] = {
+      {"mcs-send-connect-initial", "at the MCS Connect Initial"},
+      {"mcs-wait-connect-response", "after the MCS Connect Initial (no Connect Response yet)"},
+      {"mcs-send-attach-user", "after the Connect Response"},
+      {"mcs-wait-attach-user-confirm", "after Erect Domain and Attach User"},
+      {"mcs-send-channel-join", "during the channel joins"},
+      {"mcs-wait-channel-join-confirm", "during the channel joins"},
+      {"info-send-client-info", "at the Client Info"},
+      {"licensing", "after Client Info, during licensing"},
+      {"licensing-send-response", "during licensing"},
+      {"caps-wait-demand-active", "after licensing"},
+      {"session-send-disconnect", "at our clean disconnect"},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    if (strcmp(step, steps[i].step) == 0)
+      return steps[i].words;
+  return step[0] ? step : "before the session started";
+}
+
+/* The errorInfo a finding rests on (its parameter errinfo_index), else the one standing. */
+static int finding_error_info(const rd_finding *fd, const rd_session_facts *s) {
+  double v;
+  if (rd_finding_param_get(fd, "errinfo_index", &v) && v >= 0 && v < (double)s->n_error_info &&
+      v < RD_MAX_ERROR_INFOS)
+    return (int)v;
+  for (size_t i = s->n_error_info < RD_MAX_ERROR_INFOS ? s->n_error_info : RD_MAX_ERROR_INFOS; i-- > 0;)
+    if (s->error_info[i] != 0)
+      return (int)i;
+  return -1;
+}
+
+/* "ERR_NO_LICENSE_SERVER (0x6)": a code with its name in a kb table. */
+static void put_code(out *o, rd_kb_table t, uint32_t code) {
+  const rd_kb_code *row = rd_kb_find(t, code);
+  put(o, "%s (0x%X)", row && row->name[0] ? row->name : "an unknown code", code);
+}
+
 /* One placeholder from the check's facts; false when the name is none of the catalogue. */
 static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const char *name, int decimals) {
   const rd_probe_facts *p = fd->probe >= 0 && (size_t)fd->probe < f->n_probes ? &f->probes[fd->probe] : NULL;
@@ -176,6 +216,57 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     }
   } else if (IS("auth_outcome"))
     put(o, "%s", rd_auth_outcome_name(p->auth.outcome));
+  /* probe: session */
+  else if (IS("session_outcome"))
+    put(o, "%s", rd_session_outcome_name(p->session.outcome));
+  else if (IS("session_step"))
+    put(o, "%s", rd_report_session_step(p->session.step));
+  else if (IS("session_ms"))
+    put_ms(o, p->session.took_us, decimals);
+  else if (IS("error_info") || IS("error_info_name") || IS("error_info_step")) {
+    int k = finding_error_info(fd, &p->session);
+    uint32_t code = k >= 0 ? p->session.error_info[k] : 0;
+    const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, code);
+    if (IS("error_info"))
+      put(o, "0x%X", code);
+    else if (IS("error_info_name"))
+      put(o, "%s", row && row->name[0] ? row->name : "(an errorInfo no specification names)");
+    else
+      put(o, "%s", k >= 0 ? rd_report_session_step(p->session.error_info_step[k]) : "");
+  } else if (IS("license_error"))
+    put_code(o, RD_TAB_LICERR, p->session.license_error);
+  else if (IS("license_state"))
+    put(o, "%u", p->session.license_state);
+  else if (IS("license_outcome"))
+    put(o, "%s", p->session.license_valid_client ? "licensing: valid client"
+                 : p->session.license_seen       ? "licensing: a license issued"
+                                                 : "no licensing exchange");
+  else if (IS("dpu_reason"))
+    put(o, "%u", p->session.dpu_reason);
+  else if (IS("server_version"))
+    put(o, "0x%08X", p->session.server_version);
+  else if (IS("capabilities"))
+    put(o, "%u", p->session.n_capabilities);
+  else if (IS("request_protocols"))
+    put(o, "%s", p->req.legacy ? "no protocol (no negotiation data)" : rd_protocols_name(p->req.protocols, tmp, sizeof tmp));
+  else if (IS("requested_echo"))
+    put(o, "%s", rd_protocols_name(p->session.requested_echo, tmp, sizeof tmp));
+  else if (IS("mcs_result"))
+    put(o, "%u", p->session.mcs_result);
+  else if (IS("gcc_result"))
+    put(o, "%u", p->session.gcc_result);
+  else if (IS("encryption_method"))
+    put(o, "0x%X", p->session.encryption_method);
+  else if (IS("encryption_level"))
+    put(o, "%u", p->session.encryption_level);
+  else if (IS("logon_error")) {
+    const rd_kb_code *t = rd_kb_find(RD_TAB_LOGON, p->session.logon_error_type);
+    const rd_kb_code *v2 = rd_kb_find(RD_TAB_LOGON, p->session.logon_error_data);
+    if (v2 == NULL)
+      v2 = rd_kb_find(RD_TAB_STATUS, p->session.logon_error_data);
+    put(o, "0x%08X %s, data 0x%08X %s", p->session.logon_error_type, t ? t->name : "",
+        p->session.logon_error_data, v2 ? v2->name : "");
+  }
   /* certificate */
   else if (IS("not_after"))
     put(o, "%s", rd_format_utc(x->not_after, when, sizeof when));

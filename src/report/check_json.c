@@ -191,8 +191,10 @@ static json_t *findings_json(const rd_check_facts *c, const rd_diagnosis *d) {
   for (size_t i = 0; i < d->n; i++) {
     const rd_finding *fd = &d->items[i];
     const rd_finding_def *def = rd_finding_def_get(fd->id);
-    char detail[512];
+    char detail[512], code[64];
     rd_report_finding_detail(c, fd, detail, sizeof detail);
+    rd_finding_client_code(fd, code, sizeof code);
+    const rd_kb_cause *cause = rd_finding_cause(fd);
     json_t *evidence = json_array(), *params = json_object();
     for (size_t k = 0; k < fd->n_evidence; k++)
       json_array_append_new(evidence, json_string(fd->evidence[k]));
@@ -201,8 +203,8 @@ static json_t *findings_json(const rd_check_facts *c, const rd_diagnosis *d) {
     json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s?, s:s?, s:b, s:i}", "id", def->slug,
                                          "severity", rd_severity_name(def->severity), "phase", rd_phase_name(def->phase),
                                          "title", def->title, "detail", detail, "evidence", evidence, "parameters",
-                                         params, "cause", def->cause[0] ? def->cause : NULL, "client_error",
-                                         def->client_code[0] ? def->client_code : NULL, "inferred", def->inferred,
+                                         params, "cause", cause ? cause->slug : NULL, "client_error",
+                                         code[0] ? code : NULL, "inferred", def->inferred,
                                          "probe", fd->probe));
   }
   return arr;
@@ -223,7 +225,10 @@ static json_t *codes_json(const rd_diagnosis *d);
 static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
-  const rd_kb_cause *cause = root && root->cause[0] ? rd_kb_cause_by_slug(root->cause) : NULL;
+  const rd_kb_cause *cause = v->root >= 0 ? rd_finding_cause(&d->items[v->root]) : NULL;
+  char code[64] = "";
+  if (v->root >= 0)
+    rd_finding_client_code(&d->items[v->root], code, sizeof code);
   json_t *phases = json_object();
   for (int ph = 0; ph < RD_VERDICT_PHASES; ph++)
     json_object_set_new(phases, rd_phase_name((rd_phase)ph), json_string(rd_phase_state_name(v->phases[ph])));
@@ -231,7 +236,7 @@ static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
                    v->checked, "unchecked", rd_kb_unchecked_name(v->unchecked), "status", rd_severity_name(v->worst),
                    "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at), "root_cause",
                    root ? root->slug : NULL, "summary", rd_report_verdict_summary(d), "client_error",
-                   root && root->client_code[0] ? root->client_code : NULL, "client_error_inferred",
+                   code[0] ? code : NULL, "client_error_inferred",
                    root ? root->inferred : false, "phases", phases, "client_probe", probe_index(v->client_probe),
                    "identity_probe", probe_index(v->identity_probe), "auth_probe", probe_index(v->auth_probe),
                    "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(), "fix",

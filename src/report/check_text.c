@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/hexfmt.h"
+#include "core/x224.h"
 #include "diag/query.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
@@ -131,11 +132,90 @@ static rd_us slowest(const rd_check_facts *f, int which) {
   rd_us m = 0;
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    rd_us v = which == 0 ? p->connect_us : which == 1 ? p->connect_us + p->reply_us : p->total_us;
+    rd_us before_session = p->total_us - (p->session.took_us < p->total_us ? p->session.took_us : 0);
+    rd_us v = which == 0 ? p->connect_us : which == 1 ? p->connect_us + p->reply_us : before_session;
     if (v > m)
       m = v;
   }
   return m;
+}
+
+/* The Session line: what happened on the connection that went on into the session, or why it
+ * did not get there. */
+static void session_line(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  int sp = rd_query_session_probe(c);
+  if (sp < 0) {
+    line(o, v, RD_PH_SESSION, -1, "no probe went on into the session");
+    return;
+  }
+  const rd_probe_facts *p = &c->probes[sp];
+  const rd_session_facts *s = &p->session;
+  const char *step = rd_report_session_step(s->step);
+  double at = ms(c->name.took_us) + ms(p->total_us);
+  char what[256];
+  int k = rd_query_error_info(s);
+  switch (s->outcome) {
+  case RD_SESS_NOT_TRIED:
+    if (p->connect != RD_CONN_OK || !rd_query_usable(p, RD_PH_NEGOTIATE) ||
+        ((rd_query_phases_tested(p) & (1u << RD_PH_TLS)) && !rd_query_usable(p, RD_PH_TLS)))
+      line(o, v, RD_PH_SESSION, -1, "not reached: the connection ended before it");
+    else if ((p->selected == RD_X224_PROTOCOL_HYBRID || p->selected == RD_X224_PROTOCOL_HYBRID_EX) && p->auth.outcome == RD_AUTH_NOT_TRIED)
+      line(o, v, RD_PH_SESSION, -1, "not reached; NLA: the session needs credentials (--user)");
+    else if (p->auth.outcome != RD_AUTH_NOT_TRIED && !rd_query_usable(p, RD_PH_CREDSSP))
+      line(o, v, RD_PH_SESSION, -1, "not reached: the authentication did not succeed");
+    else
+      line(o, v, RD_PH_SESSION, -1, "not reached");
+    return;
+  case RD_SESS_ACTIVE:
+    line(o, v, RD_PH_SESSION, at, "Demand Active %s (%s); RDP version 0x%08X, %u capability sets", step,
+         s->license_valid_client ? "valid client" : s->license_seen ? "a license issued" : "no licensing",
+         s->server_version, s->n_capabilities);
+    return;
+  case RD_SESS_NOT_SUPPORTED:
+    line(o, v, RD_PH_SESSION, at, "stopped %s: a step rdpdoctor does not take yet (Standard RDP Security "
+         "encryption or a licensing certificate)", step);
+    return;
+  case RD_SESS_LOCAL_ERROR:
+  case RD_SESS_CUT:
+    line(o, v, RD_PH_SESSION, at, "our side ended it %s (%s)", step, rd_session_outcome_name(s->outcome));
+    return;
+  case RD_SESS_ERROR_INFO:
+  case RD_SESS_DISCONNECTED:
+  case RD_SESS_LICENSE_ERROR:
+  case RD_SESS_REFUSED:
+  case RD_SESS_CLOSED:
+  case RD_SESS_RESET:
+  case RD_SESS_SILENT:
+  case RD_SESS_MALFORMED:
+    break;
+  }
+  if (k >= 0) {
+    const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, s->error_info[k]);
+    line(o, v, RD_PH_SESSION, at, "the server said why: %s (0x%X) %s", row && row->name[0] ? row->name : "an unknown errorInfo",
+         s->error_info[k], rd_report_session_step(s->error_info_step[k]));
+    return;
+  }
+  if (s->license_error_present) {
+    const rd_kb_code *row = rd_kb_find(RD_TAB_LICERR, s->license_error);
+    line(o, v, RD_PH_SESSION, at, "licensing error %s (0x%X) %s", row ? row->name : "(unknown)", s->license_error, step);
+    return;
+  }
+  switch (s->outcome) {
+  case RD_SESS_DISCONNECTED:
+    snprintf(what, sizeof what, "Disconnect Provider Ultimatum (reason %u) %s, no errorInfo", s->dpu_reason, step);
+    break;
+  case RD_SESS_REFUSED:
+    snprintf(what, sizeof what, "refused %s (MCS result %u, GCC result %u)", step, s->mcs_result, s->gcc_result);
+    break;
+  case RD_SESS_SILENT:
+    snprintf(what, sizeof what, "no answer %s", step);
+    break;
+  default:
+    snprintf(what, sizeof what, "%s %s, no errorInfo", rd_session_outcome_name(s->outcome), step);
+    break;
+  }
+  line(o, v, RD_PH_SESSION, at, "%s", what);
 }
 
 static void timeline(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
@@ -180,8 +260,9 @@ static void timeline(const out *o, const rd_check_facts *c, const rd_diagnosis *
          c->have_cert ? "; certificate " : "", c->have_cert ? E(c->cert.common_name) : "");
   rd_us t_cssp = 0;
   for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].credssp.outcome != RD_CSSP_NOT_TRIED && c->probes[i].total_us > t_cssp)
-      t_cssp = c->probes[i].total_us;
+    if (c->probes[i].credssp.outcome != RD_CSSP_NOT_TRIED &&
+        c->probes[i].total_us - c->probes[i].session.took_us > t_cssp)
+      t_cssp = c->probes[i].total_us - c->probes[i].session.took_us;
   int cp = rd_query_credssp_probe(c);
   if (cp < 0) {
     line(o, v, RD_PH_CREDSSP, -1, "the server selected no NLA protocol (HYBRID)");
@@ -199,7 +280,7 @@ static void timeline(const out *o, const rd_check_facts *c, const rd_diagnosis *
     line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
          rd_credssp_outcome_name(c->probes[cp].credssp.outcome));
   }
-  line(o, v, RD_PH_SESSION, -1, "MCS, licensing, logon: coming in a later version");
+  session_line(o, c, d);
 }
 
 /* ---- facts ---- */
@@ -282,6 +363,48 @@ static void addresses_section(const out *o, const rd_check_facts *c) {
   }
 }
 
+/* The session facts of the probe that went on into the session. */
+static void session_facts(const out *o, const rd_check_facts *c) {
+  int sp = rd_query_session_probe(c);
+  if (sp < 0 || c->probes[sp].session.outcome == RD_SESS_NOT_TRIED)
+    return;
+  const rd_probe_facts *p = &c->probes[sp];
+  const rd_session_facts *s = &p->session;
+  char protos[64];
+  fprintf(o->f, "\nSession (the Windows client's request, after the security phase)\n");
+  para(o, "  outcome   ", 12, 12, "%s %s (step %s)", rd_session_outcome_name(s->outcome),
+       rd_report_session_step(s->step), E(s->step));
+  if (s->connect_response) {
+    para(o, "  mcs/gcc   ", 12, 12, "MCS result %u, GCC result %u; RDP version 0x%08X; echo of the request %s",
+         s->mcs_result, s->gcc_result, s->server_version,
+         s->requested_echo_present ? rd_protocols_name(s->requested_echo, protos, sizeof protos) : "(none)");
+    para(o, "  security  ", 12, 12, "encryption method 0x%X, level %u; I/O channel %u, %u static channels",
+         s->encryption_method, s->encryption_level, s->io_channel, s->n_channels);
+  }
+  if (s->license_seen) {
+    const rd_kb_code *row = s->license_error_present ? rd_kb_find(RD_TAB_LICERR, s->license_error) : NULL;
+    if (s->license_valid_client)
+      para(o, "  licensing ", 12, 12, "valid client (STATUS_VALID_CLIENT)");
+    else if (s->license_error_present)
+      para(o, "  licensing ", 12, 12, "error %s (0x%X), state transition %u", row ? row->name : "(unknown)",
+           s->license_error, s->license_state);
+    else
+      para(o, "  licensing ", 12, 12, "last message type 0x%02X", s->license_msg);
+  }
+  for (size_t i = 0; i < s->n_error_info && i < RD_MAX_ERROR_INFOS; i++) {
+    const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, s->error_info[i]);
+    para(o, "  errorInfo ", 12, 12, "0x%X %s %s, at %.1f ms", s->error_info[i],
+         row && row->name[0] ? row->name : "(unknown)", rd_report_session_step(s->error_info_step[i]),
+         ms(s->error_info_us[i]));
+  }
+  if (s->dpu_present)
+    para(o, "  ultimatum ", 12, 12, "Disconnect Provider Ultimatum, reason %u", s->dpu_reason);
+  if (s->logon_error_present)
+    para(o, "  logon     ", 12, 12, "logon error type 0x%08X, data 0x%08X", s->logon_error_type, s->logon_error_data);
+  if (s->demand_active)
+    para(o, "  demand    ", 12, 12, "Demand Active, share 0x%X, %u capability sets", s->share_id, s->n_capabilities);
+}
+
 static void facts_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
   fprintf(o->f, "\nWhat the server did (request -> answer)\n");
   for (size_t i = 0; i < c->n_probes; i++) {
@@ -307,6 +430,7 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
                                rd_conn_outcome_name(c->reach.side[i].outcome));
     para(o, "  ", 2, 6, "other ports: %s", sides);
   }
+  session_facts(o, c);
   if (d->verdict.identity_probe >= 0) {
     const rd_credssp_facts *k = &c->probes[d->verdict.identity_probe].credssp;
     char when[40] = "-";
@@ -442,8 +566,9 @@ static void verdict_section(const out *o, const rd_check_facts *c, const rd_diag
   }
   char list[1024];
   if (v->root < 0) {
-    para(o, "  ", 2, 2, "%s: every phase tested (name, TCP, negotiation%s%s) works.", rd_report_verdict_summary(d),
-         v->phases[RD_PH_TLS] == RD_STATE_OK ? ", TLS" : "", v->identity_probe >= 0 ? ", CredSSP identity" : "");
+    para(o, "  ", 2, 2, "%s: every phase tested (name, TCP, negotiation%s%s%s) works.", rd_report_verdict_summary(d),
+         v->phases[RD_PH_TLS] == RD_STATE_OK ? ", TLS" : "", v->identity_probe >= 0 ? ", CredSSP identity" : "",
+         v->phases[RD_PH_SESSION] == RD_STATE_OK ? ", session up to Demand Active" : "");
     if (v->n_informational > 0) {
       slugs(d, v->informational, v->n_informational, list, sizeof list);
       para(o, "  Informational: ", 17, 4, "%s", list);
@@ -454,8 +579,9 @@ static void verdict_section(const out *o, const rd_check_facts *c, const rd_diag
   if (v->ends_at != RD_PH_ANY)
     para(o, "  ", 2, 4, "A Windows client's connection ends at: %s", rd_phase_title(v->ends_at));
   para(o, "  ", 2, 4, "Primary cause: %s (%s)", def->title, def->slug);
-  if (def->client_code[0])
-    para(o, "  ", 2, 4, "A Windows client would most likely show: %s%s", def->client_code,
+  char code[64];
+  if (rd_finding_client_code(&d->items[v->root], code, sizeof code)[0])
+    para(o, "  ", 2, 4, "A Windows client would most likely show: %s%s", code,
          def->inferred ? " (inferred, not documented)" : "");
   if (v->n_contributing > 0) {
     slugs(d, v->contributing, v->n_contributing, list, sizeof list);
@@ -465,7 +591,7 @@ static void verdict_section(const out *o, const rd_check_facts *c, const rd_diag
     slugs(d, v->informational, v->n_informational, list, sizeof list);
     para(o, "  ", 2, 4, "Informational: %s", list);
   }
-  const rd_kb_cause *cause = def->cause[0] ? rd_kb_cause_by_slug(def->cause) : NULL;
+  const rd_kb_cause *cause = rd_finding_cause(&d->items[v->root]);
   if (cause == NULL)
     return;
   fprintf(o->f, "\n  Why:\n");

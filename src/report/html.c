@@ -179,13 +179,14 @@ int rd_report_check_html(FILE *f, const rd_check_facts *c, const rd_diagnosis *d
       fprintf(f, " <code>%s</code></h3>\n<p>", def->slug);
       h(f, detail);
       fputs("</p>\n", f);
-      if (def->client_code[0]) {
+      char code[64];
+      if (rd_finding_client_code(&d->items[i], code, sizeof code)[0]) {
         fputs("<p>A Windows client would most likely show: ", f);
-        h(f, def->client_code);
+        h(f, code);
         fputs(def->inferred ? " (inferred)" : "", f);
         fputs("</p>\n", f);
       }
-      const rd_kb_cause *cause = def->cause[0] && def->severity != RD_SEV_INFO ? rd_kb_cause_by_slug(def->cause) : NULL;
+      const rd_kb_cause *cause = def->severity != RD_SEV_INFO ? rd_finding_cause(&d->items[i]) : NULL;
       if (cause != NULL) {
         char id[64];
         fputs("<p>", f);

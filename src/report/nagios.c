@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "diag/query.h"
+#include "kb/kb.h"
 #include "kb/finding_text.h"
 #include "report.h"
 
@@ -118,6 +119,10 @@ static void perfdata(FILE *out, const rd_check_facts *f, const rd_diagnosis *d, 
     if (pf->credssp.outcome == RD_CSSP_CHALLENGE)
       perf_seconds(out, "time_credssp", pf->credssp.took_us, 0, 0);
   }
+  int sp = rd_query_session_probe(f);
+  if (sp >= 0 && f->probes[sp].session.outcome != RD_SESS_NOT_TRIED && f->probes[sp].session.outcome != RD_SESS_CUT &&
+      f->probes[sp].session.outcome != RD_SESS_LOCAL_ERROR && f->probes[sp].session.took_us > 0)
+    perf_seconds(out, "time_session", f->probes[sp].session.took_us, 0, 0);
   if (f->have_cert) {
     /* A range "N:" alerts below N (Nagios threshold ranges): fewer days left than N. Without
      * thresholds, the check's own rule: cert-expires-soon (a warning) at 14 days or fewer. */
@@ -141,6 +146,19 @@ static void perfdata(FILE *out, const rd_check_facts *f, const rd_diagnosis *d, 
           n[RD_SEV_WARNING], f->n_probes + f->reach.n_side);
 }
 
+/* For a finding that rests on a server errorInfo: "; ERRINFO_SERVER_DENIED_CONNECTION 0x7". */
+static void error_info_name(FILE *out, const rd_check_facts *f, const rd_finding *fd) {
+  double idx;
+  if (fd->probe < 0 || (size_t)fd->probe >= f->n_probes || !rd_finding_param_get(fd, "errinfo_index", &idx))
+    return;
+  const rd_session_facts *s = &f->probes[fd->probe].session;
+  if (idx < 0 || idx >= (double)s->n_error_info || idx >= RD_MAX_ERROR_INFOS)
+    return;
+  uint32_t code = s->error_info[(size_t)idx];
+  const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, code);
+  fprintf(out, "; %s 0x%X", row && row->name[0] ? row->name : "errorInfo", code);
+}
+
 int rd_report_nagios(FILE *out, const rd_check_facts *f, const rd_diagnosis *d, const rd_nagios_opts *o) {
   int st = rd_nagios_state(f, d, o), days = 0;
   const rd_verdict *v = &d->verdict;
@@ -157,7 +175,9 @@ int rd_report_nagios(FILE *out, const rd_check_facts *f, const rd_diagnosis *d, 
   } else if (root >= 0 && sev_state(rd_finding_def_get(d->items[root].id)->severity) >= worse(cst, tst)) {
     const rd_finding_def *def = rd_finding_def_get(d->items[root].id);
     put_text(out, def->title);
-    fprintf(out, " (%s)", def->slug);
+    fprintf(out, " (%s", def->slug);
+    error_info_name(out, f, &d->items[root]);
+    fputc(')', out);
   } else if (cst != RD_NAGIOS_OK && cst >= tst) {
     if (days < 0)
       fprintf(out, "the certificate expired %d day%s ago", -days, days == -1 ? "" : "s");

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "diag/query.h"
+#include "kb/kb.h"
 #include "report.h"
 
 /* A label value: backslash, double quote and line feed escaped (exposition format). */
@@ -77,6 +78,12 @@ int rd_report_prom(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
     if (pf->credssp.outcome == RD_CSSP_CHALLENGE)
       fprintf(f, "rdp_phase_duration_seconds{phase=\"credssp\"} %.9g\n", (double)pf->credssp.took_us / 1e6);
   }
+  /* The session phase of the probe that went on into it, once the server answered in it. */
+  int sp = rd_query_session_probe(c);
+  const rd_session_facts *ss = sp >= 0 ? &c->probes[sp].session : NULL;
+  if (ss != NULL && ss->outcome != RD_SESS_NOT_TRIED && ss->outcome != RD_SESS_LOCAL_ERROR &&
+      ss->outcome != RD_SESS_CUT && ss->took_us > 0)
+    fprintf(f, "rdp_phase_duration_seconds{phase=\"session\"} %.9g\n", (double)ss->took_us / 1e6);
   head(f, "rdp_phase_state", "gauge", "Each phase's state in the verdict (docs/json.md verdict.phases)");
   for (int i = 0; i < RD_VERDICT_PHASES; i++)
     fprintf(f, "rdp_phase_state{phase=\"%s\",state=\"%s\"} 1\n", rd_phase_name((rd_phase)i),
@@ -115,6 +122,24 @@ int rd_report_prom(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
     fputs(",issuer=", f);
     label(f, c->cert.issuer);
     fprintf(f, ",sha256=\"%s\",self_signed=\"%s\"} 1\n", fp, c->cert.self_signed ? "true" : "false");
+  }
+  if (ss != NULL && ss->n_error_info > 0) {
+    head(f, "rdp_error_info", "gauge",
+         "Set Error Info PDUs the server sent in the session phase, by errorInfo code and kb name, counted");
+    for (size_t i = 0; i < ss->n_error_info && i < RD_MAX_ERROR_INFOS; i++) {
+      bool first = true;
+      unsigned n = 0;
+      for (size_t j = 0; j < ss->n_error_info && j < RD_MAX_ERROR_INFOS; j++) {
+        first &= !(j < i && ss->error_info[j] == ss->error_info[i]);
+        n += ss->error_info[j] == ss->error_info[i];
+      }
+      if (!first)
+        continue;
+      const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, ss->error_info[i]);
+      fprintf(f, "rdp_error_info{code=\"0x%X\",name=", ss->error_info[i]);
+      label(f, row ? row->name : "");
+      fprintf(f, "} %u\n", n);
+    }
   }
   head(f, "rdp_finding", "gauge", "Findings of the check by id and severity (docs/findings.md), counted");
   for (size_t i = 0; i < d->n; i++) {

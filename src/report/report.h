@@ -58,6 +58,9 @@ int rd_report_json_print(FILE *f, const json_t *doc, rd_json_style style);
 /* A finding's sentence: its kb template filled from the facts and its parameters. Both check
  * renderers use it. Writes at most size bytes (NUL included) and returns the length written. */
 size_t rd_report_finding_detail(const rd_check_facts *facts, const rd_finding *fd, char *buf, size_t size);
+/* The session step a probe ended in ("licensing"), in words ("after Client Info, during
+ * licensing"); an unknown step as it is. */
+const char *rd_report_session_step(const char *step);
 /* `--codes`: whether the live evidence matches the codes the user gave, in one sentence. */
 size_t rd_report_codes_summary(const rd_diagnosis *d, char *buf, size_t size);
 /* `check --html FILE`: a self-contained page (inline CSS and script, nothing fetched). 0 or RD_E_IO. */

@@ -47,7 +47,8 @@ static bool probe_ours(const rd_probe_facts *p) {
          p->connect == RD_CONN_LOCAL_DENIED || p->nego == RD_NEGO_LOCAL_ERROR || p->nego == RD_NEGO_CUT ||
          p->tls.outcome == RD_TLSO_LOCAL_ERROR || p->tls.outcome == RD_TLSO_CUT ||
          p->credssp.outcome == RD_CSSP_LOCAL_ERROR || p->credssp.outcome == RD_CSSP_CUT ||
-         p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT;
+         p->auth.outcome == RD_AUTH_LOCAL_ERROR || p->auth.outcome == RD_AUTH_CUT ||
+         p->session.outcome == RD_SESS_LOCAL_ERROR || p->session.outcome == RD_SESS_CUT;
 }
 
 /* docs/verdict.md, from the table. */
@@ -83,6 +84,13 @@ static void oracle(const rd_check_facts *f, const rd_diagnosis *d) {
   bool nla = tls && p->selected != 1 && p->tls.outcome == RD_TLSO_OK && p->credssp.outcome != RD_CSSP_NOT_TRIED;
   if (nla && !rd_query_usable(p, RD_PH_CREDSSP))
     oracle_fail("healthy without a usable CredSSP answer", f, d);
+  /* The session phase, once the client's probe went on into it and took every step rdpdoctor
+   * takes: healthy only with Demand Active. */
+  bool session = p->req.session && p->session.outcome != RD_SESS_NOT_TRIED && p->session.outcome != RD_SESS_NOT_SUPPORTED;
+  if (session && !rd_query_usable(p, RD_PH_SESSION))
+    oracle_fail("healthy with a session phase tested and not usable", f, d);
+  if (session && d->verdict.phases[RD_PH_SESSION] != RD_STATE_OK)
+    oracle_fail("healthy with the session phase not ok", f, d);
   for (size_t i = 0; i < f->n_probes; i++) {
     const rd_auth_facts *a = &f->probes[i].auth;
     if (a->outcome != RD_AUTH_NOT_TRIED && (a->outcome != RD_AUTH_ACCEPTED || (a->early_authz_present && a->early_authz)))
@@ -96,6 +104,10 @@ static const char *const addrs[] = {"127.0.0.1", "192.0.2.10", "2001:db8::1", ":
 static const uint32_t requests[] = {11, 3, 1, 0, 2, 4};
 static const uint32_t selections[] = {0, 1, 2, 4, 8, 16, 3, 0x80000000u};
 static const uint32_t statuses[] = {0xC000006D, 0xC0000071, 0xC0000234, 0xC000015B, 0xC0000072, 0};
+static const uint32_t error_infos[] = {0, 0x7, 0x9, 0xA, 0x5, 0x6, 0x19, 0x1A, 0x101, 0x102, 0x104, 0x10, 0x112F, 0xBEEF};
+static const uint32_t logon_values[] = {0, 1, 2, 3, 0xFFFFFFF9, 0xFFFFFFFA, 0xFFFFFFFD, 0xFFFFFFFE, 0xC000006D, 7};
+static const char *const steps[] = {"mcs-wait-connect-response", "mcs-wait-channel-join-confirm", "licensing",
+                                    "caps-wait-demand-active", "", "\x1b[2Jodd"};
 
 static void build(src *s, rd_check_facts *f, uint8_t *der, size_t der_cap) {
   static rd_probe_facts probes[RD_MAX_PROBES]; /* the facts' probes, not allocated: a static room */
@@ -163,6 +175,46 @@ static void build(src *s, rd_check_facts *f, uint8_t *der, size_t der_cap) {
     p->auth.early_authz = pick(s, 2) ? 0 : 5;
     p->local_error = pick(s, 16) == 0 ? -4 : 0;
     p->total_us = u32(s) % 5000000;
+    /* The session phase (issue #12): mostly on the plan's client request. */
+    rd_session_facts *ss = &p->session;
+    p->req.session = plan && i == 0 ? pick(s, 4) != 0 : pick(s, 8) == 0;
+    ss->outcome = pick(s, 3) ? RD_SESS_NOT_TRIED + (rd_session_outcome)pick(s, 2) : (rd_session_outcome)pick(s, RD_SESS_CUT + 1);
+    snprintf(ss->step, sizeof ss->step, "%s", steps[pick(s, 6)]);
+    ss->connect_response = pick(s, 2);
+    ss->mcs_result = pick(s, 4) ? 0 : pick(s, 16);
+    ss->gcc_result = pick(s, 4) ? 0 : pick(s, 4);
+    ss->server_version = 0x00080004;
+    ss->requested_echo_present = pick(s, 2);
+    ss->requested_echo = pick(s, 4) ? p->req.protocols : u32(s);
+    ss->security_present = pick(s, 2);
+    ss->encryption_method = pick(s, 3) ? 0 : u32(s) & 0x1f;
+    ss->encryption_level = pick(s, 3) ? 0 : pick(s, 6);
+    ss->n_error_info = pick(s, RD_MAX_ERROR_INFOS + 1);
+    for (size_t k = 0; k < ss->n_error_info; k++) {
+      ss->error_info[k] = pick(s, 8) == 0 ? u32(s) : error_infos[pick(s, 14)];
+      snprintf(ss->error_info_step[k], RD_STEP_LEN, "%s", steps[pick(s, 6)]);
+      ss->error_info_us[k] = u32(s) % 100000;
+    }
+    ss->license_seen = pick(s, 2);
+    ss->license_valid_client = pick(s, 2);
+    ss->license_error_present = pick(s, 3) == 0;
+    ss->license_error = pick(s, 13);
+    ss->license_state = pick(s, 5);
+    ss->dpu_present = pick(s, 3) == 0;
+    ss->dpu_reason = (uint8_t)pick(s, 5);
+    ss->logon_info_present = ss->logon_error_present = pick(s, 5) == 0;
+    ss->logon_error_type = logon_values[pick(s, 10)];
+    ss->logon_error_data = logon_values[pick(s, 10)];
+    ss->demand_active = ss->outcome == RD_SESS_ACTIVE;
+    ss->n_capabilities = (uint16_t)pick(s, 20);
+    ss->took_us = u32(s) % 1000000;
+  }
+  /* One authentication attempt per check (DESIGN.md): the facts never hold two. */
+  bool authed = false;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    if (authed)
+      f->probes[i].auth.outcome = RD_AUTH_NOT_TRIED;
+    authed |= f->probes[i].auth.outcome != RD_AUTH_NOT_TRIED;
   }
   f->deadline_hit = pick(s, 4) == 0;
   f->auth_requested = pick(s, 2);
@@ -207,6 +259,9 @@ static void one(src *s) {
   if (null != NULL) {
     rd_text_opts opts = {.width = 80};
     rd_report_check_text(null, &f, &d, &opts);
+    rd_report_prom(null, &f, &d);
+    rd_nagios_opts nopts = {.cert_warn_days = -1, .cert_crit_days = -1};
+    rd_report_nagios(null, &f, &d, &nopts);
     json_t *doc = rd_report_check_document(&f, &d);
     json_decref(doc);
   }

@@ -144,6 +144,34 @@ static void challenge(size_t i) {
   probe(i)->total_us += k->took_us;
 }
 
+/* The session phase on the client's probe: MCS and GCC answered as xrdp and Windows do (RDP 5-8.1
+ * version, the request echoed, no Standard RDP Security), licensing "valid client". */
+static void session_setup(size_t i) {
+  rd_session_facts *s = &probe(i)->session;
+  s->connect_response = true;
+  s->core_present = true;
+  s->server_version = 0x00080004;
+  s->requested_echo_present = true;
+  s->requested_echo = probe(i)->req.protocols;
+  s->security_present = true;
+  s->io_channel = 1003, s->user_channel = 1007, s->msg_channel = 0, s->n_channels = 3;
+  snprintf(s->step, sizeof s->step, "licensing");
+}
+
+static void session_active(size_t i) {
+  rd_session_facts *s = &probe(i)->session;
+  session_setup(i);
+  s->outcome = RD_SESS_ACTIVE;
+  s->license_seen = s->license_valid_client = true;
+  s->license_msg = 0xff;
+  s->demand_active = true;
+  s->share_id = 0x103ea;
+  s->n_capabilities = 10;
+  snprintf(s->step, sizeof s->step, "caps-wait-demand-active");
+  s->took_us = 6100;
+  probe(i)->total_us += s->took_us;
+}
+
 static void certificate(const char *cn, int64_t not_before, int64_t not_after) {
   rd_cert_facts *x = &F.cert;
   F.have_cert = true;
@@ -217,6 +245,33 @@ static void scenario_expired_tls_only(void) {
   handshake(8, 0x0304, "TLSv1.3", "TLS_AES_256_GCM_SHA384");
   alert(9, 70, "protocol_version"), alert(10, 70, "protocol_version");
   certificate("rdp-lab.local", STARTED - 86400 * 400, STARTED - 86400 * 30);
+  session_active(0);
+}
+
+/* Windows with NLA and `--user CORP\alice` accepted, then the session: after the Client Info the
+ * server sends Set Error Info 7 (ERRINFO_SERVER_DENIED_CONNECTION) and closes, the case users see
+ * as "0x904, extended 0x7" (reference §2.2). */
+static void scenario_server_denied_0x7(void) {
+  windows_nla();
+  F.auth_requested = true;
+  rd_auth_facts *a = &probe(0)->auth;
+  a->outcome = RD_AUTH_ACCEPTED;
+  snprintf(a->user, RD_NAME_LEN, "alice");
+  snprintf(a->domain, RD_NAME_LEN, "CORP");
+  a->version = 6;
+  a->early_authz_present = true;
+  a->early_authz = 0;
+  a->took_us = 5200;
+  probe(0)->total_us += a->took_us;
+  session_setup(0);
+  rd_session_facts *s = &probe(0)->session;
+  s->outcome = RD_SESS_ERROR_INFO;
+  s->error_info[0] = 0x7;
+  snprintf(s->error_info_step[0], RD_STEP_LEN, "licensing");
+  s->error_info_us[0] = 4300;
+  s->n_error_info = 1;
+  s->took_us = 4400;
+  probe(0)->total_us += s->took_us;
 }
 
 /* Nothing listens: every connect is refused. */
@@ -292,6 +347,7 @@ static const struct {
     {"healthy_nla", scenario_healthy_nla, 0, NULL},
     {"expired_tls_only", scenario_expired_tls_only, 1, "cert-expired"},
     {"nla_auth_failed", scenario_nla_auth_failed, 2, "auth-failed"},
+    {"server_denied_0x7", scenario_server_denied_0x7, 2, "server-denied-connection"},
     {"refused", scenario_refused, 2, "tcp-refused"},
     {"not_rdp_http", scenario_not_rdp_http, 2, "not-rdp-service"},
 };
@@ -340,6 +396,24 @@ static void test_rd_report_check_verdict_phases(void **state) {
   assert_string_equal(json_string_value(json_object_get(v, "ends_at")), "credssp");
   json_decref(doc);
 
+  /* The session phase: Demand Active is ok; errorInfo 7 fails it and ends the connection there,
+   * predicting "0x904, extended 0x7" in the verdict. */
+  scenario_expired_tls_only();
+  rd_diagnose(&F, &D);
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_OK);
+  assert_true(found_slug("session-ok"));
+  scenario_server_denied_0x7();
+  rd_diagnose(&F, &D);
+  doc = rd_report_check_document(&F, &D);
+  v = json_object_get(doc, "verdict");
+  assert_string_equal(json_string_value(json_pointer_get(v, "/phases/session")), "failed");
+  assert_string_equal(json_string_value(json_object_get(v, "ends_at")), "session");
+  assert_string_equal(json_string_value(json_object_get(v, "client_error_code")), "0x904");
+  assert_string_equal(json_string_value(json_object_get(v, "client_error_extended")), "0x7");
+  assert_string_equal(json_string_value(json_pointer_get(doc, "/facts/probes/0/session/error_info/0/name")),
+                      "ERRINFO_SERVER_DENIED_CONNECTION");
+  json_decref(doc);
+
   scenario_refused();
   rd_diagnose(&F, &D);
   assert_int_equal(D.verdict.phases[RD_PH_REACH], RD_STATE_FAILED);
@@ -383,6 +457,27 @@ static void test_rd_diagnose_ours_is_not_checked(void **state) {
   rd_diagnose(&F, &D);
   assert_false(found_slug("tls-handshake-failed"));
   assert_int_equal(rd_diagnosis_exit_code(&D), 3);
+}
+
+/* The exporter and the Nagios line name the server's errorInfo; the session phase has its time. */
+static void test_rd_report_session_prom_nagios(void **state) {
+  scenario_server_denied_0x7();
+  rd_diagnose(&F, &D);
+  static char buf[1 << 15];
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  assert_int_equal(rd_report_prom(f, &F, &D), 0);
+  rd_nagios_opts nopts = {.cert_warn_days = -1, .cert_crit_days = -1};
+  assert_int_equal(rd_report_nagios(f, &F, &D, &nopts), 0);
+  rewind(f);
+  buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+  fclose(f);
+  assert_non_null(strstr(buf, "rdp_error_info{code=\"0x7\",name=\"ERRINFO_SERVER_DENIED_CONNECTION\"} 1\n"));
+  assert_non_null(strstr(buf, "rdp_phase_duration_seconds{phase=\"session\"} 0.0044\n"));
+  assert_non_null(strstr(buf, "rdp_phase_state{phase=\"session\",state=\"failed\"} 1\n"));
+  assert_non_null(strstr(buf, "RDP CRITICAL - The server denied the connection (ERRINFO_SERVER_DENIED_CONNECTION) "
+                              "(server-denied-connection; ERRINFO_SERVER_DENIED_CONNECTION 0x7) on "));
+  assert_non_null(strstr(buf, " time_session=0.004400s;;;0"));
 }
 
 /* Every kb sentence fills every placeholder from a fact set that has them all. */
@@ -506,6 +601,7 @@ static void test_rd_diag_codes(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_report_check_golden),
+      cmocka_unit_test(test_rd_report_session_prom_nagios),
       cmocka_unit_test(test_rd_report_check_document_evidence_resolves),
       cmocka_unit_test(test_rd_report_check_verdict_phases),
       cmocka_unit_test(test_rd_diagnose_ours_is_not_checked),

@@ -624,6 +624,220 @@ static void test_rd_verdict_rows_tls_credssp(void **state) {
   assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_NO_CLIENT_PROBE);
 }
 
+/* ---- Session (issue #12) ---- */
+
+/* A healthy NLA server, --user accepted (HYBRID_EX, Early User Authorization success), and the
+ * client's probe gone on into the session: MCS and GCC answered, the request echoed. */
+static rd_probe_facts *session_base(void) {
+  healthy();
+  rd_probe_facts *c = probe_for(false, 11);
+  c->req.session = true;
+  F.auth_requested = true;
+  c->auth.outcome = RD_AUTH_ACCEPTED;
+  c->auth.version = 6;
+  c->auth.early_authz_present = true;
+  snprintf(c->auth.user, RD_NAME_LEN, "alice");
+  rd_session_facts *s = &c->session;
+  s->connect_response = true;
+  s->core_present = true;
+  s->server_version = 0x00080004;
+  s->requested_echo_present = true;
+  s->requested_echo = 11;
+  s->security_present = true;
+  s->io_channel = 1003, s->user_channel = 1007;
+  s->took_us = 5000;
+  snprintf(s->step, sizeof s->step, "licensing");
+  return c;
+}
+
+static void session_active(rd_probe_facts *c) {
+  c->session.outcome = RD_SESS_ACTIVE;
+  c->session.license_seen = c->session.license_valid_client = true;
+  c->session.demand_active = true;
+  c->session.n_capabilities = 10;
+  snprintf(c->session.step, sizeof c->session.step, "caps-wait-demand-active");
+}
+
+static size_t index_of(const char *slug) {
+  for (size_t i = 0; i < D.n; i++)
+    if (strcmp(rd_finding_def_get(D.items[i].id)->slug, slug) == 0)
+      return i;
+  fail_msg("no finding %s", slug);
+  return 0;
+}
+
+static void test_rd_diagnose_session_ok(void **state) {
+  rd_probe_facts *c = session_base();
+  session_active(c);
+  expect(0, "session-ok");
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_OK);
+  assert_int_equal(D.verdict.ends_at, RD_PH_ANY);
+  assert_non_null(strstr(detail_of(index_of("session-ok")), "Demand Active received after licensing"));
+  /* The echo differs from the request: something rewrote it. */
+  c->session.requested_echo = 3;
+  expect(2, "protocol-mismatch");
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_FAILED);
+  assert_non_null(strstr(detail_of(index_of("protocol-mismatch")), "asked for SSL|HYBRID|HYBRID_EX"));
+  /* Not reached: NLA without --user. Not tested, healthy as before. */
+  healthy();
+  probe_for(false, 11)->req.session = true;
+  expect(0, NULL);
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_NOT_TESTED);
+}
+
+static void test_rd_diagnose_session_error_info(void **state) {
+  static const struct {
+    uint32_t code;
+    const char *id, *client, *name;
+  } rows[] = {
+      {0x7, "server-denied-connection", "0x904, extended 0x7", "ERRINFO_SERVER_DENIED_CONNECTION"},
+      {0x9, "insufficient-privileges", "0x904, extended 0x9", "ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES"},
+      {0xA, "fresh-credentials-required", "0x904, extended 0xA", "ERRINFO_SERVER_FRESH_CREDENTIALS_REQUIRED"},
+      {0x101, "license-no-server", "0x904, extended 0x101", "ERRINFO_LICENSE_NO_LICENSE_SERVER"},
+      {0x102, "license-no-cal", "0x904, extended 0x102", "ERRINFO_LICENSE_NO_LICENSE"},
+      {0x104, "license-other", "0x904, extended 0x104", "ERRINFO_LICENSE_HWID_DOESNT_MATCH_LICENSE"},
+      {0x10A, "license-other", "0x904, extended 0x10A", "ERRINFO_LICENSE_NO_REMOTE_CONNECTIONS"},
+      {0x5, "session-replaced", "0x904, extended 0x5", "ERRINFO_DISCONNECTED_BY_OTHERCONNECTION"},
+      {0x6, "server-out-of-memory", "0x904, extended 0x6", "ERRINFO_OUT_OF_MEMORY"},
+      {0x19, "server-shutting-down", "0x904, extended 0x19", "ERRINFO_SERVER_SHUTDOWN"},
+      {0x1A, "server-shutting-down", "0x904, extended 0x1A", "ERRINFO_SERVER_REBOOT"},
+      {0x3, "server-error-info", "0x904, extended 0x3", "ERRINFO_IDLE_TIMEOUT"},
+      {0x10, "server-error-info", "0x904, extended code unknown", "ERRINFO_SERVER_DWM_CRASH"},
+      {0x112F, "server-error-info", "0x904, extended code unknown", "ERRINFO_GRAPHICSSUBSYSTEMFAILED"},
+      {0xBEEF, "server-error-info", "0x904, extended code unknown", "no specification names"},
+  };
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    rd_probe_facts *c = session_base();
+    c->session.outcome = RD_SESS_ERROR_INFO;
+    c->session.error_info[0] = rows[k].code;
+    snprintf(c->session.error_info_step[0], RD_STEP_LEN, "licensing");
+    c->session.n_error_info = 1;
+    c->session.dpu_present = true, c->session.dpu_reason = 3; /* the close that followed: no finding of its own */
+    diagnose();
+    if (!found(rows[k].id) || rd_diagnosis_exit_code(&D) != 2 || strcmp(root(), rows[k].id) != 0)
+      fail_msg("row %zu (0x%X): expected root %s exit 2, got %s exit %d", k, rows[k].code, rows[k].id, root(),
+               rd_diagnosis_exit_code(&D));
+    assert_false(found("session-closed-during-setup"));
+    assert_int_equal(D.verdict.ends_at, RD_PH_SESSION);
+    assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_FAILED);
+    char code[64];
+    assert_string_equal(rd_finding_client_code(&D.items[D.verdict.root], code, sizeof code), rows[k].client);
+    const char *detail = detail_of((size_t)D.verdict.root);
+    if (strstr(detail, rows[k].name) == NULL || strstr(detail, "after Client Info, during licensing") == NULL)
+      fail_msg("row %zu: detail \"%s\"", k, detail);
+    char hexcode[16];
+    snprintf(hexcode, sizeof hexcode, "(0x%X)", rows[k].code);
+    assert_non_null(strstr(detail, hexcode));
+  }
+  /* The verdict's client codes come from the errorInfo: 0x904 / 0x7. */
+  rd_probe_facts *c = session_base();
+  c->session.outcome = RD_SESS_ERROR_INFO;
+  c->session.error_info[0] = 0x7;
+  c->session.n_error_info = 1;
+  diagnose();
+  assert_string_equal(D.verdict.client_code, "0x904");
+  assert_string_equal(D.verdict.client_ext, "0x7");
+  assert_true(D.verdict.client_inferred);
+  /* server-error-info takes the kb's first cause for its errorInfo. */
+  c->session.error_info[0] = 0x112F;
+  diagnose();
+  assert_string_equal(rd_finding_cause(&D.items[D.verdict.root])->slug, "session-graphics-or-memory");
+  assert_string_equal(D.verdict.client_ext, "");
+  /* A later 0 clears the errorInfo: the session ended without a reason standing. */
+  c->session.error_info[0] = 0x7, c->session.error_info[1] = 0, c->session.n_error_info = 2;
+  expect(2, "session-closed-during-setup");
+  assert_false(found("server-denied-connection"));
+  /* Demand Active reached: an errorInfo cleared before it is no finding. */
+  session_active(c);
+  expect(0, "session-ok");
+}
+
+static void test_rd_diagnose_session_ended(void **state) {
+  static const struct {
+    rd_session_outcome o;
+    const char *step, *words;
+  } rows[] = {
+      {RD_SESS_DISCONNECTED, "licensing", "Disconnect Provider Ultimatum (reason 3) after Client Info, during licensing"},
+      {RD_SESS_CLOSED, "mcs-wait-connect-response", "closed the connection after the MCS Connect Initial"},
+      {RD_SESS_RESET, "mcs-wait-channel-join-confirm", "reset the connection during the channel joins"},
+      {RD_SESS_SILENT, "caps-wait-demand-active", "stopped answering after licensing"},
+      {RD_SESS_MALFORMED, "mcs-wait-attach-user-confirm", "not the PDU expected after Erect Domain and Attach User"},
+  };
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    rd_probe_facts *c = session_base();
+    c->session.outcome = rows[k].o;
+    snprintf(c->session.step, sizeof c->session.step, "%s", rows[k].step);
+    if (rows[k].o == RD_SESS_DISCONNECTED)
+      c->session.dpu_present = true, c->session.dpu_reason = 3;
+    expect(2, "session-closed-during-setup");
+    assert_string_equal(root(), "session-closed-during-setup");
+    assert_int_equal(D.verdict.ends_at, RD_PH_SESSION);
+    if (strstr(detail_of((size_t)D.verdict.root), rows[k].words) == NULL)
+      fail_msg("row %zu: \"%s\"", k, detail_of((size_t)D.verdict.root));
+  }
+  /* Licensing error alerts without an errorInfo. */
+  static const struct {
+    uint32_t code;
+    const char *id;
+  } lic[] = {{0x6, "license-no-server"}, {0x2, "license-no-cal"}, {0x3, "license-other"}, {0x8, "license-other"}};
+  for (size_t k = 0; k < sizeof lic / sizeof lic[0]; k++) {
+    rd_probe_facts *c = session_base();
+    c->session.outcome = RD_SESS_LICENSE_ERROR;
+    c->session.license_seen = c->session.license_error_present = true;
+    c->session.license_error = lic[k].code;
+    c->session.license_state = 1;
+    expect(2, lic[k].id);
+    assert_string_equal(root(), lic[k].id);
+  }
+  /* MCS refused; Standard RDP Security with a level and no method. */
+  rd_probe_facts *c = session_base();
+  c->session.outcome = RD_SESS_REFUSED;
+  c->session.mcs_result = 14;
+  snprintf(c->session.step, sizeof c->session.step, "mcs-wait-connect-response");
+  expect(2, "encryption-mismatch");
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "MCS result 14"));
+  c = session_base();
+  c->selected = 0;
+  memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp), memset(&c->auth, 0, sizeof c->auth);
+  c->session.encryption_level = 2, c->session.encryption_method = 0;
+  session_active(c);
+  expect(2, "encryption-mismatch");
+  /* Logon error info. */
+  c = session_base();
+  session_active(c);
+  c->session.logon_info_present = c->session.logon_error_present = true;
+  c->session.logon_error_type = 0; /* LOGON_FAILED_BAD_PASSWORD */
+  c->session.logon_error_data = 0xC000006D;
+  expect(2, "logon-failed");
+  assert_non_null(strstr(detail_of(index_of("logon-failed")), "LOGON_FAILED_BAD_PASSWORD"));
+  c->session.logon_error_type = 0xFFFFFFFD, c->session.logon_error_data = 0; /* SESSION_TERMINATE */
+  expect(2, "session-start-failed");
+  assert_false(found("logon-failed"));
+  c->session.logon_error_type = 0xFFFFFFFE, c->session.logon_error_data = 2; /* CONTINUE, session 2 */
+  expect(0, "session-ok");
+  assert_false(found("logon-failed"));
+}
+
+/* Our side: a step not taken yet leaves the phase not checked without changing the exit code; a
+ * local error or the deadline leaves the check without a verdict (exit 3). */
+static void test_rd_verdict_rows_session_ours(void **state) {
+  rd_probe_facts *c = session_base();
+  c->session.outcome = RD_SESS_NOT_SUPPORTED;
+  expect(0, NULL);
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_NOT_CHECKED);
+  assert_true(D.verdict.checked);
+  c->session.outcome = RD_SESS_CUT;
+  F.deadline_hit = true;
+  expect(3, NULL);
+  assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_NOT_CHECKED);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_CUT);
+  c->session.outcome = RD_SESS_LOCAL_ERROR, c->local_error = -4;
+  expect(3, NULL);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_LOCAL_ERROR);
+  for (size_t i = 0; i < D.n; i++)
+    assert_int_not_equal(rd_finding_def_get(D.items[i].id)->phase, RD_PH_SESSION);
+}
+
 /* Issue #13 item 3: the host named in the 299th SAN, 16 kept: no mismatch is claimed without the
  * DER; with it, the whole list answers. */
 static size_t der_len(uint8_t *p, size_t n) {
@@ -810,6 +1024,10 @@ int main(void) {
       cmocka_unit_test(test_rd_verdict_rows_negotiate_client),
       cmocka_unit_test(test_rd_verdict_rows_tls_credssp),
       cmocka_unit_test(test_rd_diagnose_cert_name_in_299th_san),
+      cmocka_unit_test(test_rd_diagnose_session_ok),
+      cmocka_unit_test(test_rd_diagnose_session_error_info),
+      cmocka_unit_test(test_rd_diagnose_session_ended),
+      cmocka_unit_test(test_rd_verdict_rows_session_ours),
       cmocka_unit_test(test_seed_causes_reachable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
