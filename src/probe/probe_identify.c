@@ -23,18 +23,6 @@
 #define GREETING_MAX 256         /* a greeting line longer than this is handed over as it is */
 #define HEAD_MAX 4096            /* the response head we wait for at most */
 
-#define ROW(id, name, what) name,
-static const char *const ident_outcome_names[] = {
-#define RD_IDENT_OUTCOME ROW
-#include "facts.def"
-};
-#undef ROW
-
-const char *rd_ident_outcome_name(rd_ident_outcome o) {
-  return (unsigned)o < sizeof ident_outcome_names / sizeof ident_outcome_names[0] ? ident_outcome_names[o]
-                                                                                 : "unknown";
-}
-
 static const char rdg_line[] = "RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1";
 static const char get_line[] = "GET / HTTP/1.0";
 

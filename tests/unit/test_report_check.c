@@ -293,7 +293,7 @@ static const struct {
     {"expired_tls_only", scenario_expired_tls_only, 1, "cert-expired"},
     {"nla_auth_failed", scenario_nla_auth_failed, 2, "auth-failed"},
     {"refused", scenario_refused, 2, "tcp-refused"},
-    {"not_rdp_http", scenario_not_rdp_http, 2, "not-rdp-service"},
+    {"not_rdp_http", scenario_not_rdp_http, 2, "http-not-rdp"},
 };
 
 static void test_rd_report_check_golden(void **state) {
