@@ -211,7 +211,8 @@ typedef enum rd_ident_outcome {
 typedef struct rd_ident_facts {
   rd_ident_outcome outcome;
   bool tls;             /* the request went inside a TLS session */
-  char request[64];     /* the request line we sent ("RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1") */
+  char request[64];     /* the first request line we sent ("RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1";
+                           inside TLS a "GET / HTTP/1.1" follows it, pipelined) */
   int http_status;      /* the status code of an HTTP response, -1 none */
   char server[64];      /* its Server header */
   char authenticate[96]; /* the schemes of its WWW-Authenticate headers, ", " between them */

@@ -4,7 +4,8 @@
  * client asks first ([MS-TSGU] 2.2.3.1.2 RDG_OUT_DATA with the 2.2.3.2.1 RDG-Connection-Id header,
  * on "/remoteDesktopGateway/", HTTP/1.1, no caching, "*" "/" "*" accepted: 4.2.1). A gateway answers
  * 401 with its authentication schemes in WWW-Authenticate (3.3.5.1); any other web server answers
- * with its own status line. When the check saw the port behave like a plaintext line protocol
+ * with its own status line, to it or to the "GET / HTTP/1.1" pipelined behind it (the first
+ * response head is what is read). When the check saw the port behave like a plaintext line protocol
  * (every Connection Request met silence, or an HTTP answer), the request is "GET / HTTP/1.0" in
  * clear instead. One request, one connection: the check's budget of connections holds.
  *
@@ -25,6 +26,9 @@
 
 static const char rdg_line[] = "RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1";
 static const char get_line[] = "GET / HTTP/1.0";
+/* Pipelined after RDG_OUT_DATA (answers come in order, RFC 9112 9.3.2): a web server that ignores
+ * a method it does not know (openssl s_server -www) still answers this one. */
+static const char tls_get_line[] = "GET / HTTP/1.1";
 
 void rd_probe_start_ident(rd_probe *p, rd_us now) {
   p->ident_started = now;
@@ -206,8 +210,9 @@ int rd_probe_pull_ident(rd_probe *p, rd_bld *out, rd_us now) {
     connection_id(now, guid, sizeof guid);
     w = snprintf(req, sizeof req,
                  "%s\r\nHost: %s\r\nAccept: */*\r\nCache-Control: no-cache\r\nPragma: no-cache\r\n"
-                 "RDG-Connection-Id: %s\r\nUser-Agent: rdpdoctor\r\n\r\n",
-                 rdg_line, host, guid);
+                 "RDG-Connection-Id: %s\r\nUser-Agent: rdpdoctor\r\n\r\n"
+                 "%s\r\nHost: %s\r\nAccept: */*\r\nUser-Agent: rdpdoctor\r\nConnection: close\r\n\r\n",
+                 rdg_line, host, guid, tls_get_line, host);
   } else {
     w = snprintf(req, sizeof req, "%s\r\nHost: %s\r\nAccept: */*\r\nUser-Agent: rdpdoctor\r\n\r\n", get_line, host);
   }

@@ -133,6 +133,7 @@ static void test_rd_probe_identify_gateway_answers_rdg_out_data(void **state) {
   assert_non_null(strstr(req, "\r\nHost: gw.example.test:443\r\n"));
   assert_non_null(strstr(req, "\r\nRDG-Connection-Id: {"));
   assert_non_null(strstr(req, "\r\nCache-Control: no-cache\r\n"));
+  assert_non_null(strstr(req, "\r\n\r\nGET / HTTP/1.1\r\n")); /* pipelined behind it */
   assert_non_null(strstr(req, "\r\n\r\n"));
   free(req);
   assert_int_equal(P.state, RD_PS_IDENT_WAIT_HTTP);
