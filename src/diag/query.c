@@ -11,7 +11,8 @@ int rd_query_primary_addr(const rd_check_facts *f) { return f->reach.chosen >= 0
 
 bool rd_query_primary(const rd_check_facts *f, size_t i) {
   const rd_probe_facts *p = &f->probes[i];
-  return i < f->n_probes && p->req.addr_index == rd_query_primary_addr(f) && p->req.kind != RD_PROBE_CONNECT;
+  return i < f->n_probes && p->req.addr_index == rd_query_primary_addr(f) && p->req.kind != RD_PROBE_CONNECT &&
+         p->req.kind != RD_PROBE_IDENTIFY; /* the follow-up sends no Connection Request */
 }
 
 int rd_query_find_nego(const rd_check_facts *f, bool legacy, uint32_t protocols) {

@@ -17,7 +17,8 @@
 
 /* The address the probes ran on: reach.chosen, or the first one when none connected. */
 int rd_query_primary_addr(const rd_check_facts *f);
-/* A primary probe: one of the full set (not a bare connect), on the primary address. */
+/* A primary probe: one of the full set (not a bare connect, not the identify follow-up), on the
+ * primary address. */
 bool rd_query_primary(const rd_check_facts *f, size_t i);
 /* The primary negotiate probe with this request (protocols ignored when legacy), -1 none. */
 int rd_query_find_nego(const rd_check_facts *f, bool legacy, uint32_t protocols);

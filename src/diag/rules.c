@@ -328,13 +328,84 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
 
 /* ---- Negotiate: one question each ------------------------------------------------------------ */
 
-/* Is it RDP at all? Another service's greeting, and no Confirm on any connection. */
+/* The identify follow-up on the primary address (check.c adds it when no probe got an RDP
+ * answer), -1 none. */
+static int identify_probe(const rd_check_facts *f) {
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (f->probes[i].req.kind == RD_PROBE_IDENTIFY && f->probes[i].req.addr_index == rd_query_primary_addr(f))
+      return (int)i;
+  return -1;
+}
+
+/* [MS-TSGU] 4.2.1: a gateway answers RDG_OUT_DATA on /remoteDesktopGateway/ with 401 and the
+ * schemes it accepts in WWW-Authenticate. */
+static bool answered_like_gateway(const rd_probe_facts *p) {
+  return p->service == RD_SVC_HTTPS && p->ident.http_status == 401 && p->ident.authenticate[0] != '\0' &&
+         strncmp(p->ident.request, "RDG_OUT_DATA ", 13) == 0;
+}
+
+/* Is it RDP at all? No Confirm on any connection, and the follow-up named what is there: the
+ * specific finding, and what the user most likely meant. False when it named nothing. */
+static bool nego_identified(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  int i = identify_probe(f);
+  if (n->answered > 0 || i < 0)
+    return false;
+  const rd_probe_facts *p = &f->probes[i];
+  rd_finding *fd = NULL;
+  if (p->ident.tls && answered_like_gateway(p)) {
+    fd = add(d, RD_F_RD_GATEWAY_ON_PORT, RD_FT_RD_GATEWAY_ON_PORT, i);
+    ev_probe(fd, i, "identify/request");
+    ev_probe(fd, i, "identify/http_status");
+    ev_probe(fd, i, "identify/www_authenticate");
+  } else if (p->ident.tls && p->service == RD_SVC_HTTPS) {
+    fd = add(d, RD_F_HTTPS_NOT_RDP, RD_FT_HTTPS_NOT_RDP, i);
+    ev_probe(fd, i, "identify/status_line");
+    ev_probe(fd, i, "identify/server");
+  } else if (p->ident.tls) {
+    fd = add(d, RD_F_TLS_SERVICE_NOT_RDP, RD_FT_TLS_SERVICE_NOT_RDP, i);
+    ev_probe(fd, i, "identify/outcome");
+    ev_probe(fd, i, "tls/version");
+  } else if (p->ident.n_first_bytes == 0 && p->tls.n_first_bytes == 0) {
+    return false; /* nothing came to name a service: the negotiation's own findings say what did */
+  } else if (p->service == RD_SVC_HTTP) {
+    fd = add(d, RD_F_HTTP_NOT_RDP, RD_FT_HTTP_NOT_RDP, i);
+    ev_probe(fd, i, "identify/status_line");
+    ev_probe(fd, i, "identify/server");
+  } else if (p->service == RD_SVC_SSH) {
+    fd = add(d, RD_F_SSH_NOT_RDP, RD_FT_SSH_NOT_RDP, i);
+    ev_probe(fd, i, "identify/banner");
+  } else if (p->service == RD_SVC_VNC) {
+    fd = add(d, RD_F_VNC_NOT_RDP, RD_FT_VNC_NOT_RDP, i);
+    ev_probe(fd, i, "identify/banner");
+  } else if (p->service == RD_SVC_TLS) {
+    fd = add(d, RD_F_TLS_SERVICE_NOT_RDP, RD_FT_TLS_SERVICE_RECORD, i);
+  } else if (p->banner[0] != '\0') {
+    fd = add(d, RD_F_NOT_RDP_SERVICE, RD_FT_NOT_RDP_GREETING, i);
+    ev_probe(fd, i, "identify/banner");
+  } else {
+    return false;
+  }
+  ev_probe(fd, i, "identify/service");
+  ev_probe(fd, i, "identify/first_bytes_hex");
+  return true;
+}
+
+/* Is it RDP at all? Another service's greeting, and no Confirm on any connection. Without the
+ * follow-up (a quick check, the deadline), the reply alone names SSH, HTTP or bare TLS. */
 static bool nego_not_rdp(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
   if (n->not_rdp == 0 || n->answered > 0)
     return false;
-  rd_finding *fd = add(d, RD_F_NOT_RDP_SERVICE,
-                       f->probes[n->not_rdp_probe].banner[0] ? RD_FT_NOT_RDP_SERVICE_BANNER : RD_FT_NOT_RDP_SERVICE,
-                       n->not_rdp_probe);
+  const rd_probe_facts *p = &f->probes[n->not_rdp_probe];
+  rd_finding *fd;
+  if (p->service == RD_SVC_SSH)
+    fd = add(d, RD_F_SSH_NOT_RDP, RD_FT_SSH_NOT_RDP, n->not_rdp_probe);
+  else if (p->service == RD_SVC_HTTP)
+    fd = add(d, RD_F_HTTP_NOT_RDP, RD_FT_HTTP_NOT_RDP, n->not_rdp_probe);
+  else if (p->service == RD_SVC_TLS)
+    fd = add(d, RD_F_TLS_SERVICE_NOT_RDP, RD_FT_TLS_SERVICE_ALERT, n->not_rdp_probe);
+  else
+    fd = add(d, RD_F_NOT_RDP_SERVICE, p->banner[0] ? RD_FT_NOT_RDP_SERVICE_BANNER : RD_FT_NOT_RDP_SERVICE,
+             n->not_rdp_probe);
   ev_probe(fd, n->not_rdp_probe, "negotiation/outcome");
   ev_probe(fd, n->not_rdp_probe, "negotiation/service");
   ev_probe(fd, n->not_rdp_probe, "negotiation/banner");
@@ -575,7 +646,7 @@ static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
   rd_query_nego(f, &n);
   if (n.asked == 0)
     return;
-  if (nego_not_rdp(f, d, &n) || nego_silent(f, d, &n) || nego_closed(f, d, &n))
+  if (nego_identified(f, d, &n) || nego_not_rdp(f, d, &n) || nego_silent(f, d, &n) || nego_closed(f, d, &n))
     return;
   /* Answers exist: each question reads them together with the request that produced them. */
   nego_legacy(f, d);

@@ -54,6 +54,7 @@ struct rd_check {
   int plan_addr;        /* the address the probe set runs on */
   bool plan_moved;      /* it moved once, to an address that connected */
   bool side_started;
+  bool identify_added;  /* the one follow-up connection that names what is on the port */
   slot slots[RD_CHECK_MAX_CONNS];
   size_t n_slots;
   size_t scan;          /* where rd_check_next_action resumes */
@@ -334,8 +335,60 @@ static void settle_auth(rd_check *chk, rd_us now) {
       rd_probe_grant_auth(&chk->slots[i].probe, NULL, now);
 }
 
+/* ---- what is on the port, when it is not RDP (issue #13) ------------------------------------ */
+
+/* An X.224 answer: a Confirm (RSP, FAILURE, legacy) or a Disconnect Request. The server speaks
+ * RDP, however badly: no follow-up. Every usable answer (diag's rd_query_usable) is one of these. */
+static bool rdp_spoke(const rd_probe_facts *p) {
+  return p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY ||
+         p->nego == RD_NEGO_DISCONNECT;
+}
+
+/* Once every probe of the set on the plan address has ended, at least one connected, and none got
+ * an RDP answer (each was not-rdp, silent, closed, reset or malformed), one more connection names
+ * the service: 11 + 1 within the budget of a dozen. A plaintext line protocol (HTTP) waits for a
+ * line our Connection Request never ends, while a TLS server rejects its first byte (content type
+ * 3) at once: when every request met silence, or an HTTP answer came, it asks HTTP in clear;
+ * otherwise TLS first, where an RD Gateway lives. */
+static void maybe_identify(rd_check *chk) {
+  rd_check_facts *f = chk->facts;
+  if (chk->identify_added || chk->cut || chk->cfg.quick || !chk->resolved)
+    return;
+  bool connected = false, all_silent = true, http = false;
+  for (size_t i = 0; i < chk->n_slots; i++) {
+    const slot *s = &chk->slots[i];
+    if (s->kind != SLOT_PROBE || s->probe.facts->req.kind == RD_PROBE_CONNECT ||
+        s->probe.facts->req.addr_index != chk->plan_addr)
+      continue;
+    const rd_probe_facts *p = s->probe.facts;
+    if (!rd_probe_done(&s->probe) || rdp_spoke(p))
+      return;
+    if (p->connect != RD_CONN_OK || p->nego == RD_NEGO_LOCAL_ERROR || p->nego == RD_NEGO_CUT)
+      continue;
+    connected = true;
+    all_silent = all_silent && p->nego == RD_NEGO_SILENT;
+    http = http || (p->nego == RD_NEGO_NOT_RDP && p->service == RD_SVC_HTTP);
+  }
+  if (!connected)
+    return;
+  chk->identify_added = true;
+  if (reserve(chk, f->n_probes + 1) != 0)
+    return;
+  static const rd_probe_request req = {RD_PROBE_IDENTIFY, false, 0, 0, 0, false};
+  size_t before = chk->n_slots;
+  add_probe(chk, &req, chk->plan_addr);
+  if (chk->n_slots > before) {
+    chk->slots[before].probe.host = chk->host;
+    chk->slots[before].probe.port = chk->cfg.port;
+    chk->slots[before].probe.plain_http = all_silent || http;
+  }
+}
+
 /* After every event: the decisions that span probes. */
-static void advance(rd_check *chk, rd_us now) { settle_auth(chk, now); }
+static void advance(rd_check *chk, rd_us now) {
+  settle_auth(chk, now);
+  maybe_identify(chk);
+}
 
 /* ---- events -------------------------------------------------------------------------------- */
 
@@ -393,7 +446,8 @@ void rd_check_tls_bytes(rd_check *chk, int conn, const uint8_t *in, size_t n) {
 
 void rd_check_tls_done(rd_check *chk, int conn, const rd_tls_event *ev, rd_us now) {
   slot *s = slot_of(chk, conn);
-  if (s == NULL || s->kind != SLOT_PROBE || s->probe.state != RD_PS_TLS_UPGRADE)
+  if (s == NULL || s->kind != SLOT_PROBE ||
+      (s->probe.state != RD_PS_TLS_UPGRADE && s->probe.state != RD_PS_IDENT_TLS))
     return;
   rd_probe_tls_done(&s->probe, ev, now);
   if (s->probe.facts->tls.outcome == RD_TLSO_OK)

@@ -197,6 +197,31 @@ typedef struct rd_session_facts {
   rd_us took_us;              /* the session phase, from its first PDU sent to its end */
 } rd_session_facts;
 
+/* ---- Identification (no usable RDP answer: what is on the port instead) ---- */
+#define RD_IDENT_OUTCOME(id, name, what) RD_IDENT_##id,
+typedef enum rd_ident_outcome {
+#include "facts.def"
+} rd_ident_outcome;
+#undef RD_IDENT_OUTCOME
+
+/* What the follow-up connection saw: a greeting, or the answer to its HTTP request (inside TLS
+ * when the handshake completed: its facts are the probe's tls). Text is printable ASCII as it came,
+ * any other byte replaced by '.'. The service and the status line are the probe's service and
+ * banner, like another service's greeting on a negotiate probe. */
+typedef struct rd_ident_facts {
+  rd_ident_outcome outcome;
+  bool tls;             /* the request went inside a TLS session */
+  char request[64];     /* the first request line we sent ("RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1";
+                           inside TLS a "GET / HTTP/1.1" follows it, pipelined) */
+  int http_status;      /* the status code of an HTTP response, -1 none */
+  char server[64];      /* its Server header */
+  char authenticate[96]; /* the schemes of its WWW-Authenticate headers, ", " between them */
+  uint8_t first_bytes[RD_REPLY_KEEP]; /* the first bytes of the greeting or answer, raw */
+  size_t n_first_bytes;
+  size_t bytes_received;
+  rd_us took_us;        /* connected -> greeting, answer or end */
+} rd_ident_facts;
+
 /* ---- One probe connection ---- */
 #define RD_PROBE_KIND(id, name, what) RD_PROBE_##id,
 typedef enum rd_probe_kind {
@@ -243,6 +268,7 @@ typedef struct rd_probe_facts {
   rd_credssp_facts credssp;
   rd_auth_facts auth;
   rd_session_facts session;
+  rd_ident_facts ident;
   int local_error;      /* RD_E_* of a failure on our side (memory, a write), 0 none: never the server's */
   rd_us total_us;
 } rd_probe_facts;
@@ -283,6 +309,7 @@ const char *rd_credssp_outcome_name(rd_credssp_outcome o); /* "challenge" */
 const char *rd_auth_outcome_name(rd_auth_outcome o);       /* "accepted" */
 const char *rd_probe_kind_name(rd_probe_kind k);           /* "negotiate" */
 const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
+const char *rd_ident_outcome_name(rd_ident_outcome o);     /* "greeting" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

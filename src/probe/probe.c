@@ -70,6 +70,7 @@ void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us) {
   facts->tls.outcome = RD_TLSO_NOT_TRIED;
   facts->tls.alert = -1;
   facts->retransmits_before_reply = facts->retransmits_after_reply = -1;
+  facts->ident.http_status = -1;
 }
 
 void rd_probe_launch(rd_probe *p, rd_us now) {
@@ -93,6 +94,10 @@ void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_
   f->connect_retries = retries;
   if (outcome != RD_CONN_OK || f->req.kind == RD_PROBE_CONNECT) {
     rd_probe_finish(p, now);
+    return;
+  }
+  if (f->req.kind == RD_PROBE_IDENTIFY) {
+    rd_probe_start_ident(p, now); /* no Connection Request: a greeting first, perhaps */
     return;
   }
   rd_probe_enter(p, RD_PS_X224_SEND_REQUEST, now);
@@ -123,6 +128,11 @@ size_t rd_probe_need(const rd_probe *p, const uint8_t *head, size_t have) {
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
     return rd_probe_need_session(p, head, have);
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    return rd_probe_need_ident(p, head, have);
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_DONE:
@@ -137,6 +147,12 @@ void rd_probe_partial(rd_probe *p, const uint8_t *head, size_t have, rd_us now) 
   case RD_PS_X224_WAIT_CONFIRM:
     rd_probe_partial_x224(p, head, have);
     return;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    rd_probe_partial_ident(p, head, have);
+    return;
+  case RD_PS_IDENT_TLS:
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_CREDSSP_SEND_NEGOTIATE:
@@ -179,6 +195,10 @@ static bool filter_any_state(rd_probe *p, const uint8_t *frame, size_t n, rd_us 
     rd_probe_partial_x224(p, frame, n); /* the bytes are the evidence */
     rd_probe_end_x224(p, RD_NEGO_DISCONNECT, now);
     return true;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_CREDSSP_SEND_NEGOTIATE:
@@ -232,6 +252,11 @@ int rd_probe_feed(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
     return rd_probe_feed_session(p, frame, n, now);
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    return rd_probe_feed_ident(p, frame, n, now);
+  case RD_PS_IDENT_TLS:
   case RD_PS_CONNECTING:
   case RD_PS_TLS_UPGRADE:
   case RD_PS_DONE:
@@ -255,6 +280,11 @@ int rd_probe_pull(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_LICENSE_SEND_RESPONSE:
   case RD_PS_SESSION_SEND_DISCONNECT:
     return rd_probe_pull_session(p, out, now);
+  case RD_PS_IDENT_SEND_HTTP:
+    return rd_probe_pull_ident(p, out, now);
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
   case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
@@ -285,7 +315,11 @@ bool rd_probe_wants_send(const rd_probe *p) {
   case RD_PS_INFO_SEND_CLIENT_INFO:
   case RD_PS_LICENSE_SEND_RESPONSE:
   case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_IDENT_SEND_HTTP:
     return true;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
   case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
@@ -311,6 +345,7 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
     rd_probe_end_x224(p, reset ? RD_NEGO_RESET : RD_NEGO_CLOSED, now);
     return;
   case RD_PS_TLS_UPGRADE: /* the driver reports a close during the handshake as its end */
+  case RD_PS_IDENT_TLS:
     rd_probe_tls_done(p, &(rd_tls_event){.end = reset ? RD_TLS_END_RESET : RD_TLS_END_CLOSED, .alert = -1}, now);
     return;
   case RD_PS_CREDSSP_SEND_NEGOTIATE:
@@ -334,6 +369,11 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
     rd_probe_end_session(p, reset ? RD_SESS_RESET : RD_SESS_CLOSED, now);
+    return;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    rd_probe_end_ident(p, reset ? RD_IDENT_RESET : RD_IDENT_CLOSED, now);
     return;
   case RD_PS_CONNECTING: /* a close before the connect completed is the connect's outcome */
     rd_probe_connected(p, reset ? RD_CONN_REFUSED : RD_CONN_ERROR, 0, 0, 0, now);
@@ -359,6 +399,15 @@ void rd_probe_local_error(rd_probe *p, int err, rd_us now) {
     break;
   case RD_PS_TLS_UPGRADE:
     f->tls.outcome = RD_TLSO_LOCAL_ERROR;
+    break;
+  case RD_PS_IDENT_TLS:
+    f->tls.outcome = RD_TLSO_LOCAL_ERROR;
+    f->ident.outcome = RD_IDENT_LOCAL_ERROR;
+    break;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    f->ident.outcome = RD_IDENT_LOCAL_ERROR;
     break;
   case RD_PS_CREDSSP_SEND_NEGOTIATE:
   case RD_PS_CREDSSP_WAIT_CHALLENGE:
@@ -432,6 +481,12 @@ static void time_out(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
     rd_probe_end_session(p, cut ? RD_SESS_CUT : RD_SESS_SILENT, now);
     return;
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+    rd_probe_expire_ident(p, now, cut);
+    return;
   case RD_PS_DONE:
     return;
   }
@@ -446,9 +501,14 @@ void rd_probe_expire(rd_probe *p, rd_us now) {
 void rd_probe_cut(rd_probe *p, rd_us now) { time_out(p, now, true); }
 
 bool rd_probe_wants_tls(rd_probe *p, rd_tls_request *req) {
-  if (p->state != RD_PS_TLS_UPGRADE || p->tls_requested)
+  if ((p->state != RD_PS_TLS_UPGRADE && p->state != RD_PS_IDENT_TLS) || p->tls_requested)
     return false;
   p->tls_requested = true;
+  if (p->state == RD_PS_IDENT_TLS) { /* any version; HTTP follows inside the session */
+    req->version = 0;
+    req->facts_only = false;
+    return true;
+  }
   req->version = p->facts->req.tls_pin;
   /* Only an NLA selection (CredSSP) or the session phase speaks inside TLS; the others need its
    * facts alone. */

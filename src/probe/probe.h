@@ -11,7 +11,12 @@
  * and hands rd_probe_feed exactly one whole frame, in the transport the probe is on (plaintext
  * before TLS, decrypted application data after). A PDU that may come in any state (an X.224
  * Disconnect Request) is filtered once, before the dispatch. Each sub-protocol is its own file:
- * probe_x224.c, probe_tls.c, probe_credssp.c. */
+ * probe_x224.c, probe_tls.c, probe_credssp.c, probe_session.c, probe_identify.c.
+ *
+ * An identify probe (kind IDENTIFY, added by the check when no connection got an RDP answer)
+ * sends no Connection Request: CONNECTING -> IDENT_WAIT_GREETING (a short wait for a server that
+ * speaks first) -> IDENT_TLS -> IDENT_SEND_HTTP -> IDENT_WAIT_HTTP -> DONE, or straight to
+ * IDENT_SEND_HTTP in clear when the check asks for plain HTTP. */
 #ifndef RD_PROBE_PROBE_H
 #define RD_PROBE_PROBE_H
 
@@ -48,6 +53,10 @@
   X(LICENSE_SEND_RESPONSE, "licensing-send-response", SESSION)                    \
   X(CAPS_WAIT_DEMAND_ACTIVE, "caps-wait-demand-active", SESSION)                  \
   X(SESSION_SEND_DISCONNECT, "session-send-disconnect", SESSION)                  \
+  X(IDENT_WAIT_GREETING, "identify-wait-greeting", NEGOTIATE)                     \
+  X(IDENT_TLS, "identify-tls", TLS)                                               \
+  X(IDENT_SEND_HTTP, "identify-send-http", NEGOTIATE)                             \
+  X(IDENT_WAIT_HTTP, "identify-wait-http", NEGOTIATE)                             \
   X(DONE, "done", ANY)
 
 #define RD_PS_ENUM(id, name, phase) RD_PS_##id,
@@ -106,6 +115,12 @@ typedef struct rd_probe {
   uint8_t n_join, next_join;
   rd_us session_started;
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
+  /* Identify: the name and port for the HTTP Host header (the check's, borrowed), whether to ask
+   * HTTP in clear rather than TLS first (the check's choice), and when the connection opened. */
+  const char *host;
+  uint16_t port;
+  bool plain_http;
+  rd_us ident_started;
 } rd_probe;
 
 /* Prepares a probe; `facts->req` says what to request. Its clock starts at rd_probe_launch. */
@@ -192,6 +207,14 @@ struct rd_license_msg;
 int rd_probe_license_request(rd_probe *p, const struct rd_license_msg *m);
 int rd_probe_license_challenge(rd_probe *p, const struct rd_license_msg *m);
 void rd_probe_license_free(rd_probe *p);
+void rd_probe_start_ident(rd_probe *p, rd_us now);
+size_t rd_probe_need_ident(const rd_probe *p, const uint8_t *head, size_t have);
+void rd_probe_partial_ident(rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_feed_ident(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+int rd_probe_pull_ident(rd_probe *p, rd_bld *out, rd_us now);
+void rd_probe_end_ident(rd_probe *p, rd_ident_outcome how, rd_us now);
+void rd_probe_expire_ident(rd_probe *p, rd_us now, bool cut);
+void rd_probe_tls_done_ident(rd_probe *p, rd_us now);
 #endif
 
 #endif

@@ -59,6 +59,10 @@ int rd_probe_pull_credssp(rd_probe *p, rd_bld *out, rd_us now) {
       rd_probe_start_session(p, now); /* plain HYBRID: the session follows the credentials */
     return 0;
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -259,6 +263,10 @@ int rd_probe_feed_credssp(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
     return 0; /* the server spoke out of turn; what it said does not change the verdict */
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -296,6 +304,10 @@ void rd_probe_end_credssp(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -333,6 +345,10 @@ void rd_probe_expire_credssp(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_CREDSSP_SEND_CREDENTIALS:
   case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ: /* the verdict stands; only the authorization result is missing */
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:

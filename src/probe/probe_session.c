@@ -181,6 +181,10 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
     }
     break;
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -465,6 +469,10 @@ int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   case RD_PS_MCS_SEND_ATTACH_USER:
   case RD_PS_MCS_SEND_CHANNEL_JOIN:
   case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
   case RD_PS_X224_SEND_REQUEST:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:

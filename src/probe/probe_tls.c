@@ -11,7 +11,7 @@
 #include "core/x224.h"
 
 void rd_probe_tls_bytes(rd_probe *p, const uint8_t *in, size_t n) {
-  if (p->state != RD_PS_TLS_UPGRADE)
+  if (p->state != RD_PS_TLS_UPGRADE && p->state != RD_PS_IDENT_TLS)
     return;
   rd_tls_facts *t = &p->facts->tls;
   size_t room = sizeof t->first_bytes - t->n_first_bytes;
@@ -61,7 +61,7 @@ static void keep_pubkey(rd_probe *p, const uint8_t *der, size_t n) {
 }
 
 void rd_probe_tls_done(rd_probe *p, const rd_tls_event *ev, rd_us now) {
-  if (p->state != RD_PS_TLS_UPGRADE)
+  if (p->state != RD_PS_TLS_UPGRADE && p->state != RD_PS_IDENT_TLS)
     return;
   rd_tls_facts *t = &p->facts->tls;
   t->version = ev->version;
@@ -72,6 +72,10 @@ void rd_probe_tls_done(rd_probe *p, const rd_tls_event *ev, rd_us now) {
   snprintf(t->reason, sizeof t->reason, "%s", ev->reason ? ev->reason : "");
   t->outcome = classify(ev, t);
   t->took_us = now - p->step_started;
+  if (p->state == RD_PS_IDENT_TLS) {
+    rd_probe_tls_done_ident(p, now);
+    return;
+  }
   if (t->outcome != RD_TLSO_OK) {
     rd_probe_finish(p, now);
     return;

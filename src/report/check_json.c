@@ -129,6 +129,19 @@ static json_t *session_json(const rd_session_facts *s) {
   return o;
 }
 
+/* The identify follow-up (docs/json.md "identify"): the service it names and what it rests on.
+ * The text fields hold printable ASCII only (the probe replaced every other byte). */
+static json_t *ident_json(const rd_probe_facts *p) {
+  const rd_ident_facts *id = &p->ident;
+  return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:s, s:o, s:I, s:o}", "outcome",
+                   rd_ident_outcome_name(id->outcome), "service", rd_service_name(p->service), "request", id->request,
+                   "tls", id->tls, "status_line", id->http_status >= 0 ? p->banner : "", "http_status",
+                   id->http_status >= 0 ? json_integer(id->http_status) : json_null(), "banner", p->banner, "server",
+                   id->server, "www_authenticate", id->authenticate, "first_bytes_hex",
+                   hex(id->first_bytes, id->n_first_bytes), "bytes_received", (json_int_t)id->bytes_received,
+                   "duration_ms", ms(id->took_us));
+}
+
 static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   char protos[64], sel[64];
   const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
@@ -147,12 +160,15 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
+  json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
                    "address", c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "",
                    "request", req, "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
                    credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "session",
                    session_json(&p->session), "local_error",
                    p->local_error != 0 ? rd_err_name(p->local_error) : NULL, "duration_ms", ms(p->total_us));
+  if (o != NULL && p->req.kind == RD_PROBE_IDENTIFY)
+    json_object_set_new(o, "identify", ident_json(p));
+  return o;
 }
 
 static json_t *cert_json(const rd_check_facts *c) {

@@ -43,11 +43,11 @@ assert_eq rdp-closed-after-request "$(root reset-after-cr)" "reset: root cause"
 assert_eq reset "$(outcome reset-after-cr)" "reset: outcome"
 
 run http-banner
-assert_eq not-rdp-service "$(root http-banner)" "http: root cause"
+assert_eq http-not-rdp "$(root http-banner)" "http: root cause"
 assert_eq http "$(q http-banner '[.facts.probes[] | select(.kind == "negotiate")][0].negotiation.service')" "http: service"
 
 run ssh-banner
-assert_eq not-rdp-service "$(root ssh-banner)" "ssh: root cause"
+assert_eq ssh-not-rdp "$(root ssh-banner)" "ssh: root cause"
 assert_contains "$LAB/ssh-banner.json" "SSH-2.0-OpenSSH"
 
 run garbage

@@ -430,6 +430,95 @@ static void test_rd_check_certificate_choice(void **state) {
   finish();
 }
 
+/* Every request met silence: once all have ended, exactly one follow-up (11 + 1), no Connection
+ * Request on it, a short greeting wait, then HTTP in clear (a line protocol waits for a line). */
+static void test_rd_check_identify_after_silence(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  assert_int_equal(F.connects, 11);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.n_probes, 12);
+  assert_int_equal(F.connects, 12);
+  assert_int_equal(probe_of(11)->req.kind, RD_PROBE_IDENTIFY);
+  assert_int_equal(F.c[11].port, 3389);
+  assert_int_equal(F.facts.reach.n_side, 0);
+  connected(11, RD_CONN_OK);
+  assert_int_equal(F.c[11].sends, 0); /* listens first */
+  F.now += 500 * MS;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_false(F.c[11].tls);
+  assert_int_equal(F.c[11].sends, 1);
+  assert_int_equal(memcmp(F.c[11].last, "GET / HTTP/1.0\r\n", 16), 0);
+  static const char ok[] = "HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\n\r\n";
+  receive(11, (const uint8_t *)ok, sizeof ok - 1);
+  assert_int_equal(probe_of(11)->service, RD_SVC_HTTP);
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.connects, 12); /* never a second follow-up */
+  finish();
+}
+
+/* A TLS alert in answer to the Connection Request: the follow-up starts TLS and asks RDG_OUT_DATA
+ * inside it; its certificate speaks for the server. */
+static void test_rd_check_identify_tls_first(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 443, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+  for (int i = 0; i < 11; i++) {
+    connected(i, RD_CONN_OK);
+    receive(i, alert, sizeof alert);
+    if (i < 10)
+      assert_int_equal(F.facts.n_probes, 11); /* not before every probe has ended */
+  }
+  assert_int_equal(F.facts.n_probes, 12);
+  connected(11, RD_CONN_OK);
+  F.now += 500 * MS;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_true(F.c[11].tls);
+  assert_int_equal(F.c[11].sends, 0);
+  tls_ok(11, 0);
+  assert_int_equal(F.c[11].tls_sends, 1);
+  assert_int_equal(memcmp(F.c[11].last, "RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1\r\n", 46), 0);
+  assert_true(F.facts.have_cert);
+  assert_int_equal(F.facts.cert_probe, 11);
+  static const char gw[] = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n\r\n";
+  receive(11, (const uint8_t *)gw, sizeof gw - 1);
+  assert_int_equal(probe_of(11)->service, RD_SVC_HTTPS);
+  assert_string_equal(probe_of(11)->ident.authenticate, "Negotiate");
+  assert_true(rd_check_done(F.chk));
+  finish();
+}
+
+/* Any RDP answer (here one Confirm among silence) means no follow-up; nor when nothing connected. */
+static void test_rd_check_no_identify_when_rdp_answered(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  confirm(3, RD_X224_PROTOCOL_RDP);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.n_probes, 11);
+  assert_true(rd_check_done(F.chk));
+  finish();
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_REFUSED);
+  assert_int_equal(F.facts.n_probes, 11);
+  assert_true(rd_check_done(F.chk));
+  finish();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_check_plan_on_one_address),
@@ -443,6 +532,9 @@ int main(void) {
       cmocka_unit_test(test_rd_check_drip_server),
       cmocka_unit_test(test_rd_check_local_error_is_ours),
       cmocka_unit_test(test_rd_check_certificate_choice),
+      cmocka_unit_test(test_rd_check_identify_after_silence),
+      cmocka_unit_test(test_rd_check_identify_tls_first),
+      cmocka_unit_test(test_rd_check_no_identify_when_rdp_answered),
   };
   int r = cmocka_run_group_tests(tests, NULL, NULL);
   OPENSSL_free(cert_der);

@@ -349,7 +349,7 @@ static const struct {
     {"nla_auth_failed", scenario_nla_auth_failed, 2, "auth-failed"},
     {"server_denied_0x7", scenario_server_denied_0x7, 2, "server-denied-connection"},
     {"refused", scenario_refused, 2, "tcp-refused"},
-    {"not_rdp_http", scenario_not_rdp_http, 2, "not-rdp-service"},
+    {"not_rdp_http", scenario_not_rdp_http, 2, "http-not-rdp"},
 };
 
 static void test_rd_report_check_golden(void **state) {

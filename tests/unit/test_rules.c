@@ -220,7 +220,7 @@ static void test_rd_diagnose_after_connect_failures(void **state) {
     snprintf(F.probes[i].banner, sizeof F.probes[i].banner, "SSH-2.0-OpenSSH_9.2p1");
   }
   diagnose();
-  assert_string_equal(root(), "not-rdp-service");
+  assert_string_equal(root(), "ssh-not-rdp");
   assert_non_null(strstr(detail_of((size_t)D.verdict.root), "SSH-2.0"));
 }
 
