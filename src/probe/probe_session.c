@@ -18,10 +18,12 @@
 
 #include "core/err.h"
 #include "core/gcc.h"
+#include "core/info.h"
 #include "core/license.h"
 #include "core/mcs.h"
 #include "core/sec.h"
 #include "core/share.h"
+#include "core/wipe.h"
 #include "core/x224.h"
 
 #define MAX_SESSION_FRAME 65535 /* a TPKT's largest; a fast-path PDU is shorter */
@@ -106,38 +108,28 @@ static int send_data(rd_probe *p, const uint8_t *payload, size_t n, rd_bld *out)
 
 /* The Client Info PDU (2.2.1.11) under Enhanced RDP Security: a basic security header with
  * SEC_INFO_PKT, then TS_INFO_PACKET with empty names and no password (no auto-logon: the probe
- * asks for nothing a user session would need), UNICODE strings, and the extended info. */
+ * asks for nothing a user session would need), and the extended info. */
 static int send_client_info(rd_probe *p, rd_bld *out) {
-  static const uint32_t flags = 0x00000001 /* MOUSE */ | 0x00000002 /* DISABLECTRLALTDEL */ |
-                                0x00000010 /* UNICODE */ | 0x00000020 /* MAXIMIZESHELL */ |
-                                0x00000040 /* LOGONNOTIFY */ | 0x00000100 /* ENABLEWINDOWSKEY */ |
-                                0x00010000 /* LOGONERRORS */ | 0x00080000 /* NOAUDIOPLAYBACK */;
   rd_bld b;
   uint8_t *pdu = NULL;
   size_t len = 0;
   rd_sec_header h = {.flags = RD_SEC_INFO_PKT};
+  rd_info_client info;
+  memset(&info, 0, sizeof info);
+  info.flags = RD_INFO_FLAGS_PROBE;
+  info.address_family = RD_INFO_AF_INET;
+  info.performance_flags = RD_INFO_PERF_DISABLE_WALLPAPER | RD_INFO_PERF_DISABLE_FULLWINDOWDRAG |
+                           RD_INFO_PERF_DISABLE_MENUANIMATIONS;
   rd_bld_init(&b, 4096);
-  rd_sec_encode_header(&h, RD_SEC_HDR_BASIC, &b);
-  rd_bld_add_u32le(&b, 0);     /* CodePage */
-  rd_bld_add_u32le(&b, flags);
-  for (int i = 0; i < 5; i++)  /* cbDomain, cbUserName, cbPassword, cbAlternateShell, cbWorkingDir */
-    rd_bld_add_u16le(&b, 0);
-  rd_bld_add_zeros(&b, 5 * 2); /* the five strings: each only its UTF-16 terminator */
-  /* TS_EXTENDED_INFO_PACKET (2.2.1.11.1.1.1): IPv4, an empty address and directory, GMT. */
-  rd_bld_add_u16le(&b, 2);     /* clientAddressFamily AF_INET */
-  rd_bld_add_u16le(&b, 2);     /* cbClientAddress: the terminator */
-  rd_bld_add_zeros(&b, 2);
-  rd_bld_add_u16le(&b, 2);     /* cbClientDir */
-  rd_bld_add_zeros(&b, 2);
-  rd_bld_add_zeros(&b, 172);   /* clientTimeZone: TS_TIME_ZONE_INFORMATION, UTC */
-  rd_bld_add_u32le(&b, 0);     /* clientSessionId */
-  rd_bld_add_u32le(&b, 0x00000007); /* performanceFlags: no wallpaper, full-window drag, animation */
-  rd_bld_add_u16le(&b, 0);     /* cbAutoReconnectCookie */
-  if (!rd_bld_finish(&b, &pdu, &len)) {
+  int r = rd_sec_encode_header(&h, RD_SEC_HDR_BASIC, &b);
+  if (r == 0)
+    r = rd_info_encode(&info, &b);
+  if (r != 0 || !rd_bld_finish(&b, &pdu, &len)) {
     rd_bld_cleanup(&b);
-    return RD_E_NOMEM;
+    return r != 0 ? r : RD_E_NOMEM;
   }
-  int r = send_data(p, pdu, len, out);
+  r = send_data(p, pdu, len, out);
+  rd_wipe(pdu, len); /* no password today; the habit stays for the day one is sent */
   free(pdu);
   return r;
 }
@@ -176,6 +168,7 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_SESSION_SEND_DISCONNECT:
     r = rd_mcs_encode_disconnect_provider_ultimatum(DPU_USER_REQUESTED, out);
     if (r == 0) {
+      sess(p)->took_us = now - p->session_started;
       rd_probe_finish(p, now);
       return 0;
     }
