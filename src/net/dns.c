@@ -22,6 +22,13 @@
 
 #include "core/err.h"
 
+#ifdef _WIN32
+/* A Winsock SOCKET is a handle (its low 32 bits are significant), not a C runtime descriptor. */
+#define close_socket(fd) closesocket((SOCKET)(fd))
+#else
+#define close_socket(fd) close(fd)
+#endif
+
 #define DEFAULT_TIMEOUT_MS 3000u
 #define DEFAULT_TRIES 2u
 #define MAX_TRIES 5u
@@ -281,7 +288,7 @@ static bool usable(const rd_dns_addr *a) {
   else
     ((struct sockaddr_in6 *)&ss)->sin6_port = htons(9);
   bool ok = connect(fd, (const struct sockaddr *)&ss, a->salen) == 0;
-  close(fd);
+  close_socket(fd);
   return ok;
 }
 
