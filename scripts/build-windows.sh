@@ -140,8 +140,8 @@ cmake_dep() {
   cmake -S "$dir/src" -B "$dir/build" -G "Unix Makefiles" \
         -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" -DRD_WIN_PREFIX="$dir/inst" \
         -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$dir/inst" -DCMAKE_INSTALL_LIBDIR=lib \
-        -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF "$@" >"$dir/build.log" 2>&1
-  cmake --build "$dir/build" -j"$jobs" >>"$dir/build.log" 2>&1
+        -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF "$@" >"$dir/build.log" 2>&1 &&
+  cmake --build "$dir/build" -j"$jobs" >>"$dir/build.log" 2>&1 &&
   cmake --install "$dir/build" >>"$dir/build.log" 2>&1
 }
 
@@ -157,15 +157,17 @@ build_openssl() {
 }
 
 build_libuv() {
-  cmake_dep "$1" -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF
-  # libuv installs libuv (the DLL's) and libuv-static; keep one static libuv.pc and libuv.a.
+  cmake_dep "$1" -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF || return
+  # libuv installs libuv.pc (for its DLL) and libuv-static.pc; keep the static one as libuv.pc.
   cp "$1/inst/lib/pkgconfig/libuv-static.pc" "$1/inst/lib/pkgconfig/libuv.pc"
   rm -f "$1/inst/lib/libuv.dll.a" "$1/inst/bin/libuv.dll"
-  ln -sf libuv_a.a "$1/inst/lib/libuv.a" 2>/dev/null || true
 }
 
 build_cares() {
-  cmake_dep "$1" -DCARES_STATIC=ON -DCARES_SHARED=OFF -DCARES_BUILD_TOOLS=OFF -DCARES_BUILD_TESTS=OFF
+  # c-ares 1.18.1's inet_net_pton.c uses INADDRSZ, which only Unix's <arpa/nameser.h> defines
+  # (1.19 spells it NS_INADDRSZ).
+  cmake_dep "$1" -DCARES_STATIC=ON -DCARES_SHARED=OFF -DCARES_BUILD_TOOLS=OFF -DCARES_BUILD_TESTS=OFF \
+                 -DCMAKE_C_FLAGS=-DINADDRSZ=4
 }
 
 build_jansson() {
@@ -174,7 +176,7 @@ build_jansson() {
 }
 
 build_cmocka() {
-  cmake_dep "$1" -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+  cmake_dep "$1" -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF || return
   # cmocka 1.1 always builds its DLL too; link the static archive under the usual name.
   if [ -f "$1/inst/lib/libcmocka-static.a" ]; then
     rm -f "$1/inst/lib/libcmocka.dll.a" "$1/inst/bin/libcmocka.dll"
@@ -258,4 +260,6 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmak
       -DRD_WIN_PREFIX="$prefix_list" -DPKG_CONFIG_EXECUTABLE="$build/pkg-config" \
       -DOPENSSL_USE_STATIC_LIBS=TRUE -DCMAKE_BUILD_TYPE=Release -DRD_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
+# What is shipped carries no symbols (the unit tests keep theirs).
+$triple-strip "$build/rdpdoctor.exe"
 log "rdpdoctor: $build/rdpdoctor.exe ($(stat -c %s "$build/rdpdoctor.exe") bytes)"

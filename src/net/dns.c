@@ -25,6 +25,7 @@
 #ifdef _WIN32
 /* A Winsock SOCKET is a handle (its low 32 bits are significant), not a C runtime descriptor. */
 #define close_socket(fd) closesocket((SOCKET)(fd))
+typedef long suseconds_t; /* Winsock's struct timeval has long fields */
 #else
 #define close_socket(fd) close(fd)
 #endif
