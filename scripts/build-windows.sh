@@ -26,8 +26,6 @@ triple=x86_64-w64-mingw32
 cache=${RD_WIN_CACHE:-/var/cache/rdpdoctor-win}
 build=${RD_WIN_BUILD:-$root/build/windows}
 jobs=$(nproc)
-# Bumped when a recipe below changes, so cached builds made by an older recipe are redone.
-recipe=1
 
 log() { printf '== %s\n' "$*"; }
 
@@ -131,6 +129,7 @@ fetch() {
   fi
   (cd "$dir/dl" && dpkg-source --no-check -x ./*.dsc "$dir/src" >/dev/null)
   rm -rf "$dir/dl"
+  rm -f "$dir"/*.orig.tar.* # the links dpkg-source leaves beside the tree it unpacks
 }
 
 # cmake_dep DIR [CMAKE ARGS...]: builds a CMake project in DIR/src into DIR/inst.
@@ -148,11 +147,17 @@ cmake_dep() {
 build_openssl() {
   local dir=$1
   # no-module builds the legacy provider into libcrypto (OSSL_PROVIDER_load(ctx, "legacy") in
-  # src/auth/ntlmcrypto.c then finds it without a DLL); build_sw/install_sw skip the docs.
+  # src/auth/ntlmcrypto.c then finds it without a DLL). Only the libraries and headers are built.
+  # The configuration file, engines and modules are looked up where only administrators can write
+  # on Windows, as in OpenSSL's own Windows builds: Configure would put them under the Unix
+  # --prefix, which Windows reads as C:\var\cache\…, a folder any user may create (and so plant
+  # an openssl.cnf that loads a DLL of theirs).
+  local ssldir="C:/Program Files/Common Files/SSL"
   (cd "$dir/src" &&
    ./Configure mingw64 no-shared no-module no-tests no-ui-console \
-       --cross-compile-prefix=$triple- --prefix="$dir/inst" --libdir=lib \
-       --openssldir="C:/Program Files/Common Files/SSL" &&
+       --cross-compile-prefix=$triple- --prefix="$dir/inst" --libdir=lib &&
+   sed -i -e "s|^OPENSSLDIR=.*|OPENSSLDIR=$ssldir|" -e "s|^ENGINESDIR=.*|ENGINESDIR=$ssldir/engines-3|" \
+          -e "s|^MODULESDIR=.*|MODULESDIR=$ssldir/ossl-modules|" Makefile &&
    make -j"$jobs" build_libs && make install_dev) >"$dir/build.log" 2>&1
 }
 
@@ -184,9 +189,10 @@ build_cmocka() {
   fi
 }
 
-# dep SOURCE DEVPKG BUILDFN: the cached build of SOURCE, at the best version the mirror serves.
+# dep SOURCE DEVPKG BUILDFN RECIPE: the cached build of SOURCE, at the best version the mirror
+# serves. RECIPE is bumped when BUILDFN changes, so that builds by an older recipe are redone.
 dep() {
-  local src=$1 dev=$2 fn=$3 ver dir t0 wanted
+  local src=$1 dev=$2 fn=$3 recipe=$4 ver dir t0 wanted
   local -a vers
   mapfile -t vers < <(source_versions "$src" "$dev")
   # One build of a dependency at a time (two worktrees, or ctest and a person, share the cache).
@@ -215,6 +221,10 @@ dep() {
   done
   if [ -z "$dir" ]; then
     echo "build-windows: no version of the $src source could be fetched" >&2
+    if [ "${RD_WIN_NO_APT:-0}" = 1 ]; then
+      echo "build-windows: run it once without RD_WIN_NO_APT, as root: that sets up deb-src" >&2
+      exit 3
+    fi
     exit 1
   fi
   [ "$ver" != "$wanted" ] && log "$src: building $ver (Linux builds with $wanted)"
@@ -234,11 +244,11 @@ dep() {
 only=${RD_WIN_DEPS:-"libuv1 c-ares jansson cmocka openssl"}
 for d in $only; do
   case $d in
-    openssl) dep openssl libssl-dev build_openssl ;;
-    libuv1)  dep libuv1 libuv1-dev build_libuv ;;
-    c-ares)  dep c-ares libc-ares-dev build_cares ;;
-    jansson) dep jansson libjansson-dev build_jansson ;;
-    cmocka)  dep cmocka libcmocka-dev build_cmocka ;;
+    openssl) dep openssl libssl-dev build_openssl 2 ;;
+    libuv1)  dep libuv1 libuv1-dev build_libuv 1 ;;
+    c-ares)  dep c-ares libc-ares-dev build_cares 1 ;;
+    jansson) dep jansson libjansson-dev build_jansson 1 ;;
+    cmocka)  dep cmocka libcmocka-dev build_cmocka 1 ;;
     *) echo "build-windows: unknown dependency '$d'" >&2; exit 64 ;;
   esac
 done

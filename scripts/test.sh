@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 status=0
 echo "== windows build"
-if ! RD_WIN_NO_APT=1 ./scripts/build-windows.sh; then
+if ! ./scripts/build-windows.sh; then
   status=1
 fi
 for flavour in release asan fuzz; do
