@@ -12,7 +12,8 @@
 #   scripts/build-windows.sh deps     the dependencies only
 #
 # Environment: RD_WIN_CACHE (default /var/cache/rdpdoctor-win), RD_WIN_BUILD (default
-# build/windows), RD_WIN_NO_APT=1 skips the apt-get step (for callers that just ran it).
+# build/windows), RD_WIN_DEPS (the dependencies to bring up to date, default all), RD_WIN_NO_APT=1
+# skips the apt-get step: for callers that ran the script once as root, which sets up deb-src.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
