@@ -10,10 +10,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 BUILD_PKGS=(cmake make gcc clang libclang-rt-14-dev pkg-config libssl-dev libuv1-dev libc-ares-dev
-            libjansson-dev libcmocka-dev man-db)
+            libjansson-dev libcmocka-dev libmicrohttpd-dev man-db)
 # Real servers and network faults for the integration tests (../shared/reference/test-lab.md).
-TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert
-           faketime netcat-openbsd jq iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop)
+TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert chromium tmux
+           faketime netcat-openbsd jq iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop
+           prometheus)
 # rdpdoctor.exe: the mingw-w64 cross toolchain, Wine to test it, dpkg-dev for `apt-get source`
 # (scripts/build-windows.sh builds the dependencies from Debian's sources; it installs these too).
 WIN_PKGS=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev

@@ -15,6 +15,10 @@ static const char usage_text[] =
     "                           rdpdoctor explain \"Error code: 0x904 Extended error code: 0x7\"\n"
     "  check HOST[:PORT]        test a server layer by layer and name the root cause, e.g.\n"
     "                           rdpdoctor check rdp.example.com\n"
+    "                           rdpdoctor check --nagios --cert-warn 30 rdp.example.com\n"
+    "  scan TARGET...           check many servers at once, one JSON line each, e.g.\n"
+    "                           rdpdoctor scan 192.0.2.0/24 --ports 3389,3390\n"
+    "  exporter --listen A:P    a Prometheus multi-target probe (/probe?target=HOST:PORT)\n"
     "\n"
     "Options:\n"
     "  -h, --help               this text (rdpdoctor COMMAND --help for a command's options)\n"
@@ -29,6 +33,39 @@ const char *rd_cli_printable(char *buf, size_t size, const char *s) {
     buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
   buf[i] = '\0';
   if (i < n && i + 4 < size)
+    strcat(buf, "...");
+  return buf;
+}
+
+bool rd_cli_is_password_option(const char *arg) {
+  if (arg[0] != '-')
+    return false;
+  if (arg[1] != '-')
+    return arg[1] == 'p'; /* -p, -pSecret */
+  size_t n = strcspn(arg + 2, "=");
+  char name[64];
+  if (n >= sizeof name)
+    n = sizeof name - 1;
+  for (size_t i = 0; i < n; i++)
+    name[i] = (char)tolower((unsigned char)arg[2 + i]);
+  name[n] = '\0';
+  /* --password, --passwd, --pasword, --pass, --pwd, --secret and their typos */
+  return strstr(name, "pas") != NULL || strstr(name, "pw") != NULL || strstr(name, "secret") != NULL;
+}
+
+const char *rd_cli_option_shown(char *buf, size_t size, const char *arg) {
+  char name[48];
+  size_t n;
+  if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' && arg[2] != '\0')
+    n = 2; /* -xVALUE: the letter only */
+  else
+    n = strcspn(arg, "="); /* --name=VALUE: the name only */
+  if (n >= sizeof name)
+    n = sizeof name - 1;
+  memcpy(name, arg, n);
+  name[n] = '\0';
+  rd_cli_printable(buf, size, name);
+  if (arg[n] != '\0' && strlen(buf) + 4 < size)
     strcat(buf, "...");
   return buf;
 }
@@ -59,5 +96,14 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
     return rd_cli_explain(argc - 1, argv + 1, out, err);
   if (strcmp(cmd, "check") == 0)
     return rd_cli_check(argc - 1, argv + 1, out, err);
-  return rd_cli_usage_error(err, "unknown command '%.40s' (try 'rdpdoctor --help')", cmd);
+  if (strcmp(cmd, "scan") == 0)
+    return rd_cli_scan(argc - 1, argv + 1, out, err);
+  if (strcmp(cmd, "exporter") == 0)
+    return rd_cli_exporter(argc - 1, argv + 1, out, err);
+  char shown[48];
+  if (cmd[0] == '-')
+    return rd_cli_usage_error(err, "unknown option '%s' (try 'rdpdoctor --help')",
+                              rd_cli_option_shown(shown, sizeof shown, cmd));
+  return rd_cli_usage_error(err, "unknown command '%s' (try 'rdpdoctor --help')",
+                            rd_cli_printable(shown, sizeof shown, cmd));
 }

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "console.h"
 #include "core/err.h"
@@ -88,13 +90,24 @@ static int from_file(rd_credentials *c, const char *file, const char **why) {
   return 0;
 }
 
-static int from_environment(rd_credentials *c, const char **why) {
+void rd_credentials_no_dump(void) {
+#ifdef __linux__
+  /* No core file, no ptrace by other processes of the same user, /proc/PID/mem closed to them.
+   * Never undone: copies of the password and of keys derived from it may outlive the wipe. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+/* Copies RDPDOCTOR_PASSWORD into c->password when `use` (else only wipes it), then overwrites
+ * the environment block itself (unsetenv only unlinks it) and removes the variable.
+ * Returns 1 when the variable was not set, 0, or RD_E_INVALID with *why. */
+static int take_environment(rd_credentials *c, bool use, const char **why) {
   char *env = getenv("RDPDOCTOR_PASSWORD");
   if (env == NULL)
     return 1;
+  rd_credentials_no_dump();
   size_t n = strlen(env);
-  int r = copy_bounded(c->password, sizeof c->password, env, n);
-  /* Overwrite the environment block itself: unsetenv only unlinks it. */
+  int r = use ? copy_bounded(c->password, sizeof c->password, env, n) : 0;
   rd_wipe(env, n);
   unsetenv("RDPDOCTOR_PASSWORD");
   if (r != 0) {
@@ -102,6 +115,11 @@ static int from_environment(rd_credentials *c, const char **why) {
     return RD_E_INVALID;
   }
   return 0;
+}
+
+void rd_credentials_forget_environment(void) {
+  const char *why;
+  (void)take_environment(NULL, false, &why);
 }
 
 static int from_prompt(rd_credentials *c, const char **why) {
@@ -113,9 +131,13 @@ static int from_prompt(rd_credentials *c, const char **why) {
 }
 
 int rd_credentials_read_password(rd_credentials *c, const char *file, const char **why) {
-  if (file != NULL)
+  rd_credentials_no_dump();
+  if (file != NULL) {
+    /* The file wins, but the variable must not stay readable in /proc/PID/environ either. */
+    rd_credentials_forget_environment();
     return from_file(c, file, why);
-  int r = from_environment(c, why);
+  }
+  int r = take_environment(c, true, why);
   if (r <= 0)
     return r;
   return from_prompt(c, why);

@@ -41,7 +41,8 @@ static int bad_code(FILE *err, const char *token, int r) {
 /* Whether a word names where an event ID comes from: "event", or a log provider. */
 static bool event_source(const char *word) {
   static const char *const words[] = {"event", "eventid", "id", "schannel", "termservice",
-                                      "localsessionmanager", "rdpclient", "TerminalServices-RemoteConnectionManager"};
+                                      "localsessionmanager", "rdpclient", "TerminalServices-RemoteConnectionManager",
+                                      "RemoteConnectionManager", "security"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (strcasecmp(word, words[i]) == 0)
       return true;
@@ -85,7 +86,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
     } else if (option) {
       char shown[48];
       return rd_cli_usage_error(err, "explain: unknown option '%s' (try 'rdpdoctor explain --help')",
-                                rd_cli_printable(shown, sizeof shown, a));
+                                rd_cli_option_shown(shown, sizeof shown, a));
     } else if (n_ops == MAX_OPERANDS) {
       return rd_cli_usage_error(err, "explain: too many arguments (%d); give one code, or an error code "
                                      "and its extended code", argc - 1);
@@ -98,6 +99,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
 
   rd_code_arg args[2];
   rd_code_role roles[2];
+  const rd_kb_dialog *dialog = NULL;
   size_t n = 0;
   char line[RD_CODEARG_MAX_LINE + 1];
   if (!join(line, sizeof line, ops, n_ops))
@@ -116,6 +118,30 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
         args[0] = args[1];
       roles[n++] = RD_ROLE_EXTENDED;
     }
+  } else if (rd_codearg_is_dialog(line)) {
+    /* The dialog's own sentences: "The function requested is not supported", "Because of a
+     * protocol error (code: 0x112f) ...", "(Code: 0x80090322)". */
+    bool found;
+    dialog = rd_codearg_find_dialog(line);
+    int r = rd_codearg_parse_dialog_code(line, &args[0], &found);
+    if (r != 0)
+      return rd_cli_usage_error(err, "explain: found \"(code\" but no valid number after it%s",
+                                r == RD_E_TOO_BIG ? " (larger than 32 bits)" : "");
+    if (!found && (dialog == NULL || dialog->code_in_text))
+      return rd_cli_usage_error(err, "explain: this dialog prints a code in its text; paste the line with "
+                                     "its \"(code: 0x...)\"");
+    roles[0] = RD_ROLE_ANY;
+    if (!found) {
+      memset(&args[0], 0, sizeof args[0]);
+      args[0].value = dialog->value;
+      args[0].form = RD_FORM_HEX;
+      snprintf(args[0].text, sizeof args[0].text, "0x%X", dialog->value);
+      if (dialog->table == RD_TAB_DISC)
+        roles[0] = RD_ROLE_ERROR_CODE;
+      else if (dialog->table == RD_TAB_EXT)
+        roles[0] = RD_ROLE_EXTENDED;
+    }
+    n = 1;
   } else if (n_ops == 2 && event_source(ops[0])) {
     /* "Schannel 36870", "event 1057": an event ID as the event viewer shows it. */
     int r = rd_codearg_parse(ops[1], &args[0]);
@@ -142,6 +168,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
 
   rd_explanation ex;
   rd_explain(args, roles, n, &ex);
+  ex.dialog = dialog;
   rd_text_opts opts = {brief, 100};
   int r = json ? rd_report_explain_json(out, &ex, (const char *const *)ops, (size_t)n_ops)
                : rd_report_explain_text(out, &ex, &opts);

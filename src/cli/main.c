@@ -3,5 +3,5 @@
 
 int main(int argc, char **argv) {
   rd_console_init(&argc, &argv);
-  return rd_cli_main(argc, argv, stdout, stderr);
+  return rd_cli_run(argc, argv);
 }

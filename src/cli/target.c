@@ -1,14 +1,10 @@
 #include "target.h"
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "core/err.h"
-
-static bool host_char(char c) {
-  return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_' || c == ':';
-}
+#include "core/hostname.h"
 
 static int parse_port(const char *s, uint16_t *port, const char **why) {
   unsigned long v = 0;
@@ -71,11 +67,15 @@ int rd_target_parse(const char *text, char *host, size_t host_size, uint16_t *po
     *why = "the host is longer than a DNS name can be (253 characters)";
     return RD_E_MALFORMED;
   }
-  for (size_t i = 0; i < len; i++)
-    if (!host_char(h[i])) {
-      *why = "the host may only hold letters, digits, '.', '-', '_' and ':'";
+  uint8_t ip[16];
+  if (memchr(h, ':', len) != NULL) {
+    if (rd_hostname_parse_ip(h, len, ip) != 16) {
+      *why = "not a valid IPv6 address";
       return RD_E_MALFORMED;
     }
+  } else if (rd_hostname_parse_ip(h, len, ip) != 4 && rd_hostname_check(h, len, why) != 0) {
+    return RD_E_MALFORMED;
+  }
   if (port_text != NULL && parse_port(port_text, port, why) != 0)
     return RD_E_MALFORMED;
   memcpy(host, h, len);

@@ -1,18 +1,20 @@
 /* The rules of `rdpdoctor check`. Each reads facts, with the request that produced them, and adds
- * findings with their evidence; the verdict then names where a default client's connection ends
- * and the root cause. Facts → findings only: nothing here does I/O or prints. */
+ * findings: an id, the kb sentence that words it, the probe that shows it, JSON pointers to the
+ * facts it rests on and the few numbers it computed. Facts → findings only: nothing here does
+ * I/O, prints or formats a word. Which probes count, which one stands for the client, how many
+ * answered: src/diag/query.c, shared with the verdict and the renderers. */
 #include <stdarg.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "auth/cert.h"
-#include "core/hexfmt.h"
+#include "core/cert.h"
 #include "core/rdtime.h"
 #include "core/x224.h"
 #include "diag.h"
-#include "kb/kb.h"
+#include "diag_internal.h"
+#include "query.h"
 
 #define RD_FINDING(id, slug, sev, title, cause, client, conf, phase) \
   {RD_F_##id, slug, RD_SEV_##sev, title, cause, client, RD_CONF_FLAG_##conf, RD_PH_##phase},
@@ -23,9 +25,8 @@ static const rd_finding_def finding_defs[] = {
 };
 #undef RD_FINDING
 
-/* A certificate this close to its end is worth a warning (DESIGN.md: "expires soon"). */
 #define CLOCK_SKEW_LIMIT_S 300 /* Kerberos' default tolerance: five minutes */
-
+/* A certificate this close to its end is worth a warning (DESIGN.md: "expires soon"). */
 #define EXPIRES_SOON_DAYS 14
 
 const rd_finding_def *rd_finding_def_get(rd_finding_id id) {
@@ -44,397 +45,620 @@ const char *rd_severity_name(rd_severity s) {
   return "info";
 }
 
-static bool has(const rd_diagnosis *d, rd_finding_id id) {
+bool rd_finding_param_get(const rd_finding *fd, const char *name, double *value) {
+  for (size_t i = 0; i < fd->n_params; i++)
+    if (strcmp(fd->params[i].name, name) == 0) {
+      *value = fd->params[i].value;
+      return true;
+    }
+  return false;
+}
+
+bool rd_diag_has(const rd_diagnosis *d, rd_finding_id id) {
   for (size_t i = 0; i < d->n; i++)
     if (d->items[i].id == id)
       return true;
   return false;
 }
 
-__attribute__((format(printf, 4, 5))) static void add(rd_diagnosis *d, rd_finding_id id, int probe,
-                                                      const char *fmt, ...) {
-  if (has(d, id) || d->n == RD_MAX_FINDINGS)
-    return;
+/* A new finding, or NULL when it is already there (or the list is full): every helper below takes
+ * NULL and does nothing, so a rule never tests. */
+static rd_finding *add(rd_diagnosis *d, rd_finding_id id, rd_ftext text, int probe) {
+  if (rd_diag_has(d, id) || d->n == RD_MAX_FINDINGS)
+    return NULL;
   rd_finding *fd = &d->items[d->n++];
+  memset(fd, 0, sizeof *fd);
   fd->id = id;
+  fd->text = text;
   fd->probe = probe;
+  return fd;
+}
+
+/* Evidence: a JSON pointer into the check document (docs/json.md). Dropped when the finding has
+ * its fill of evidence. */
+__attribute__((format(printf, 2, 3))) static void ev(rd_finding *fd, const char *fmt, ...) {
+  if (fd == NULL || fd->n_evidence == RD_MAX_EVIDENCE)
+    return;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(fd->evidence, sizeof fd->evidence, fmt, ap);
+  int w = vsnprintf(fd->evidence[fd->n_evidence], RD_POINTER_LEN, fmt, ap);
   va_end(ap);
+  if (w > 0 && w < RD_POINTER_LEN)
+    fd->n_evidence++;
+}
+
+/* A fact of one probe: "/facts/probes/<i>/<field>" ("negotiation/failure_code"). */
+static void ev_probe(rd_finding *fd, int i, const char *field) {
+  if (i >= 0)
+    ev(fd, "/facts/probes/%d/%s", i, field);
+}
+
+static void param(rd_finding *fd, const char *name, double value) {
+  if (fd == NULL || fd->n_params == RD_MAX_PARAMS)
+    return;
+  fd->params[fd->n_params++] = (rd_finding_param){name, value};
 }
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
 
-/* The slowest of n durations when it stands far above their median, as a retransmission (200 ms
- * and more) does over sub-millisecond jitter; 0 otherwise. Sorts v. */
-static rd_us retransmit_outlier(rd_us *v, size_t n) {
-  if (n < 3)
-    return 0;
-  rd_us median = rd_us_sort_median(v, n), max = v[n - 1];
-  return max > 5 * median && max - median > 200000 ? max : 0;
-}
-
-static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, true); }
-
-/* The primary probes: the full set, on the address that connected (the first one when none did). */
-static bool primary(const rd_check_facts *f, const rd_probe_facts *p) {
-  return p->addr_index == (f->reach.chosen >= 0 ? f->reach.chosen : 0) && p->kind != RD_PROBE_CONNECT;
-}
-
-static int find_nego(const rd_check_facts *f, bool legacy, uint32_t requested) {
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &f->probes[i];
-    if (primary(f, p) && p->kind == RD_PROBE_NEGO && p->legacy_request == legacy &&
-        (legacy || p->requested == requested))
-      return (int)i;
-  }
-  return -1;
-}
-
 /* ---- Name ---------------------------------------------------------------------------------- */
 
 static void rule_name(const rd_check_facts *f, rd_diagnosis *d) {
-  const rd_name_facts *n = &f->name;
-  switch (n->status) {
+  rd_finding *fd = NULL;
+  switch (f->name.status) {
   case RD_NAME_NXDOMAIN:
-    add(d, RD_F_DNS_NXDOMAIN, -1, "DNS answers NXDOMAIN for %s (%s)", f->host, n->detail);
+    fd = add(d, RD_F_DNS_NXDOMAIN, RD_FT_DNS_NXDOMAIN, -1);
     break;
   case RD_NAME_NODATA:
+    if (rd_query_family_forced_missing(f))
+      return; /* ours: the user's -4/-6, the verdict says it could not check */
+    fd = add(d, RD_F_DNS_FAILURE, RD_FT_DNS_FAILURE, -1);
+    break;
   case RD_NAME_SERVFAIL:
   case RD_NAME_REFUSED:
   case RD_NAME_TIMEOUT:
   case RD_NAME_ERROR:
-    add(d, RD_F_DNS_FAILURE, -1, "looking up %s: %s (%s)", f->host, rd_name_status_name(n->status), n->detail);
+    fd = add(d, RD_F_DNS_FAILURE, RD_FT_DNS_FAILURE, -1);
     break;
-  default:
-    break;
+  case RD_NAME_NOT_TRIED:
+  case RD_NAME_OK:
+  case RD_NAME_LITERAL:
+  case RD_NAME_NO_SERVERS: /* ours: the verdict says it could not check */
+  case RD_NAME_CANCELLED:  /* ours: the whole-check deadline */
+    return;
   }
+  ev(fd, "/facts/name/status");
+  ev(fd, "/facts/name/status_a");
+  ev(fd, "/facts/name/status_aaaa");
+  ev(fd, "/facts/name/detail");
 }
 
 /* ---- Reach ---------------------------------------------------------------------------------- */
 
-static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
-  unsigned tried = 0, ok = 0, refused = 0, timeout = 0, unreach = 0;
-  int first_failed = -1;
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &f->probes[i];
-    if (!primary(f, p) || p->connect == RD_CONN_NOT_TRIED)
+/* The index of the slowest of n durations when it stands far above their median, as a
+ * retransmission (200 ms and more) does over sub-millisecond jitter; -1 otherwise. */
+static int retransmit_outlier(const rd_us *v, const int *probe, size_t n) {
+  if (n < 3)
+    return -1;
+  rd_us sorted[RD_MAX_PROBES];
+  memcpy(sorted, v, n * sizeof *v);
+  rd_us median = rd_us_sort_median(sorted, n);
+  size_t max = 0;
+  for (size_t i = 1; i < n; i++)
+    if (v[i] > v[max])
+      max = i;
+  return v[max] > 5 * median && v[max] - median > 200000 ? probe[max] : -1;
+}
+
+static void reach_none_connected(const rd_check_facts *f, rd_diagnosis *d, const rd_reach_count *rc) {
+  int ff = rc->first_failed, a = rd_query_primary_addr(f);
+  rd_finding *fd = NULL;
+  if (rc->refused > 0 && rc->refused >= rc->timeout) {
+    fd = add(d, RD_F_TCP_REFUSED, RD_FT_TCP_REFUSED, ff);
+    param(fd, "refused", rc->refused);
+  } else if (rc->unreachable > 0 && rc->unreachable >= rc->timeout) {
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, ff);
+    param(fd, "unreachable", rc->unreachable);
+  } else if (rc->timeout > 0) {
+    int answered = -1;
+    for (size_t i = 0; i < f->reach.n_side; i++)
+      if (f->reach.side[i].outcome == RD_CONN_OK || f->reach.side[i].outcome == RD_CONN_REFUSED)
+        answered = (int)i;
+    if (answered >= 0) {
+      fd = add(d, RD_F_TCP_FILTERED, RD_FT_TCP_FILTERED_SIDE_OPEN, ff);
+      param(fd, "side", answered);
+      ev(fd, "/facts/reach/other_ports/%d/outcome", answered);
+    } else if (f->reach.n_side > 0) {
+      fd = add(d, RD_F_HOST_DOWN, RD_FT_HOST_DOWN, ff);
+      for (size_t i = 0; i < f->reach.n_side; i++)
+        ev(fd, "/facts/reach/other_ports/%zu/outcome", i);
+    } else {
+      fd = add(d, RD_F_TCP_FILTERED, RD_FT_TCP_FILTERED, ff);
+    }
+    param(fd, "timeouts", rc->timeout);
+    ev_probe(fd, ff, "connect/duration_ms");
+  } else {
+    /* Any other socket error: the path, not the port, failed. */
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, ff);
+    param(fd, "unreachable", rc->tried - rc->refused - rc->timeout);
+  }
+  param(fd, "tried", rc->tried);
+  ev_probe(fd, ff, "connect/outcome");
+  ev(fd, "/facts/reach/addresses/%d/outcome", a);
+}
+
+/* Every address of the name counts: a client may pick any of them. The probes ran on one that
+ * connected; the others got a connect each (reach.addresses). */
+static void rule_addresses(const rd_check_facts *f, rd_diagnosis *d) {
+  const rd_reach_facts *r = &f->reach;
+  if (f->name.n_addrs < 2 || r->chosen < 0)
+    return;
+  unsigned dead = 0, tried = 0;
+  int first = -1;
+  for (size_t a = 0; a < f->name.n_addrs && a < RD_MAX_ADDRS; a++) {
+    rd_conn_outcome o = r->addr_outcome[a];
+    if (o == RD_CONN_NOT_TRIED || o == RD_CONN_LOCAL_ERROR || o == RD_CONN_CUT || o == RD_CONN_LOCAL_DENIED)
       continue;
     tried++;
-    ok += p->connect == RD_CONN_OK;
-    refused += p->connect == RD_CONN_REFUSED;
-    timeout += p->connect == RD_CONN_TIMEOUT;
-    unreach += p->connect == RD_CONN_HOST_UNREACH || p->connect == RD_CONN_NET_UNREACH;
-    if (p->connect != RD_CONN_OK && first_failed < 0)
-      first_failed = (int)i;
-  }
-  if (tried == 0)
-    return;
-  const char *addr = f->name.addrs[0];
-  if (ok == 0) {
-    if (refused > 0 && refused >= timeout) {
-      add(d, RD_F_TCP_REFUSED, first_failed, "%s port %u: connection refused (TCP reset) in %u of %u attempts",
-          addr, f->port, refused, tried);
-    } else if (unreach > 0 && unreach >= timeout) {
-      add(d, RD_F_TCP_UNREACHABLE, first_failed, "%s port %u: %s (ICMP) in %u of %u attempts", addr, f->port,
-          rd_conn_outcome_name(f->probes[first_failed].connect), unreach, tried);
-    } else if (timeout > 0) {
-      const rd_side_port *answered = NULL;
-      for (size_t i = 0; i < f->reach.n_side; i++)
-        if (f->reach.side[i].outcome == RD_CONN_OK || f->reach.side[i].outcome == RD_CONN_REFUSED)
-          answered = &f->reach.side[i];
-      double waited = ms(f->probes[first_failed].connect_us);
-      if (answered != NULL)
-        add(d, RD_F_TCP_FILTERED, first_failed,
-            "%s port %u: no answer to %u connection attempts within %.0f ms, while port %u answered (%s): "
-            "the host is up and this port is filtered", addr, f->port, timeout, waited, answered->port,
-            answered->outcome == RD_CONN_OK ? "open" : "refused");
-      else if (f->reach.n_side > 0)
-        add(d, RD_F_HOST_DOWN, first_failed,
-            "%s: no answer on port %u nor on ports 22, 80, 443, 445 within %.0f ms", addr, f->port, waited);
-      else
-        add(d, RD_F_TCP_FILTERED, first_failed,
-            "%s port %u: no answer to %u connection attempts within %.0f ms (other ports not probed)", addr,
-            f->port, timeout, waited);
+    if (o != RD_CONN_OK) {
+      dead++;
+      if (first < 0)
+        first = (int)a;
     }
+  }
+  if (dead == 0)
+    return;
+  rd_finding *fd = add(d, RD_F_SOME_ADDRESSES_DEAD, RD_FT_SOME_ADDRESSES_DEAD, -1);
+  param(fd, "dead", dead);
+  param(fd, "addresses", (double)f->name.n_addrs);
+  for (size_t a = 0; a < f->name.n_addrs && a < RD_MAX_ADDRS; a++) {
+    rd_conn_outcome o = r->addr_outcome[a];
+    if (o != RD_CONN_OK && o != RD_CONN_NOT_TRIED && o != RD_CONN_LOCAL_ERROR && o != RD_CONN_CUT &&
+        o != RD_CONN_LOCAL_DENIED)
+      ev(fd, "/facts/reach/addresses/%zu/outcome", a);
+  }
+  ev(fd, "/facts/reach/address");
+}
+
+static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
+  rd_reach_count rc;
+  rd_query_reach(f, &rc);
+  rule_addresses(f, d);
+  if (rc.tried == 0)
+    return;
+  if (rc.ok == 0) {
+    reach_none_connected(f, d, &rc);
     return;
   }
-  const rd_reach_facts *r = &f->reach;
-  bool lossy = ok < tried;
   /* Loopback and LAN jitter is sub-millisecond; only a slow outlier far above the median, such as
    * a retransmission (200 ms and more), says the path loses packets. Connects that needed a
    * replacement SYN are left out: our own probes can overflow a small listen queue (xrdp's holds
    * 2), and then the server drops SYNs that a lone client would never send. */
   rd_us connects[RD_MAX_PROBES], replies[RD_MAX_PROBES];
+  int connect_probe[RD_MAX_PROBES], reply_probe[RD_MAX_PROBES];
   size_t nc = 0, nr = 0;
+  /* Our TCP's own count of what it sent again once the server had answered: a segment lost on the
+   * path, whatever the server's speed. Before the first answer a full accept queue does the same
+   * (the server drops the handshake's last ACK), so those are left out. */
+  unsigned resent = 0, resent_conns = 0;
+  int resent_probe = -1;
   for (size_t i = 0; i < f->n_probes && i < RD_MAX_PROBES; i++) {
     const rd_probe_facts *p = &f->probes[i];
-    if (!primary(f, p))
+    if (!rd_query_primary(f, i))
       continue;
+    if (p->retransmits_after_reply > 0) {
+      resent += (unsigned)p->retransmits_after_reply;
+      resent_conns++;
+      if (resent_probe < 0)
+        resent_probe = (int)i;
+    }
     if (p->connect == RD_CONN_OK && p->connect_retries == 0)
-      connects[nc++] = p->connect_attempt_us;
-    if (p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY)
-      replies[nr++] = p->reply_us;
+      connect_probe[nc] = (int)i, connects[nc++] = p->connect_attempt_us;
+    if (rd_query_nego_answered(p))
+      reply_probe[nr] = (int)i, replies[nr++] = p->reply_us;
   }
-  rd_us slow_connect = retransmit_outlier(connects, nc), slow_reply = retransmit_outlier(replies, nr);
-  char why[120] = "";
-  if (slow_connect)
-    snprintf(why, sizeof why, "; a connect took %.0f ms (a retransmitted SYN)", ms(slow_connect));
-  else if (slow_reply)
-    snprintf(why, sizeof why, "; a negotiation reply took %.0f ms (retransmitted data)", ms(slow_reply));
-  if (lossy || slow_connect || slow_reply)
-    add(d, RD_F_NETWORK_UNSTABLE, -1, "%u of %u connects failed; connect time min %.1f / median %.1f / max %.1f ms%s",
-        tried - ok, tried, ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us), why);
+  /* A reset is the server's answer, not loss: a server that ends every connection it accepts is
+   * the server's fault (the negotiation rules say which), whatever the timings around it. */
+  rd_nego_count n;
+  rd_query_nego(f, &n);
+  if (n.asked > 0 && n.answered == 0 && n.ended > 0)
+    return;
+  int slow_connect = retransmit_outlier(connects, connect_probe, nc);
+  int slow_reply = retransmit_outlier(replies, reply_probe, nr);
+  rd_finding *fd = NULL;
+  if (slow_connect >= 0) {
+    fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_SLOW_CONNECT, slow_connect);
+    param(fd, "slow_ms", ms(f->probes[slow_connect].connect_attempt_us));
+    ev_probe(fd, slow_connect, "connect/duration_ms");
+  } else if (slow_reply >= 0) {
+    fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_SLOW_REPLY, slow_reply);
+    param(fd, "slow_ms", ms(f->probes[slow_reply].reply_us));
+    ev_probe(fd, slow_reply, "negotiation/duration_ms");
+  } else if (resent > 0) {
+    fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_RETRANSMITS, resent_probe);
+    param(fd, "retransmits", resent);
+    param(fd, "connections", resent_conns);
+    ev_probe(fd, resent_probe, "connect/retransmits_after_reply");
+  } else if (rc.timeout + rc.unreachable > 0) {
+    fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_LOSSY, rc.first_failed);
+    ev_probe(fd, rc.first_failed, "connect/outcome");
+  }
+  param(fd, "failed", rc.tried - rc.ok);
+  param(fd, "tried", rc.tried);
+  ev(fd, "/facts/reach/rtt_min_ms");
+  ev(fd, "/facts/reach/rtt_median_ms");
+  ev(fd, "/facts/reach/rtt_max_ms");
 }
 
-/* ---- Negotiate ------------------------------------------------------------------------------ */
+/* ---- Negotiate: one question each ------------------------------------------------------------ */
 
-static bool ended_without_reply(rd_nego_outcome o) {
-  return o == RD_NEGO_CLOSED || o == RD_NEGO_RESET || o == RD_NEGO_DISCONNECT;
+/* Is it RDP at all? Another service's greeting, and no Confirm on any connection. */
+static bool nego_not_rdp(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  if (n->not_rdp == 0 || n->answered > 0)
+    return false;
+  rd_finding *fd = add(d, RD_F_NOT_RDP_SERVICE,
+                       f->probes[n->not_rdp_probe].banner[0] ? RD_FT_NOT_RDP_SERVICE_BANNER : RD_FT_NOT_RDP_SERVICE,
+                       n->not_rdp_probe);
+  ev_probe(fd, n->not_rdp_probe, "negotiation/outcome");
+  ev_probe(fd, n->not_rdp_probe, "negotiation/service");
+  ev_probe(fd, n->not_rdp_probe, "negotiation/banner");
+  ev_probe(fd, n->not_rdp_probe, "negotiation/reply_hex");
+  return true;
 }
 
-static void describe_probe(char *buf, size_t size, const rd_probe_facts *p) {
-  char protos[64];
-  if (p->legacy_request)
-    snprintf(buf, size, "a request without negotiation data");
-  else
-    snprintf(buf, size, "a request for %s", rd_protocols_name(p->requested, protos, sizeof protos));
+/* Silent: TCP connects, no Connection Request gets any reply. */
+static bool nego_silent(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  if (n->answered > 0 || n->silent != n->asked)
+    return false;
+  rd_finding *fd = add(d, RD_F_RDP_NO_ANSWER, RD_FT_RDP_NO_ANSWER, n->first);
+  param(fd, "silent", n->silent);
+  ev_probe(fd, n->first, "negotiation/outcome");
+  ev_probe(fd, n->first, "negotiation/duration_ms");
+  return true;
+}
+
+/* Closed: the server ends connections right after the Connection Request, and answers none. */
+static bool nego_closed(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  if (n->answered > 0 || n->ended + n->silent != n->asked || n->ended == 0)
+    return false;
+  rd_finding *fd = add(d, RD_F_RDP_CLOSED_AFTER_REQUEST, RD_FT_RDP_CLOSED_AFTER_REQUEST, n->first);
+  param(fd, "closed", n->ended);
+  param(fd, "connected", n->asked);
+  ev_probe(fd, n->first, "negotiation/outcome");
+  ev_probe(fd, n->first, "negotiation/duration_ms");
+  ev_probe(fd, n->first, "negotiation/bytes_received");
+  return true;
+}
+
+static bool neg_failed(const rd_check_facts *f, int i, uint32_t code) {
+  return i >= 0 && f->probes[i].nego == RD_NEGO_FAILURE && f->probes[i].failure_code == code;
+}
+
+static void ev_failure(rd_finding *fd, int i) {
+  ev_probe(fd, i, "request/protocols");
+  ev_probe(fd, i, "negotiation/failure_code");
+  ev_probe(fd, i, "negotiation/failure_name");
+}
+
+/* A reply that is no Confirm: our own bytes echoed, or a TPKT that does not decode. */
+static rd_finding *malformed_reply(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  rd_finding *fd = add(d, RD_F_RDP_MALFORMED_REPLY,
+                       rd_query_reply_is_echo(&f->probes[i]) ? RD_FT_RDP_ECHO : RD_FT_RDP_MALFORMED_REPLY, i);
+  ev_probe(fd, i, "negotiation/outcome");
+  ev_probe(fd, i, "negotiation/reply_hex");
+  ev_probe(fd, i, "negotiation/bytes_received");
+  return fd;
+}
+
+/* An answer that contradicts the request: a selection it did not offer, or a failure that says
+ * the server requires what the request offered. */
+static bool failure_contradicts(const rd_probe_facts *p) {
+  uint32_t offered = p->req.legacy ? 0 : p->req.protocols;
+  return p->nego == RD_NEGO_FAILURE &&
+         ((p->failure_code == RD_X224_FAIL_SSL_REQUIRED_BY_SERVER && (offered & RD_X224_PROTOCOL_SSL)) ||
+          (p->failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER && (offered & RD_X224_PROTOCOL_HYBRID)));
+}
+
+static rd_finding *violation(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  const rd_probe_facts *p = &f->probes[i];
+  rd_finding *fd;
+  if (p->nego == RD_NEGO_RSP) {
+    fd = add(d, RD_F_RDP_PROTOCOL_VIOLATION, RD_FT_RDP_SELECTED_NOT_OFFERED, i);
+    ev_probe(fd, i, "request/protocols");
+    ev_probe(fd, i, "negotiation/selected");
+  } else {
+    fd = add(d, RD_F_RDP_PROTOCOL_VIOLATION, RD_FT_RDP_FAILURE_CONTRADICTS, i);
+    ev_failure(fd, i);
+  }
+  return fd;
+}
+
+static rd_finding *unknown_failure(const rd_check_facts *f, rd_diagnosis *d, int i) {
+  (void)f;
+  rd_finding *fd = add(d, RD_F_RDP_UNKNOWN_FAILURE_CODE, RD_FT_RDP_UNKNOWN_FAILURE, i);
+  ev_probe(fd, i, "request/protocols");
+  ev_probe(fd, i, "negotiation/failure_code");
+  return fd;
+}
+
+/* No request got a usable answer (rd_query_usable), and the connections were not simply silent,
+ * closed or another service's (above): the most specific reason among the answers. */
+static void nego_none_usable(const rd_check_facts *f, rd_diagnosis *d, const rd_nego_count *n) {
+  int malformed = -1, selected_bad = -1, unknown = -1, refused = -1, contradicts = -1;
+  unsigned failures = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!rd_query_primary(f, i) || p->connect != RD_CONN_OK)
+      continue;
+    if (rd_query_usable(p, RD_PH_NEGOTIATE))
+      return;
+    if (p->nego == RD_NEGO_MALFORMED && malformed < 0)
+      malformed = (int)i;
+    if (p->nego == RD_NEGO_RSP && selected_bad < 0)
+      selected_bad = (int)i;
+    if (p->nego == RD_NEGO_FAILURE) {
+      failures++;
+      if (!rd_query_failure_known(p->failure_code) && unknown < 0)
+        unknown = (int)i;
+      if (failure_contradicts(p) && contradicts < 0)
+        contradicts = (int)i;
+      if (refused < 0 || (int)i == rd_query_client_probe(f))
+        refused = (int)i;
+    }
+  }
+  if (rd_diag_has(d, RD_F_TLS_CERT_NOT_ON_SERVER))
+    return; /* SSL_CERT_NOT_ON_SERVER already names the cause */
+  if (malformed >= 0)
+    malformed_reply(f, d, malformed);
+  else if (selected_bad >= 0)
+    violation(f, d, selected_bad);
+  else if (unknown >= 0)
+    unknown_failure(f, d, unknown);
+  else if (refused >= 0) {
+    rd_finding *fd = add(d, RD_F_RDP_REFUSES_EVERY_PROTOCOL, RD_FT_RDP_REFUSES_EVERY, refused);
+    param(fd, "refused", failures);
+    param(fd, "asked", n->answered);
+    ev_failure(fd, refused);
+    (void)contradicts;
+  }
+}
+
+/* Legacy: requests with negotiation data get a Confirm without it (or a close). */
+static void nego_legacy(const rd_check_facts *f, rd_diagnosis *d) {
+  int legacy = rd_query_find_nego(f, true, 0);
+  if (legacy < 0 || f->probes[legacy].nego != RD_NEGO_LEGACY)
+    return;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (rd_query_primary(f, i) && p->req.kind == RD_PROBE_NEGO && !p->req.legacy && p->connect == RD_CONN_OK &&
+        !(p->nego == RD_NEGO_LEGACY || rd_query_nego_ended(p)))
+      return;
+  }
+  rd_finding *fd = add(d, RD_F_RDP_LEGACY_SERVER, RD_FT_RDP_LEGACY_SERVER, legacy);
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (rd_query_primary(f, i) && f->probes[i].req.kind == RD_PROBE_NEGO)
+      ev_probe(fd, (int)i, "negotiation/outcome");
+}
+
+/* Certificate missing: SSL_CERT_NOT_ON_SERVER to any request. */
+static void nego_cert_missing(const rd_check_facts *f, rd_diagnosis *d) {
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (rd_query_primary(f, i) && neg_failed(f, (int)i, RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER)) {
+      ev_failure(add(d, RD_F_TLS_CERT_NOT_ON_SERVER, RD_FT_NEG_FAILURE, (int)i), (int)i);
+      return;
+    }
+}
+
+/* NLA required: HYBRID_REQUIRED_BY_SERVER to a request without HYBRID. */
+static void nego_nla_required(const rd_check_facts *f, rd_diagnosis *d) {
+  int rdp = rd_query_find_nego(f, false, RD_X224_PROTOCOL_RDP);
+  int ssl = rd_query_find_nego(f, false, RD_X224_PROTOCOL_SSL);
+  int i = neg_failed(f, ssl, RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER)   ? ssl
+          : neg_failed(f, rdp, RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER) ? rdp
+                                                                       : -1;
+  if (i >= 0)
+    ev_failure(add(d, RD_F_NLA_REQUIRED, RD_FT_NLA_REQUIRED, i), i);
+}
+
+/* TLS required: SSL_REQUIRED_BY_SERVER to a request for Standard RDP Security. */
+static void nego_tls_required(const rd_check_facts *f, rd_diagnosis *d) {
+  int rdp = rd_query_find_nego(f, false, RD_X224_PROTOCOL_RDP);
+  if (neg_failed(f, rdp, RD_X224_FAIL_SSL_REQUIRED_BY_SERVER))
+    ev_failure(add(d, RD_F_TLS_REQUIRED, RD_FT_TLS_REQUIRED, rdp), rdp);
+}
+
+/* TLS not allowed: SSL_NOT_ALLOWED_BY_SERVER, or PROTOCOL_RDP selected for every request that
+ * offers TLS. A missing certificate says more and comes first. */
+static void nego_tls_not_allowed(const rd_check_facts *f, rd_diagnosis *d) {
+  int ssl = rd_query_find_nego(f, false, RD_X224_PROTOCOL_SSL);
+  if (ssl < 0 || rd_diag_has(d, RD_F_TLS_CERT_NOT_ON_SERVER))
+    return;
+  bool refused = neg_failed(f, ssl, RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER);
+  unsigned asked = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (!rd_query_primary(f, i) || p->req.kind != RD_PROBE_NEGO || p->req.legacy ||
+        !(p->req.protocols & RD_X224_PROTOCOL_SSL) || p->connect != RD_CONN_OK)
+      continue;
+    asked++;
+    if (p->nego == RD_NEGO_RSP && p->selected != RD_X224_PROTOCOL_RDP)
+      return;
+    if (p->nego == RD_NEGO_FAILURE && p->failure_code != RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER)
+      return;
+  }
+  if (asked == 0 || !(refused || f->probes[ssl].nego == RD_NEGO_RSP))
+    return;
+  if (refused) {
+    ev_failure(add(d, RD_F_TLS_NOT_ALLOWED, RD_FT_NEG_FAILURE, ssl), ssl);
+    return;
+  }
+  rd_finding *fd = add(d, RD_F_TLS_NOT_ALLOWED, RD_FT_TLS_NEVER_SELECTED, ssl);
+  param(fd, "requests", asked);
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (rd_query_primary(f, i) && p->req.kind == RD_PROBE_NEGO && !p->req.legacy &&
+        (p->req.protocols & RD_X224_PROTOCOL_SSL) && p->connect == RD_CONN_OK)
+      ev_probe(fd, (int)i, "negotiation/selected");
+  }
+}
+
+/* NLA not enforced: a client without NLA gets in when a request without HYBRID is accepted. */
+static void nego_nla_not_enforced(const rd_check_facts *f, rd_diagnosis *d) {
+  if (rd_diag_has(d, RD_F_TLS_NOT_ALLOWED) || rd_diag_has(d, RD_F_NLA_REQUIRED))
+    return;
+  int rdp = rd_query_find_nego(f, false, RD_X224_PROTOCOL_RDP);
+  int ssl = rd_query_find_nego(f, false, RD_X224_PROTOCOL_SSL);
+  int ssl_hybrid = rd_query_find_nego(f, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID);
+  const rd_probe_facts *P = f->probes;
+  if (ssl >= 0 && P[ssl].nego == RD_NEGO_RSP && P[ssl].selected == RD_X224_PROTOCOL_SSL) {
+    bool hybrid =
+        ssl_hybrid >= 0 && P[ssl_hybrid].nego == RD_NEGO_RSP && (P[ssl_hybrid].selected & RD_X224_PROTOCOL_HYBRID);
+    rd_finding *fd = add(d, RD_F_NLA_NOT_ENFORCED, hybrid ? RD_FT_NLA_OFFERED_NOT_REQUIRED : RD_FT_NLA_NOT_OFFERED, ssl);
+    ev_probe(fd, ssl, "request/protocols");
+    ev_probe(fd, ssl, "negotiation/selected");
+    ev_probe(fd, ssl_hybrid, "negotiation/selected");
+  } else if (rdp >= 0 && P[rdp].nego == RD_NEGO_RSP) {
+    rd_finding *fd = add(d, RD_F_NLA_NOT_ENFORCED, RD_FT_RDP_SECURITY_ACCEPTED, rdp);
+    ev_probe(fd, rdp, "request/protocols");
+    ev_probe(fd, rdp, "negotiation/selected");
+  }
+}
+
+/* Restricted admin: an RDP_NEG_RSP flag. */
+static void nego_restricted_admin(const rd_check_facts *f, rd_diagnosis *d) {
+  for (size_t i = 0; i < f->n_probes; i++)
+    if (rd_query_primary(f, i) && f->probes[i].nego == RD_NEGO_RSP &&
+        (f->probes[i].rsp_flags & RD_X224_RSP_RESTRICTED_ADMIN_MODE_SUPPORTED)) {
+      ev_probe(add(d, RD_F_RESTRICTED_ADMIN_AVAILABLE, RD_FT_RESTRICTED_ADMIN, (int)i), (int)i, "negotiation/flags");
+      return;
+    }
 }
 
 static void rule_negotiate(const rd_check_facts *f, rd_diagnosis *d) {
-  unsigned connected = 0, silent = 0, closed = 0, not_rdp = 0, answered = 0;
-  int example = -1, not_rdp_probe = -1;
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &f->probes[i];
-    if (!primary(f, p) || p->connect != RD_CONN_OK)
-      continue;
-    connected++;
-    silent += p->nego == RD_NEGO_SILENT;
-    closed += ended_without_reply(p->nego);
-    if (p->nego == RD_NEGO_NOT_RDP) {
-      not_rdp++;
-      not_rdp_probe = (int)i;
-    }
-    answered += p->nego == RD_NEGO_RSP || p->nego == RD_NEGO_FAILURE || p->nego == RD_NEGO_LEGACY;
-    if (example < 0)
-      example = (int)i;
-  }
-  if (connected == 0)
+  rd_nego_count n;
+  rd_query_nego(f, &n);
+  if (n.asked == 0)
     return;
-  if (not_rdp > 0 && answered == 0) {
-    const rd_probe_facts *p = &f->probes[not_rdp_probe];
-    char bytes[3 * 16 + 1];
-    hex(bytes, sizeof bytes, p->reply, p->reply_len < 16 ? p->reply_len : 16);
-    add(d, RD_F_NOT_RDP_SERVICE, not_rdp_probe, "port %u answers like %s%s%s%s (first bytes %s)", f->port,
-        p->service == RD_SVC_UNKNOWN ? "something that is not RDP" : rd_service_name(p->service),
-        p->banner[0] ? ": \"" : "", p->banner, p->banner[0] ? "\"" : "", bytes);
+  if (nego_not_rdp(f, d, &n) || nego_silent(f, d, &n) || nego_closed(f, d, &n))
     return;
-  }
-  if (answered == 0 && silent == connected) {
-    add(d, RD_F_RDP_NO_ANSWER, example, "TCP connects, but %u Connection Requests got no reply within %.0f ms",
-        connected, ms(f->probes[example].reply_us));
-    return;
-  }
-  if (answered == 0 && closed + silent == connected && closed > 0) {
-    const rd_probe_facts *p = &f->probes[example];
-    add(d, RD_F_RDP_CLOSED_AFTER_REQUEST, example,
-        "the server ended %u of %u connections right after the Connection Request (%s after %.1f ms, %zu bytes "
-        "received)", closed, connected, rd_nego_outcome_name(p->nego), ms(p->reply_us), p->bytes_received);
-    return;
-  }
-
-  /* Answers exist: read them together with the request that produced them. */
-  int legacy = find_nego(f, true, 0);
-  int rdp = find_nego(f, false, RD_X224_PROTOCOL_RDP);
-  int ssl = find_nego(f, false, RD_X224_PROTOCOL_SSL);
-  int ssl_hybrid = find_nego(f, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID);
-  const rd_probe_facts *P = f->probes;
-
-  if (legacy >= 0 && P[legacy].nego == RD_NEGO_LEGACY) {
-    bool all_legacy = true;
-    for (size_t i = 0; i < f->n_probes; i++)
-      if (primary(f, &P[i]) && P[i].kind == RD_PROBE_NEGO && !P[i].legacy_request && P[i].connect == RD_CONN_OK &&
-          !(P[i].nego == RD_NEGO_LEGACY || ended_without_reply(P[i].nego)))
-        all_legacy = false;
-    if (all_legacy)
-      add(d, RD_F_RDP_LEGACY_SERVER, legacy,
-          "requests with negotiation data got a Confirm without it (or a close): the server predates "
-          "security negotiation and speaks Standard RDP Security only");
-  }
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &P[i];
-    if (primary(f, p) && p->nego == RD_NEGO_FAILURE && p->failure_code == RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER) {
-      char req[96];
-      describe_probe(req, sizeof req, p);
-      add(d, RD_F_TLS_CERT_NOT_ON_SERVER, (int)i, "%s got RDP_NEG_FAILURE 3 (SSL_CERT_NOT_ON_SERVER)", req);
-    }
-  }
-  int nla_probe = -1;
-  if (rdp >= 0 && P[rdp].nego == RD_NEGO_FAILURE && P[rdp].failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER)
-    nla_probe = rdp;
-  if (ssl >= 0 && P[ssl].nego == RD_NEGO_FAILURE && P[ssl].failure_code == RD_X224_FAIL_HYBRID_REQUIRED_BY_SERVER)
-    nla_probe = ssl;
-  if (nla_probe >= 0)
-    add(d, RD_F_NLA_REQUIRED, nla_probe, "a request without HYBRID got RDP_NEG_FAILURE 5 (HYBRID_REQUIRED_BY_SERVER)");
-  if (rdp >= 0 && P[rdp].nego == RD_NEGO_FAILURE && P[rdp].failure_code == RD_X224_FAIL_SSL_REQUIRED_BY_SERVER)
-    add(d, RD_F_TLS_REQUIRED, rdp, "a request for Standard RDP Security got RDP_NEG_FAILURE 1 (SSL_REQUIRED_BY_SERVER)");
-
-  bool ssl_refused = ssl >= 0 && P[ssl].nego == RD_NEGO_FAILURE &&
-                     P[ssl].failure_code == RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER;
-  bool tls_never_selected = true, tls_asked = false;
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &P[i];
-    if (!primary(f, p) || p->kind != RD_PROBE_NEGO || p->legacy_request || !(p->requested & RD_X224_PROTOCOL_SSL) ||
-        p->connect != RD_CONN_OK)
-      continue;
-    tls_asked = true;
-    if (p->nego == RD_NEGO_RSP && p->selected != RD_X224_PROTOCOL_RDP)
-      tls_never_selected = false;
-    if (p->nego == RD_NEGO_FAILURE && p->failure_code != RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER)
-      tls_never_selected = false;
-  }
-  bool cert_missing = has(d, RD_F_TLS_CERT_NOT_ON_SERVER);
-  if (!cert_missing && tls_asked && tls_never_selected && (ssl_refused || (ssl >= 0 && P[ssl].nego == RD_NEGO_RSP)))
-    add(d, RD_F_TLS_NOT_ALLOWED, ssl,
-        ssl_refused ? "a request for SSL got RDP_NEG_FAILURE 2 (SSL_NOT_ALLOWED_BY_SERVER)"
-                    : "every request offering TLS got PROTOCOL_RDP selected (Standard RDP Security)");
-
-  /* A client without NLA gets in when a request without HYBRID is accepted. */
-  if (!has(d, RD_F_TLS_NOT_ALLOWED) && !has(d, RD_F_NLA_REQUIRED)) {
-    if (ssl >= 0 && P[ssl].nego == RD_NEGO_RSP && P[ssl].selected == RD_X224_PROTOCOL_SSL) {
-      bool hybrid = ssl_hybrid >= 0 && P[ssl_hybrid].nego == RD_NEGO_RSP &&
-                    (P[ssl_hybrid].selected & RD_X224_PROTOCOL_HYBRID);
-      add(d, RD_F_NLA_NOT_ENFORCED, ssl, "a request for TLS without HYBRID was accepted (SSL selected)%s",
-          hybrid ? "; NLA is offered but not required" : "; the server does not offer NLA at all");
-    } else if (rdp >= 0 && P[rdp].nego == RD_NEGO_RSP) {
-      add(d, RD_F_NLA_NOT_ENFORCED, rdp, "a request for Standard RDP Security was accepted");
-    }
-  }
-  for (size_t i = 0; i < f->n_probes; i++)
-    if (primary(f, &P[i]) && P[i].nego == RD_NEGO_RSP && (P[i].rsp_flags & RD_X224_RSP_RESTRICTED_ADMIN_MODE_SUPPORTED)) {
-      add(d, RD_F_RESTRICTED_ADMIN_AVAILABLE, (int)i, "RDP_NEG_RSP flags 0x%02x include RESTRICTED_ADMIN_MODE_SUPPORTED",
-          P[i].rsp_flags);
-      break;
-    }
+  /* Answers exist: each question reads them together with the request that produced them. */
+  nego_legacy(f, d);
+  nego_cert_missing(f, d);
+  nego_none_usable(f, d, &n);
+  nego_nla_required(f, d);
+  nego_tls_required(f, d);
+  nego_tls_not_allowed(f, d);
+  nego_nla_not_enforced(f, d);
+  nego_restricted_admin(f, d);
 }
 
 /* ---- TLS ------------------------------------------------------------------------------------- */
 
 static void rule_tls(const rd_check_facts *f, rd_diagnosis *d) {
-  int ok = -1, failed = -1;
-  unsigned versions_ok = 0, versions_tried = 0;
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &f->probes[i];
-    if (!primary(f, p) || p->tls.outcome == RD_TLSO_NOT_TRIED)
-      continue;
-    if (p->kind == RD_PROBE_TLS_VERSION) {
-      versions_tried |= 1u << (p->tls_pin & 0xf);
-      if (p->tls.outcome == RD_TLSO_OK)
-        versions_ok |= 1u << (p->tls_pin & 0xf);
-      continue;
-    }
-    if (p->tls.outcome == RD_TLSO_OK && ok < 0)
-      ok = (int)i;
-    else if (p->tls.outcome != RD_TLSO_OK && failed < 0)
-      failed = (int)i;
-  }
-  if (ok < 0 && failed >= 0) {
-    const rd_probe_facts *p = &f->probes[failed];
-    const rd_tls_facts *t = &p->tls;
-    char protos[64], bytes[3 * 16 + 1];
-    rd_protocols_name(p->selected, protos, sizeof protos);
-    hex(bytes, sizeof bytes, t->first_bytes, t->n_first_bytes < 16 ? t->n_first_bytes : 16);
-    switch (t->outcome) {
+  rd_tls_count t;
+  rd_query_tls(f, &t);
+  /* The client's own handshake failing is what a client meets, even when others completed. */
+  int client = rd_query_client_probe(f);
+  bool client_failed = client >= 0 && (rd_query_phases_tested(&f->probes[client]) & (1u << RD_PH_TLS)) &&
+                       !rd_query_usable(&f->probes[client], RD_PH_TLS) &&
+                       f->probes[client].tls.outcome != RD_TLSO_LOCAL_ERROR &&
+                       f->probes[client].tls.outcome != RD_TLSO_CUT && f->probes[client].tls.outcome != RD_TLSO_NOT_TRIED;
+  if (client_failed || (t.first_ok < 0 && t.first_failed >= 0)) {
+    int i = client_failed ? client : t.first_failed;
+    rd_finding *fd = NULL;
+    switch (f->probes[i].tls.outcome) {
     case RD_TLSO_PLAINTEXT:
-      add(d, RD_F_TLS_KEY_UNUSABLE, failed,
-          "the server selected %s, then answered our TLS ClientHello in plaintext (%s) and ended the connection",
-          protos, bytes);
+      fd = add(d, RD_F_TLS_KEY_UNUSABLE, RD_FT_TLS_PLAINTEXT, i);
+      ev_probe(fd, i, "tls/first_bytes_hex");
       break;
     case RD_TLSO_CLOSED:
     case RD_TLSO_RESET:
-      add(d, RD_F_TLS_KEY_UNUSABLE, failed,
-          "the server selected %s, then %s the connection after our TLS ClientHello (%zu bytes received)", protos,
-          t->outcome == RD_TLSO_CLOSED ? "closed" : "reset", t->bytes_after_hello);
+      fd = add(d, RD_F_TLS_KEY_UNUSABLE, RD_FT_TLS_ENDED, i);
+      ev_probe(fd, i, "tls/bytes_after_hello");
       break;
     case RD_TLSO_ALERT:
-      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed, "the server selected %s, then sent TLS alert %s (%d)", protos,
-          t->alert_name, t->alert);
+      fd = add(d, RD_F_TLS_HANDSHAKE_FAILED, RD_FT_TLS_ALERT, i);
+      ev_probe(fd, i, "tls/alert");
+      ev_probe(fd, i, "tls/alert_name");
       break;
     case RD_TLSO_STALL:
-      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed,
-          "the server selected %s, then the TLS handshake made no progress for %.0f ms (%zu bytes received)", protos,
-          ms(t->took_us), t->bytes_after_hello);
+      fd = add(d, RD_F_TLS_HANDSHAKE_FAILED, RD_FT_TLS_STALL, i);
+      ev_probe(fd, i, "tls/duration_ms");
+      ev_probe(fd, i, "tls/bytes_after_hello");
       break;
-    default:
-      add(d, RD_F_TLS_HANDSHAKE_FAILED, failed, "the server selected %s, then the TLS handshake failed: %s", protos,
-          t->reason[0] ? t->reason : "no reason given");
+    case RD_TLSO_ERROR:
+    case RD_TLSO_NOT_TRIED:   /* not counted as failed */
+    case RD_TLSO_OK:          /* not counted as failed */
+    case RD_TLSO_LOCAL_ERROR: /* ours: not counted */
+    case RD_TLSO_CUT:         /* ours: not counted */
+      fd = add(d, RD_F_TLS_HANDSHAKE_FAILED, RD_FT_TLS_FAILED, i);
+      ev_probe(fd, i, "tls/reason");
       break;
     }
+    ev_probe(fd, i, "negotiation/selected");
+    ev_probe(fd, i, "tls/outcome");
   }
-  if (ok >= 0) {
-    const rd_tls_facts *t = &f->probes[ok].tls;
-    bool modern = t->version >= 0x0303 || (versions_ok & ((1u << 3) | (1u << 4)));
-    if (!modern)
-      add(d, RD_F_TLS_LEGACY_VERSIONS_ONLY, ok, "the best TLS version the server accepts is %s%s", t->version_name,
-          versions_tried ? "; pinned handshakes to TLS 1.2 and 1.3 failed" : "");
+  if (t.first_ok >= 0 && t.best_version < 0x0303 && !(t.versions_ok & ((1u << 3) | (1u << 4)))) {
+    rd_finding *fd = add(d, RD_F_TLS_LEGACY_VERSIONS_ONLY,
+                         t.versions_tried ? RD_FT_TLS_LEGACY_ONLY_PINNED : RD_FT_TLS_LEGACY_ONLY, t.first_ok);
+    ev_probe(fd, t.first_ok, "tls/version");
+    for (size_t i = 0; i < f->n_probes; i++)
+      if (rd_query_primary(f, i) && f->probes[i].req.kind == RD_PROBE_TLS_VERSION &&
+          f->probes[i].tls.outcome != RD_TLSO_NOT_TRIED)
+        ev_probe(fd, (int)i, "tls/outcome");
   }
 }
 
 /* ---- Certificate ------------------------------------------------------------------------------ */
 
-static bool is_ip_literal(const rd_check_facts *f) { return f->name.status == RD_NAME_LITERAL; }
-
-static bool has_ip_san(const rd_cert_facts *c) {
-  for (size_t i = 0; i < c->san_count; i++)
-    if (strncmp(c->san[i], "IP:", 3) == 0)
-      return true;
-  return false;
-}
-
 static void rule_cert(const rd_check_facts *f, rd_diagnosis *d) {
   if (!f->have_cert)
     return;
   const rd_cert_facts *c = &f->cert;
-  int days = rd_cert_days_left(c, f->started_unix);
-  char when[40];
-  if (c->not_after < f->started_unix)
-    add(d, RD_F_CERT_EXPIRED, f->cert_probe, "notAfter %s: expired %d days ago (subject %s)",
-        rd_format_utc(c->not_after, when, sizeof when), -days, c->subject);
-  else if (days <= EXPIRES_SOON_DAYS)
-    add(d, RD_F_CERT_EXPIRES_SOON, f->cert_probe, "notAfter %s: %d days left",
-        rd_format_utc(c->not_after, when, sizeof when), days);
+  int days = rd_cert_days_left(c, f->started_unix), p = f->cert_probe;
+  rd_finding *fd;
+  if (c->not_after < f->started_unix) {
+    fd = add(d, RD_F_CERT_EXPIRED, RD_FT_CERT_EXPIRED, p);
+    param(fd, "days", -days);
+    ev(fd, "/facts/certificate/not_after");
+    ev(fd, "/facts/certificate/days_left");
+    ev(fd, "/facts/certificate/subject");
+  } else if (days <= EXPIRES_SOON_DAYS) {
+    fd = add(d, RD_F_CERT_EXPIRES_SOON, RD_FT_CERT_EXPIRES_SOON, p);
+    param(fd, "days", days);
+    ev(fd, "/facts/certificate/not_after");
+    ev(fd, "/facts/certificate/days_left");
+  }
   if (c->not_before > f->started_unix)
-    add(d, RD_F_CERT_NOT_YET_VALID, f->cert_probe, "notBefore %s is in the future",
-        rd_format_utc(c->not_before, when, sizeof when));
+    ev(add(d, RD_F_CERT_NOT_YET_VALID, RD_FT_CERT_NOT_YET_VALID, p), "/facts/certificate/not_before");
   /* A Windows default certificate names the computer, never an IP: connecting by IP always
    * mismatches, which is no finding unless the certificate does list IP addresses. */
-  if ((!is_ip_literal(f) || has_ip_san(c)) && !rd_cert_name_matches(c, f->host))
-    add(d, RD_F_CERT_NAME_MISMATCH, f->cert_probe, "you typed %s; the certificate names CN=%s%s%s", f->host,
-        c->common_name, c->san_count ? ", SAN " : "", c->san_count ? c->san[0] : "");
-  if (c->self_signed)
-    add(d, RD_F_CERT_SELF_SIGNED, f->cert_probe, "issuer equals subject (%s) and the signature verifies with its own key",
-        c->subject);
+  /* SANs beyond the kept ones are read from the whole certificate; a mismatch that cannot be
+   * proven is not claimed. */
+  if ((f->name.status != RD_NAME_LITERAL || rd_query_cert_has_ip_san(f)) &&
+      rd_query_cert_names_host(f) == RD_CERT_NAME_MISMATCH) {
+    fd = add(d, RD_F_CERT_NAME_MISMATCH, c->san_count ? RD_FT_CERT_NAME_MISMATCH_SAN : RD_FT_CERT_NAME_MISMATCH, p);
+    ev(fd, "/target/host");
+    ev(fd, "/facts/certificate/common_name");
+    ev(fd, "/facts/certificate/san");
+  }
+  if (c->self_signed) {
+    fd = add(d, RD_F_CERT_SELF_SIGNED, RD_FT_CERT_SELF_SIGNED, p);
+    ev(fd, "/facts/certificate/self_signed");
+    ev(fd, "/facts/certificate/subject");
+    ev(fd, "/facts/certificate/issuer");
+  }
   bool weak_key = (strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048) ||
                   (strcmp(c->key_type, "EC") == 0 && c->key_bits < 224);
-  if (weak_key || c->sig_hash_weak)
-    add(d, RD_F_CERT_WEAK, f->cert_probe, "%s %d-bit key, signature %s", c->key_type, c->key_bits, c->sig_alg);
+  if (weak_key || c->sig_hash_weak) {
+    fd = add(d, RD_F_CERT_WEAK, RD_FT_CERT_WEAK, p);
+    ev(fd, "/facts/certificate/key_type");
+    ev(fd, "/facts/certificate/key_bits");
+    ev(fd, "/facts/certificate/signature_algorithm");
+  }
 }
 
 /* ---- CredSSP ------------------------------------------------------------------------------------ */
-
-/* The probe whose CHALLENGE speaks for the server: the one requesting what Windows clients request. */
-static int identity_probe(const rd_check_facts *f) {
-  int best = -1;
-  for (size_t i = 0; i < f->n_probes; i++) {
-    const rd_probe_facts *p = &f->probes[i];
-    if (!primary(f, p) || p->credssp.outcome != RD_CSSP_CHALLENGE)
-      continue;
-    if (best < 0 || p->requested == (RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX))
-      best = (int)i;
-  }
-  return best;
-}
 
 static bool same_name(const char *a, size_t alen, const char *b) {
   size_t blen = strcspn(b, ".");
@@ -463,45 +687,39 @@ static bool names_this_host(const rd_check_facts *f, const rd_credssp_facts *c) 
   return f->have_cert && rd_cert_name_matches(&f->cert, f->host);
 }
 
-static void describe_skew(char *buf, size_t size, int64_t skew) {
-  int64_t a = skew < 0 ? -skew : skew;
-  const char *dir = skew > 0 ? "ahead of" : "behind";
-  if (a >= 2 * 86400)
-    snprintf(buf, size, "%lld days %s", (long long)(a / 86400), dir);
-  else if (a >= 2 * 3600)
-    snprintf(buf, size, "%lld hours %s", (long long)(a / 3600), dir);
-  else
-    snprintf(buf, size, "%lld minutes %s", (long long)(a / 60), dir);
-}
-
 static void rule_credssp(const rd_check_facts *f, rd_diagnosis *d) {
-  int i = identity_probe(f);
+  int i = rd_query_identity_probe(f);
   if (i < 0)
     return;
   const rd_credssp_facts *c = &f->probes[i].credssp;
-  char os[40] = "";
-  if (c->os_version_present)
-    snprintf(os, sizeof os, ", Windows version %u.%u build %u", c->os_major, c->os_minor, c->os_build);
-  add(d, RD_F_HOST_IDENTITY, i, "NetBIOS %s\\%s, DNS name %s (domain %s)%s; CredSSP version %lld", c->nb_domain,
-      c->nb_computer, c->dns_computer[0] ? c->dns_computer : "-", c->dns_domain[0] ? c->dns_domain : "-", os,
-      (long long)c->ts_version);
+  rd_finding *fd = add(d, RD_F_HOST_IDENTITY, c->os_version_present ? RD_FT_HOST_IDENTITY_OS : RD_FT_HOST_IDENTITY, i);
+  ev_probe(fd, i, "credssp/netbios_domain");
+  ev_probe(fd, i, "credssp/netbios_computer");
+  ev_probe(fd, i, "credssp/dns_computer");
+  ev_probe(fd, i, "credssp/dns_domain");
+  ev_probe(fd, i, "credssp/os_version");
+  ev_probe(fd, i, "credssp/version");
   if (c->ts_version < 5)
-    add(d, RD_F_CREDSSP_OUTDATED, i,
-        "the server answers with TSRequest version %lld; the March 2018 update (CVE-2018-0886) brought version 5, "
-        "and updated clients refuse older servers unless their policy is Vulnerable", (long long)c->ts_version);
+    ev_probe(add(d, RD_F_CREDSSP_OUTDATED, RD_FT_CREDSSP_OUTDATED, i), i, "credssp/version");
   if (c->timestamp_present) {
     int64_t skew = c->server_time_unix - f->started_unix;
     if (skew > CLOCK_SKEW_LIMIT_S || skew < -CLOCK_SKEW_LIMIT_S) {
-      char how[64], when[40];
-      describe_skew(how, sizeof how, skew);
-      add(d, RD_F_CLOCK_SKEW, i, "the server's clock reads %s, %s this machine's", rd_format_utc(c->server_time_unix, when, sizeof when), how);
+      fd = add(d, RD_F_CLOCK_SKEW, RD_FT_CLOCK_SKEW, i);
+      param(fd, "skew_s", (double)skew);
+      ev_probe(fd, i, "credssp/server_time");
+      ev(fd, "/started");
     }
   }
   bool typed_name = f->name.status == RD_NAME_OK && strcasecmp(f->host, "localhost") != 0;
-  if (typed_name && (c->nb_computer[0] || c->dns_computer[0]) && !names_this_host(f, c))
-    add(d, RD_F_DNS_WRONG_HOST, i, "%s resolves to %s, but the machine there calls itself %s (DNS %s)%s", f->host,
-        f->name.addrs[f->reach.chosen >= 0 ? f->reach.chosen : 0], c->nb_computer,
-        c->dns_computer[0] ? c->dns_computer : "-", f->have_cert ? " and its certificate names another host" : "");
+  if (typed_name && (c->nb_computer[0] || c->dns_computer[0]) && !names_this_host(f, c)) {
+    fd = add(d, RD_F_DNS_WRONG_HOST, f->have_cert ? RD_FT_DNS_WRONG_HOST_CERT : RD_FT_DNS_WRONG_HOST, i);
+    ev(fd, "/target/host");
+    ev(fd, "/facts/name/addresses/%d/address", rd_query_primary_addr(f));
+    ev_probe(fd, i, "credssp/netbios_computer");
+    ev_probe(fd, i, "credssp/dns_computer");
+    if (f->have_cert)
+      ev(fd, "/facts/certificate/common_name");
+  }
 }
 
 /* ---- Authentication ------------------------------------------------------------------------------ */
@@ -531,131 +749,196 @@ static rd_finding_id finding_for_status(uint32_t status) {
 }
 
 static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
-  const rd_probe_facts *p = NULL;
-  int pi = -1;
-  for (size_t i = 0; i < f->n_probes; i++)
-    if (f->probes[i].auth.outcome != RD_AUTH_NOT_TRIED) {
-      p = &f->probes[i];
-      pi = (int)i;
-      break;
+  int pi = rd_query_auth_probe(f);
+  if (!f->auth_requested && pi < 0)
+    return; /* an authentication in the facts is read, whatever the flag says */
+  rd_finding *fd;
+  if (pi < 0) {
+    int id = rd_query_identity_probe(f), client = rd_query_client_probe(f);
+    if (id >= 0) {
+      ev_probe(add(d, RD_F_AUTH_NOT_CHECKED, RD_FT_AUTH_NOT_ATTEMPTED, -1), id, "credssp/outcome");
+    } else {
+      fd = add(d, RD_F_AUTH_NOT_CHECKED, RD_FT_AUTH_NO_NLA, -1);
+      if (client >= 0 && f->probes[client].nego == RD_NEGO_RSP)
+        ev_probe(fd, client, "negotiation/selected");
     }
-  if (!f->auth_requested)
-    return;
-  if (p == NULL) {
-    bool nla = identity_probe(f) >= 0;
-    add(d, RD_F_AUTH_NOT_CHECKED, -1, "%s",
-        nla ? "the server's CredSSP answered, but no authentication could be attempted"
-            : "the server never selected NLA (HYBRID): it checks no credentials before the session, so rdpdoctor "
-              "could not either, and sent none");
     return;
   }
-  const rd_auth_facts *a = &p->auth;
-  char who[RD_NAME_LEN * 2 + 2];
-  snprintf(who, sizeof who, "%s%s%s", a->domain, a->domain[0] ? "\\" : "", a->user);
-  const rd_kb_code *row;
+  const rd_auth_facts *a = &f->probes[pi].auth;
   switch (a->outcome) {
   case RD_AUTH_ACCEPTED:
-    if (a->early_authz_present && a->early_authz != 0)
-      add(d, RD_F_EARLY_AUTHORIZATION_DENIED, pi, "%s authenticated, then the Early User Authorization Result was %u "
-          "(ACCESS_DENIED): the user may not log on to this server", who, a->early_authz);
-    else
-      add(d, RD_F_AUTH_OK, pi, "%s: the server accepted the NTLMv2 authentication and proved it with CredSSP v%lld "
-          "pubKeyAuth bound to its certificate%s", who, (long long)a->version,
-          a->early_authz_present ? "; Early User Authorization: success" : "");
+    if (a->early_authz_present && a->early_authz != 0) {
+      fd = add(d, RD_F_EARLY_AUTHORIZATION_DENIED, RD_FT_AUTH_EARLY_DENIED, pi);
+      ev_probe(fd, pi, "authentication/early_authz");
+    } else {
+      fd = add(d, RD_F_AUTH_OK, a->early_authz_present ? RD_FT_AUTH_OK_EARLY : RD_FT_AUTH_OK, pi);
+      ev_probe(fd, pi, "authentication/version");
+    }
     break;
   case RD_AUTH_ERROR_CODE:
-    row = rd_kb_find(RD_TAB_STATUS, a->error_code);
-    add(d, finding_for_status(a->error_code), pi, "%s: the server answered errorCode 0x%08X %s", who, a->error_code,
-        row ? row->name : "(unknown status)");
+    fd = add(d, finding_for_status(a->error_code), RD_FT_AUTH_ERROR_CODE, pi);
+    ev_probe(fd, pi, "authentication/error_code");
+    ev_probe(fd, pi, "authentication/error_name");
     break;
   case RD_AUTH_CLOSED:
   case RD_AUTH_RESET:
-    add(d, RD_F_AUTH_FAILED, pi, "%s: the server %s the connection right after our AUTHENTICATE, without a reason "
-        "(FreeRDP-based servers do this for a wrong user or password; Windows sends an errorCode)", who,
-        a->outcome == RD_AUTH_CLOSED ? "closed" : "reset");
+    fd = add(d, RD_F_AUTH_FAILED, RD_FT_AUTH_ENDED, pi);
     break;
   case RD_AUTH_KEY_MISMATCH:
-    add(d, RD_F_CREDSSP_BINDING_MISMATCH, pi, "the pubKeyAuth the server returned does not match the public key of "
-        "the certificate our TLS session saw: a TLS-inspecting device sits between this machine and the server");
+    fd = add(d, RD_F_CREDSSP_BINDING_MISMATCH, RD_FT_AUTH_BINDING_MISMATCH, pi);
     break;
+  case RD_AUTH_SILENT:
+  case RD_AUTH_MALFORMED:
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_AUTH_NO_VERDICT, pi);
+    break;
+  case RD_AUTH_NOT_TRIED:
+  case RD_AUTH_LOCAL_ERROR: /* ours: nothing was checked, and the verdict says so */
+  case RD_AUTH_CUT:
   default:
-    add(d, RD_F_AUTH_NOT_CHECKED, pi, "%s: the authentication ended with %s before the server gave a verdict", who,
-        rd_auth_outcome_name(a->outcome));
+    fd = add(d, RD_F_AUTH_NOT_CHECKED, RD_FT_AUTH_UNFINISHED, pi);
     break;
   }
+  ev_probe(fd, pi, "authentication/outcome");
+  ev_probe(fd, pi, "authentication/user");
+  ev_probe(fd, pi, "authentication/domain");
 }
 
-/* ---- Verdict ------------------------------------------------------------------------------------ */
+/* ---- The client's own path ------------------------------------------------------------------------ */
 
-/* Where a default client's connection ends. A current Windows client requests
- * SSL|HYBRID|HYBRID_EX (reference §3.4), so that probe stands for it. */
-static rd_phase where_it_ends(const rd_check_facts *f) {
-  if (f->name.n_addrs == 0)
-    return RD_PH_NAME;
-  int p = find_nego(f, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX);
-  if (p < 0 || f->probes[p].connect != RD_CONN_OK)
-    return RD_PH_REACH;
-  const rd_probe_facts *c = &f->probes[p];
-  if (c->nego != RD_NEGO_RSP && c->nego != RD_NEGO_LEGACY)
-    return RD_PH_NEGOTIATE;
-  if (c->tls.outcome != RD_TLSO_NOT_TRIED && c->tls.outcome != RD_TLSO_OK)
-    return RD_PH_TLS;
-  /* With credentials, a refused authentication ends the connection inside CredSSP. */
-  for (size_t i = 0; i < f->n_probes; i++) {
-    rd_auth_outcome a = f->probes[i].auth.outcome;
-    if (a != RD_AUTH_NOT_TRIED && (a != RD_AUTH_ACCEPTED || (f->probes[i].auth.early_authz_present &&
-                                                              f->probes[i].auth.early_authz != 0)))
-      return RD_PH_CREDSSP;
-  }
-  return RD_PH_ANY;
-}
-
-/* Findings about how the server is configured rather than about what fails: they never make the
- * root cause while a fault of the same severity is there. */
-static bool posture(rd_finding_id id) {
-  return id == RD_F_NLA_NOT_ENFORCED || id == RD_F_TLS_NOT_ALLOWED || id == RD_F_RESTRICTED_ADMIN_AVAILABLE;
-}
-
-/* The root cause: the worst finding; among equals, a fault before a posture finding, one in the
- * phase where the connection ends, then the one in the later phase (the connection got that far). */
-static int root_score(const rd_finding_def *def, rd_phase ends_at) {
-  return (int)def->severity * 1000 + (posture(def->id) ? 0 : 100) + (def->phase == ends_at ? 50 : 0) +
-         (def->phase == RD_PH_ANY ? 0 : (int)def->phase);
-}
-
-static int pick_root(const rd_diagnosis *d, rd_phase ends_at) {
-  int best = -1, best_score = -1;
+static bool critical_in(const rd_diagnosis *d, rd_phase ph) {
   for (size_t i = 0; i < d->n; i++) {
     const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    int score = root_score(def, ends_at);
-    if (def->severity != RD_SEV_INFO && score > best_score)
-      best = (int)i, best_score = score;
+    if (def->severity == RD_SEV_CRITICAL && def->phase == ph)
+      return true;
   }
-  return best;
+  return false;
 }
 
-static void verdict(const rd_check_facts *f, rd_diagnosis *d) {
-  rd_verdict *v = &d->verdict;
-  v->checked = f->name.status != RD_NAME_NO_SERVERS;
-  for (size_t i = 0; i < f->n_probes; i++)
-    if (f->probes[i].connect == RD_CONN_LOCAL_DENIED)
-      v->checked = false;
-  v->ends_at = where_it_ends(f);
-  v->root = pick_root(d, v->ends_at);
-  v->worst = RD_SEV_INFO;
-  for (size_t i = 0; i < d->n; i++) {
-    rd_severity s = rd_finding_def_get(d->items[i].id)->severity;
-    if (s > v->worst)
-      v->worst = s;
+static void client_reach(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_REACH) || rd_diag_has(d, RD_F_NETWORK_UNSTABLE))
+    return; /* random loss is the network's, and already said */
+  rd_reach_count rc;
+  rd_query_reach(f, &rc);
+  rd_finding *fd;
+  switch (f->probes[c].connect) {
+  case RD_CONN_REFUSED:
+    fd = add(d, RD_F_TCP_REFUSED, RD_FT_TCP_REFUSED_SOME, c);
+    param(fd, "refused", rc.refused);
+    break;
+  case RD_CONN_HOST_UNREACH:
+  case RD_CONN_NET_UNREACH:
+  case RD_CONN_ERROR:
+    fd = add(d, RD_F_TCP_UNREACHABLE, RD_FT_TCP_UNREACHABLE, c);
+    param(fd, "unreachable", rc.unreachable);
+    break;
+  default:
+    fd = add(d, RD_F_TCP_FILTERED, RD_FT_TCP_FILTERED, c);
+    param(fd, "timeouts", rc.timeout > 0 ? rc.timeout : 1);
+    ev_probe(fd, c, "connect/duration_ms");
+    break;
   }
-  v->any_finding_above_info = v->worst > RD_SEV_INFO;
-  if (!v->checked)
-    snprintf(v->summary, sizeof v->summary, "rdpdoctor could not check: the problem is on this machine (%s)",
-             f->name.status == RD_NAME_NO_SERVERS ? "no DNS servers configured" : "sending was refused locally");
-  else if (v->root >= 0)
-    snprintf(v->summary, sizeof v->summary, "%s", rd_finding_def_get(d->items[v->root].id)->title);
-  else
-    snprintf(v->summary, sizeof v->summary, "No problem found in the phases tested");
+  param(fd, "tried", rc.tried);
+  ev_probe(fd, c, "connect/outcome");
+}
+
+static void client_negotiate(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_NEGOTIATE))
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  rd_finding *fd = NULL;
+  switch (p->nego) {
+  case RD_NEGO_SILENT:
+    fd = add(d, RD_F_RDP_NO_ANSWER, RD_FT_RDP_CLIENT_NO_ANSWER, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/duration_ms");
+    break;
+  case RD_NEGO_CLOSED:
+  case RD_NEGO_RESET:
+  case RD_NEGO_DISCONNECT:
+    fd = add(d, RD_F_RDP_CLOSED_AFTER_REQUEST, RD_FT_RDP_CLIENT_CLOSED, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/bytes_received");
+    break;
+  case RD_NEGO_NOT_RDP:
+    fd = add(d, RD_F_NOT_RDP_SERVICE, p->banner[0] ? RD_FT_NOT_RDP_SERVICE_BANNER : RD_FT_NOT_RDP_SERVICE, c);
+    ev_probe(fd, c, "negotiation/outcome");
+    ev_probe(fd, c, "negotiation/reply_hex");
+    break;
+  case RD_NEGO_MALFORMED:
+    malformed_reply(f, d, c);
+    break;
+  case RD_NEGO_RSP:
+    violation(f, d, c);
+    break;
+  case RD_NEGO_FAILURE:
+    if (!rd_query_failure_known(p->failure_code))
+      unknown_failure(f, d, c);
+    else if (failure_contradicts(p))
+      violation(f, d, c);
+    else if (p->failure_code == RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER && rd_diag_has(d, RD_F_TLS_NOT_ALLOWED))
+      break; /* a Windows client retries with Standard RDP Security: the warning says it */
+    else if (p->failure_code != RD_X224_FAIL_SSL_CERT_NOT_ON_SERVER || !rd_diag_has(d, RD_F_TLS_CERT_NOT_ON_SERVER))
+      ev_failure(add(d, RD_F_RDP_CLIENT_REQUEST_REFUSED, RD_FT_RDP_CLIENT_REFUSED, c), c);
+    break;
+  case RD_NEGO_LEGACY:
+  case RD_NEGO_NOT_TRIED:
+  case RD_NEGO_LOCAL_ERROR:
+  case RD_NEGO_CUT:
+    break;
+  }
+}
+
+static void client_credssp(const rd_check_facts *f, rd_diagnosis *d, int c) {
+  if (critical_in(d, RD_PH_CREDSSP))
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  rd_finding *fd;
+  if (p->credssp.outcome != RD_CSSP_CHALLENGE) {
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_CREDSSP_NO_CHALLENGE, c);
+    ev_probe(fd, c, "negotiation/selected");
+    ev_probe(fd, c, "credssp/outcome");
+    ev_probe(fd, c, "credssp/first_bytes_hex");
+  } else {
+    fd = add(d, RD_F_CREDSSP_FAILED, RD_FT_AUTH_NO_VERDICT, c);
+    ev_probe(fd, c, "authentication/outcome");
+  }
+}
+
+/* Healthy only when the client's own request got a usable answer at every phase it was tested at
+ * (docs/verdict.md): where it got none, and our side did not end it, a critical finding in that
+ * phase says why, the most specific one the rules above did not already give. */
+static void rule_client(const rd_check_facts *f, rd_diagnosis *d) {
+  int c = rd_query_client_probe(f);
+  if (c < 0)
+    return;
+  const rd_probe_facts *p = &f->probes[c];
+  unsigned tested = rd_query_phases_tested(p);
+  static const rd_phase order[] = {RD_PH_REACH, RD_PH_NEGOTIATE, RD_PH_TLS, RD_PH_CREDSSP};
+  for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+    rd_phase ph = order[k];
+    if (!(tested & (1u << ph)) || rd_query_usable(p, ph))
+      continue;
+    if (rd_query_phase_ours(p, ph))
+      return; /* the verdict says not checked */
+    switch (ph) {
+    case RD_PH_REACH:
+      client_reach(f, d, c);
+      break;
+    case RD_PH_NEGOTIATE:
+      client_negotiate(f, d, c);
+      break;
+    case RD_PH_TLS:
+      if (!critical_in(d, RD_PH_TLS))
+        ev_probe(add(d, RD_F_TLS_HANDSHAKE_FAILED, RD_FT_TLS_FAILED, c), c, "tls/outcome");
+      break;
+    case RD_PH_CREDSSP:
+      client_credssp(f, d, c);
+      break;
+    default:
+      break;
+    }
+    return;
+  }
 }
 
 void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
@@ -668,20 +951,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_cert(f, out);
     rule_credssp(f, out);
     rule_auth(f, out);
+    rule_client(f, out);
   }
-  verdict(f, out);
-}
-
-int rd_diagnosis_exit_code(const rd_diagnosis *d) {
-  if (!d->verdict.checked)
-    return 3;
-  switch (d->verdict.worst) {
-  case RD_SEV_CRITICAL:
-    return 2;
-  case RD_SEV_WARNING:
-    return 1;
-  case RD_SEV_INFO:
-    break;
-  }
-  return 0;
+  rd_diag_verdict(f, out);
 }

@@ -98,6 +98,12 @@ static int parse_span(const char *s, size_t n, rd_code_arg *out) {
     if ((r = read_digits(s, n, 10, &v)) != 0)
       return r;
     out->form = RD_FORM_DEC;
+    uint64_t hex;
+    /* "904" is 904 or 0x904: keep both, explain says which it took (docs/explain.md). */
+    if (n >= 2 && n <= 8 && v <= UINT32_MAX && read_digits(s, n, 16, &hex) == 0) {
+      out->has_alt = true;
+      out->alt_value = (uint32_t)hex;
+    }
   } else if (all_hex(s, n) && (is_dec_digit(s[0]) || n >= 5)) {
     /* Bare hex with a letter, as some logs print it (C000006D, 8009030c). All-digit text is
      * decimal; short letter-only words such as "bad" or "face" are not taken for numbers. */
@@ -202,4 +208,62 @@ int rd_codearg_parse_line(const char *line, rd_code_arg *disc, bool *has_disc,
 bool rd_codearg_is_line(const char *text) {
   size_t n = strnlen(text, RD_CODEARG_MAX_LINE + 1);
   return find_ci(text, n, "error code") != NULL;
+}
+
+/* Lower case, one space for each run of white space, typographic apostrophes (U+2018, U+2019)
+ * as "'"; the result is cut at size - 1 bytes. */
+static size_t normalise(const char *in, char *out, size_t size) {
+  size_t k = 0;
+  bool space = false;
+  for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && k + 1 < size; p++) {
+    if (isspace(*p)) {
+      space = k > 0;
+      continue;
+    }
+    if (space && k + 2 < size)
+      out[k++] = ' ';
+    space = false;
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
+      out[k++] = '\'';
+      p += 2;
+    } else {
+      out[k++] = (char)tolower(*p);
+    }
+  }
+  out[k] = '\0';
+  return k;
+}
+
+const rd_kb_dialog *rd_codearg_find_dialog(const char *text) {
+  char norm[RD_CODEARG_MAX_LINE + 1];
+  size_t n = normalise(text, norm, sizeof norm), count, best_len = 0;
+  const rd_kb_dialog *rows = rd_kb_dialogs(&count), *best = NULL;
+  for (size_t i = 0; i < count; i++) {
+    size_t len = strlen(rows[i].phrase);
+    if (len > best_len && find_ci(norm, n, rows[i].phrase) != NULL) {
+      best = &rows[i];
+      best_len = len;
+    }
+  }
+  return best;
+}
+
+int rd_codearg_parse_dialog_code(const char *text, rd_code_arg *out, bool *found) {
+  size_t n = strnlen(text, RD_CODEARG_MAX_LINE + 1);
+  *found = false;
+  if (n > RD_CODEARG_MAX_LINE)
+    return RD_E_MALFORMED;
+  const char *p = find_ci(text, n, "(code");
+  if (p == NULL)
+    return 0;
+  int r = number_after(p + strlen("(code"), text + n, out);
+  if (r != 0)
+    return r;
+  *found = true;
+  return 0;
+}
+
+bool rd_codearg_is_dialog(const char *text) {
+  size_t n = strnlen(text, RD_CODEARG_MAX_LINE + 1);
+  return find_ci(text, n, "(code") != NULL || rd_codearg_find_dialog(text) != NULL;
 }

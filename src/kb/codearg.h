@@ -6,7 +6,6 @@
 #define RD_KB_CODEARG_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "kb/kb.h"
@@ -25,6 +24,11 @@ typedef enum rd_code_form {
 typedef struct rd_code_arg {
   uint32_t value;
   rd_code_form form;
+  /* Digits only, two or more, at most 8: the text also reads as hex. alt_value is the hex
+   * reading while form is RD_FORM_DEC; explain may swap the two (then form is RD_FORM_HEX and
+   * alt_value the decimal reading). */
+  bool has_alt;
+  uint32_t alt_value;
   const rd_kb_code *named;               /* the row a symbolic name names, else NULL */
   char text[RD_CODEARG_MAX_TOKEN + 1];   /* the token as given, for display */
 } rd_code_arg;
@@ -44,5 +48,17 @@ int rd_codearg_parse_line(const char *line, rd_code_arg *disc, bool *has_disc,
 
 /* True when the text looks like a dialog line rather than a bare code. */
 bool rd_codearg_is_line(const char *text);
+
+/* The dialog sentence (dialog.def) found in pasted text, the longest if several match; NULL
+ * when none does. Case, runs of white space and typographic apostrophes do not matter. */
+const rd_kb_dialog *rd_codearg_find_dialog(const char *text);
+
+/* The code a dialog prints inside its sentence, "(code: 0x112f)" or "(Code: 0x80090322)".
+ * Returns 0 with *found telling whether there was one, RD_E_MALFORMED / RD_E_TOO_BIG for a bad
+ * number after "(code". */
+int rd_codearg_parse_dialog_code(const char *text, rd_code_arg *out, bool *found);
+
+/* True when explain should read the text as a dialog: a known sentence, or "(code". */
+bool rd_codearg_is_dialog(const char *text);
 
 #endif

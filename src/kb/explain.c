@@ -25,11 +25,48 @@ static void add_all_tables(rd_explained_code *ec) {
       add_reading(ec, rd_kb_find((rd_kb_table)t, ec->arg.value));
 }
 
+static void swap_to_hex(rd_code_arg *arg) {
+  uint32_t dec = arg->value;
+  arg->value = arg->alt_value;
+  arg->alt_value = dec;
+  arg->form = RD_FORM_HEX;
+}
+
+static bool known_anywhere(const rd_code_arg *arg) {
+  for (int t = 0; t < RD_TAB_COUNT; t++)
+    if (table_fits_form((rd_kb_table)t, arg) && rd_kb_find((rd_kb_table)t, arg->value) != NULL)
+      return true;
+  return false;
+}
+
+/* "904": the dialog's codes are hex, so a code given as the dialog's is read as hex; a lone
+ * number keeps the decimal reading that logs and event IDs use, unless nothing knows it. */
+static void choose_bare_reading(rd_explained_code *ec) {
+  rd_code_arg *arg = &ec->arg;
+  ec->bare = RD_BARE_NONE;
+  if (arg->form != RD_FORM_DEC || !arg->has_alt)
+    return;
+  if (ec->role != RD_ROLE_ANY) {
+    swap_to_hex(arg);
+    ec->bare = RD_BARE_HEX_DIALOG;
+    return;
+  }
+  rd_code_arg hex = *arg;
+  swap_to_hex(&hex);
+  if (!known_anywhere(arg) && known_anywhere(&hex)) {
+    *arg = hex;
+    ec->bare = RD_BARE_HEX_NO_DEC;
+  } else {
+    ec->bare = RD_BARE_DEC;
+  }
+}
+
 /* The readings of one code, most likely first, given what the user said it is. */
 static void read_code(rd_explained_code *ec) {
   const rd_code_arg *arg = &ec->arg;
   ec->n_readings = 0;
   ec->outside_role = false;
+  choose_bare_reading(ec);
 
   if (arg->form == RD_FORM_NAME && arg->named == NULL)
     return; /* a name no table knows */
@@ -128,6 +165,20 @@ const char *rd_code_role_name(rd_code_role role) {
     break;
   }
   return "any";
+}
+
+const char *rd_bare_reading_id(rd_bare_reading b) {
+  switch (b) {
+  case RD_BARE_HEX_DIALOG:
+    return "hex-as-dialog";
+  case RD_BARE_DEC:
+    return "decimal";
+  case RD_BARE_HEX_NO_DEC:
+    return "hex-no-decimal-reading";
+  case RD_BARE_NONE:
+    break;
+  }
+  return "none";
 }
 
 const char *rd_explain_note_id(rd_explain_note note) {

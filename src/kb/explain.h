@@ -17,8 +17,17 @@ typedef enum rd_code_role {
   RD_ROLE_EXTENDED,   /* the dialog's "Extended error code" (second of two codes) */
 } rd_code_role;
 
+/* How a number without "0x" that reads both ways ("904") was read (docs/explain.md). */
+typedef enum rd_bare_reading {
+  RD_BARE_NONE,       /* not such a number */
+  RD_BARE_HEX_DIALOG, /* taken as hex: it is one of the dialog's codes, which it prints in hex */
+  RD_BARE_DEC,        /* taken as decimal (logs and event IDs are decimal); hex offered */
+  RD_BARE_HEX_NO_DEC, /* taken as hex: no table knows the decimal reading */
+} rd_bare_reading;
+
 typedef struct rd_explained_code {
-  rd_code_arg arg;
+  rd_code_arg arg; /* arg.alt_value is the reading not taken when bare != RD_BARE_NONE */
+  rd_bare_reading bare;
   rd_code_role role;
   const rd_kb_code *readings[RD_TAB_COUNT]; /* most likely first */
   size_t n_readings;
@@ -39,6 +48,7 @@ typedef struct rd_explanation {
   size_t n_causes;
   unsigned notes; /* rd_explain_note bits */
   bool all_known;
+  const rd_kb_dialog *dialog; /* the dialog sentence the code came from, set by the caller */
 } rd_explanation;
 
 /* Explains one lone code (n == 1, role ANY) or an error code and its extended code (n == 2, or
@@ -46,6 +56,7 @@ typedef struct rd_explanation {
 void rd_explain(const rd_code_arg *args, const rd_code_role *roles, size_t n, rd_explanation *out);
 
 const char *rd_code_role_name(rd_code_role role); /* "any", "error-code", "extended-code" */
+const char *rd_bare_reading_id(rd_bare_reading b);  /* "hex-as-dialog", "decimal", ... */
 const char *rd_explain_note_id(rd_explain_note note);   /* "pair-inferred" */
 const char *rd_explain_note_text(rd_explain_note note); /* one paragraph, our words */
 

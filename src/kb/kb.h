@@ -31,6 +31,18 @@ typedef struct rd_kb_code {
   const char *source;  /* where the number comes from (spec section or document) */
 } rd_kb_code;
 
+/* A sentence of a client dialog and the code it stands for (dialog.def). */
+typedef struct rd_kb_dialog {
+  const char *phrase;  /* lower case, single spaces, ASCII apostrophes */
+  bool code_in_text;   /* the dialog prints its code: "(code: 0x112f)" */
+  rd_kb_table table;   /* when !code_in_text: the code the sentence stands for */
+  uint32_t value;
+  const char *source;
+} rd_kb_dialog;
+
+/* Every row of dialog.def; *n receives the count. */
+const rd_kb_dialog *rd_kb_dialogs(size_t *n);
+
 const char *rd_kb_table_id(rd_kb_table t);    /* "disconnect-reason" */
 const char *rd_kb_table_title(rd_kb_table t);
 const char *rd_kb_conf_name(rd_conf c);       /* "documented", "inferred", "unconfirmed" */

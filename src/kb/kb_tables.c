@@ -53,6 +53,19 @@ static const rd_kb_code codes[] = {
 
 #define N_CODES (sizeof codes / sizeof codes[0])
 
+#define RD_DIALOG(phrase, table, value, source) {phrase, false, RD_TAB_##table, value, source},
+#define RD_DIALOG_CODE(phrase, source) {phrase, true, RD_TAB_COUNT, 0, source},
+static const rd_kb_dialog dialogs[] = {
+#include "dialog.def"
+};
+#undef RD_DIALOG_CODE
+#undef RD_DIALOG
+
+const rd_kb_dialog *rd_kb_dialogs(size_t *n) {
+  *n = sizeof dialogs / sizeof dialogs[0];
+  return dialogs;
+}
+
 const char *rd_kb_table_id(rd_kb_table t) {
   return (unsigned)t < RD_TAB_COUNT ? table_ids[t] : "unknown";
 }

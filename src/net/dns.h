@@ -3,10 +3,13 @@
  * "no address of that family" stay distinct facts (getaddrinfo folds most of them into EAI_AGAIN
  * and cannot be cancelled).
  *
- * No blocking network calls, no threads, no global state beyond c-ares' one-time library init:
- * each request owns its own c-ares channel, so any number of requests may run on any number of
- * loops in one process (one loop per thread; a request is used only from its loop's thread).
- * Creating a request reads /etc/resolv.conf and /etc/hosts (local files, as every resolver does).
+ * No blocking network calls, no threads, no global state beyond c-ares' one-time library init.
+ * A resolver (rd_dns_resolver) belongs to one loop and holds one c-ares channel: the server list
+ * and search rules (read from /etc/resolv.conf once, when it is created), one UDP socket per
+ * server shared by all of its requests, and one retransmit timer. Any number of requests run on
+ * one resolver at once (`scan` of thousands of hosts); a request costs about 2 KB and a timer,
+ * no socket and no file read beyond the hosts file. Any number of resolvers may run on any number
+ * of loops in one process (one loop per thread; a resolver is used only from its loop's thread).
  *
  * How a host is looked up, in order:
  *  1. An IP literal (dotted-quad IPv4; IPv6, bracketed or not, with an optional %zone) is the
@@ -76,16 +79,24 @@ typedef struct rd_dns_result {
   char detail[96]; /* short text for people: "NXDOMAIN from 10.77.0.1" */
 } rd_dns_result;
 
+typedef struct rd_dns_resolver rd_dns_resolver;
 typedef struct rd_dns_req rd_dns_req;
 /* Runs exactly once per successful rd_dns_resolve, always from the loop (never from inside
  * rd_dns_resolve or rd_dns_cancel). `res` and the request are valid only during the call. */
 typedef void (*rd_dns_cb)(void *arg, const rd_dns_result *res);
 
-typedef struct rd_dns_opts {
-  unsigned timeout_ms; /* the whole resolution, however many servers and tries; 0 = 3000 */
-  unsigned tries; /* sends per server, 0 = 2; retransmits are spread inside timeout_ms */
+typedef struct rd_dns_resolver_opts {
+  unsigned timeout_ms; /* a request's whole resolution when it gives none; 0 = 3000. Also sets
+                        * the retransmit schedule: `tries` sends per server fit in it */
+  unsigned tries; /* sends per server, 0 = 2, at most 5 */
   const char *servers; /* NULL = resolv.conf; else c-ares CSV ("127.0.0.1:5353,[::1]:53"),
                         * "" = none (RD_DNS_NO_SERVERS, for tests) */
+} rd_dns_resolver_opts;
+
+typedef struct rd_dns_opts {
+  unsigned timeout_ms; /* the whole resolution, however many servers and tries; 0 = the
+                        * resolver's. Longer than the resolver's: the name is asked again when
+                        * c-ares gives up early; shorter: the deadline cuts the retransmits */
   int family; /* AF_UNSPEC (0, both), AF_INET or AF_INET6 */
 } rd_dns_opts;
 
@@ -95,19 +106,32 @@ typedef struct rd_dns_opts {
  * Returns 0, or RD_E_INVALID with *why (if non-NULL) set to a static one-line reason. */
 int rd_dns_check_host(const char *host, const char **why);
 
-/* Starts resolving `host` on `loop`; `cb(arg, result)` runs once from the loop. `opts` may be
- * NULL (defaults) and is copied. On success *out is the request, valid until cb starts.
- * Returns 0; RD_E_INVALID (bad host, family, or server list: cb never runs); RD_E_NOMEM;
- * RD_E_IO (c-ares or libuv could not set up). */
-int rd_dns_resolve(uv_loop_t *loop, const char *host, const rd_dns_opts *opts, rd_dns_cb cb,
+/* A resolver on `loop`: reads /etc/resolv.conf (unless `opts->servers` is given) and opens no
+ * socket yet. `opts` may be NULL (defaults) and is copied. Returns NULL when c-ares cannot be set
+ * up, memory runs out, or `opts->servers` is not a server list. Its handles never keep the loop
+ * alive by themselves: an idle resolver does not stop uv_run from returning. */
+rd_dns_resolver *rd_dns_resolver_new(uv_loop_t *loop, const rd_dns_resolver_opts *opts);
+
+/* Releases the channel (closing its sockets) and starts closing the resolver's handles. Call it
+ * once every request's callback has run; a request still in flight is cancelled (its callback
+ * runs from the loop, after this call, with RD_DNS_CANCELLED). The memory goes when the handles
+ * have closed: run the loop (uv_run until it returns 0) before uv_loop_close. NULL is ignored. */
+void rd_dns_resolver_free(rd_dns_resolver *rs);
+
+/* Starts resolving `host` on the resolver's loop; `cb(arg, result)` runs once from the loop.
+ * `opts` may be NULL (defaults) and is copied. On success *out is the request, valid until cb
+ * starts. Returns 0; RD_E_INVALID (bad host or family, NULL resolver, or one being freed: cb
+ * never runs); RD_E_NOMEM. A socket that cannot be watched on the loop fails every request of
+ * the resolver then in flight, and later ones, with RD_DNS_ERROR: make a new resolver. */
+int rd_dns_resolve(rd_dns_resolver *rs, const char *host, const rd_dns_opts *opts, rd_dns_cb cb,
                    void *arg, rd_dns_req **out);
 
 /* Stops a request whose callback has not run yet: the callback then runs exactly once, from the
  * loop shortly after (not from inside this call), with status RD_DNS_CANCELLED, no addresses,
- * and the per-family status of what had already been answered. A second cancel, or a cancel from
- * inside the callback, does nothing. After the callback has returned the request is gone: do not
- * pass it here. NULL is ignored. As with any libuv handle user, run the loop until it is empty
- * before uv_loop_close, so the request's handles finish closing and its memory is freed. */
+ * and the per-family status of what had already been answered. The other requests of the
+ * resolver go on undisturbed (its queries are left to c-ares and their answers ignored). A
+ * second cancel, or a cancel from inside the callback, does nothing. After the callback has
+ * returned the request is gone: do not pass it here. NULL is ignored. */
 void rd_dns_cancel(rd_dns_req *req);
 
 /* "nxdomain", "servfail", … for JSON and logs; "unknown" outside the enum. */

@@ -1,6 +1,12 @@
-/* The engine: one libuv loop that runs a check's probes concurrently — c-ares for the name,
- * non-blocking TCP, TLS through memory BIOs — and feeds the sans-I/O probes bytes and time.
- * No global state: several checks may run on one loop (the fleet scan will). */
+/* The engine: drives sans-I/O checks (probe/check.h) on one libuv loop. It owns the sockets, the
+ * timers, the c-ares transport, the TLS objects over memory BIOs, the replacement of a SYN that
+ * went unanswered and the pacing of connects. It carries out the check's actions and reports
+ * what happened, with the time; it never reads a probe's state, writes a fact or decides what a
+ * reply means (STYLE.md §4).
+ *
+ * One engine per loop holds what every check on that loop shares: the TLS context, the DNS
+ * resolver (one c-ares channel: one socket per DNS server, not per host) and the read buffers.
+ * Any number of checks may run on one engine at once (`scan` and the exporter will). */
 #ifndef RD_NET_ENGINE_H
 #define RD_NET_ENGINE_H
 
@@ -8,41 +14,39 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "probe/credssp_auth.h"
+#include "probe/check.h"
 #include "probe/facts.h"
 
-typedef struct rd_check_opts {
-  const char *host;        /* name or address, without brackets */
-  uint16_t port;
-  unsigned timeout_ms;     /* the whole check; default 10000 */
-  unsigned step_ms;        /* each step of a connection (connect, reply, handshake); default 3000 */
+typedef struct rd_engine_opts {
   unsigned dns_timeout_ms; /* default 3000 */
-  bool no_side_ports;      /* do not probe other ports when the RDP port is silent */
-  int family;              /* AF_UNSPEC (default), AF_INET, AF_INET6 */
-  rd_credssp_auth *auth;   /* with credentials: the check's one authentication, else NULL */
   unsigned burst;          /* probes launched at once before pacing (both 0: the defaults) */
   unsigned pace_ms;        /* interval between the later probes; 0 with a burst: all at once */
-} rd_check_opts;
+} rd_engine_opts;
 
 /* Measured on xrdp (listen backlog 2): 11 connects at once lose SYNs to the full accept queue and
  * wait 1 s for the retransmission; 3 at once and one every 2 ms lose none, and cost 16 ms. */
-#define RD_CHECK_DEFAULT_BURST 3
-#define RD_CHECK_DEFAULT_PACE_MS 2
+#define RD_ENGINE_DEFAULT_BURST 3
+#define RD_ENGINE_DEFAULT_PACE_MS 2
 
-typedef struct rd_check rd_check;
-typedef void (*rd_check_done_cb)(void *arg, rd_check *chk);
+typedef struct rd_engine rd_engine;
+typedef struct rd_run rd_run;
+typedef void (*rd_run_done_cb)(void *arg, rd_run *run);
 
-/* Starts a check on `loop`; `facts` (caller-owned) is filled as it goes and is complete when
- * `done` runs. Returns 0, or RD_E_INVALID / RD_E_NOMEM without calling `done`. */
-int rd_check_start(uv_loop_t *loop, const rd_check_opts *opts, rd_check_facts *facts,
-                   rd_check_done_cb done, void *arg, rd_check **out);
-/* Releases a check after its done callback ran. */
-void rd_check_free(rd_check *chk);
+/* NULL when OpenSSL, c-ares or memory fails. `opts` may be NULL (defaults). Creates the loop's
+ * one DNS resolver (reading /etc/resolv.conf); its handles never keep the loop alive alone. */
+rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts);
+/* After every run on it has called its done callback and been freed. Starts closing the
+ * engine's libuv handles: run the loop again (uv_run until it returns 0) before uv_loop_close. */
+void rd_engine_free(rd_engine *e);
 
-/* Runs one check on a loop of its own until it is complete. Returns 0 or RD_E_*. */
-int rd_check_run(const rd_check_opts *opts, rd_check_facts *facts);
+/* Starts a check; `facts` (caller-owned) is complete when `done` runs, from the loop. Returns 0, or
+ * RD_E_INVALID / RD_E_NOMEM without calling `done`. */
+int rd_engine_start(rd_engine *e, const rd_check_config *cfg, rd_check_facts *facts, rd_run_done_cb done, void *arg,
+                    rd_run **out);
+/* Releases a run after its done callback ran (every handle is closed by then). */
+void rd_run_free(rd_run *run);
 
-/* The ports tried when the RDP port is silent, to tell "host down" from "port filtered". */
-extern const uint16_t rd_side_ports[RD_MAX_SIDE_PORTS];
+/* Runs one check on a loop and engine of its own until it is complete. Returns 0 or RD_E_*. */
+int rd_check_run(const rd_check_config *cfg, const rd_engine_opts *opts, rd_check_facts *facts);
 
 #endif

@@ -151,6 +151,8 @@ rd_tls_ctx *rd_tls_ctx_new(void) {
    * default; we want their facts, not a refusal. */
   SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION | SSL_OP_LEGACY_SERVER_CONNECT);
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  /* Idle connections give their record buffers back: a scan holds thousands of handshakes. */
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_info_callback(c, on_info);
   ctx->ssl_ctx = c;
   ERR_clear_error();

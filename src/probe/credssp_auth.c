@@ -11,6 +11,20 @@
 #define WORKSTATION "RDPDOCTOR"
 #define MAX_MESSAGE 16384
 
+int rd_auth_input_init(rd_auth_input *in, const char *user, const char *domain, const char *password,
+                       const char *target_host, int64_t now_unix_ms, rd_crypto *crypto) {
+  memset(in, 0, sizeof *in);
+  if (user == NULL || user[0] == '\0' || password == NULL || target_host == NULL || crypto == NULL)
+    return RD_E_INVALID;
+  in->user = user;
+  in->domain = domain != NULL ? domain : "";
+  in->password = password;
+  in->target_host = target_host;
+  in->now_unix_ms = now_unix_ms;
+  in->crypto = crypto;
+  return 0;
+}
+
 int rd_credssp_auth_set_negotiate(rd_credssp_auth *a, const uint8_t *msg, size_t n) {
   if (n > sizeof a->negotiate)
     return RD_E_TOO_BIG;

@@ -24,9 +24,15 @@ typedef struct rd_auth_input {
   rd_crypto *crypto;
 } rd_auth_input;
 
+/* Fills *in; every string must outlive the check. Returns 0, or RD_E_INVALID when the user, the
+ * password, the target or the crypto context is missing (the domain may be ""). */
+int rd_auth_input_init(rd_auth_input *in, const char *user, const char *domain, const char *password,
+                       const char *target_host, int64_t now_unix_ms, rd_crypto *crypto);
+
+/* The state of the check's one authentication: owned by the check, lent to the one probe it
+ * grants the attempt to (check.c). */
 typedef struct rd_credssp_auth {
   const rd_auth_input *in;
-  bool claimed;          /* a probe has made the check's one attempt */
   uint8_t negotiate[64]; /* the NEGOTIATE message as sent, for the MIC */
   size_t negotiate_len;
   uint8_t *challenge;    /* the CHALLENGE message as received (owned copy) */

@@ -4,52 +4,82 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
+
+int rd_check_facts_reserve(rd_check_facts *f, size_t n) {
+  if (n > RD_MAX_PROBES)
+    return RD_E_TOO_BIG;
+  if (n <= f->cap_probes)
+    return 0;
+  rd_probe_facts *p = realloc(f->probes, n * sizeof *p);
+  if (p == NULL)
+    return RD_E_NOMEM;
+  memset(p + f->cap_probes, 0, (n - f->cap_probes) * sizeof *p);
+  f->probes = p;
+  f->cap_probes = n;
+  return 0;
+}
+
 void rd_check_facts_free(rd_check_facts *f) {
   free(f->cert_der);
   f->cert_der = NULL;
   f->cert_der_len = 0;
+  free(f->probes);
+  f->probes = NULL;
+  f->n_probes = f->cap_probes = 0;
 }
 
-const char *rd_name_status_name(rd_name_status s) {
-  static const char *const names[] = {"not-tried", "ok",       "literal", "nxdomain",   "nodata",
-                                      "servfail",  "refused",  "timeout", "no-servers", "error"};
-  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
-}
+/* Each name table is generated from the same rows as its enum (facts.def). */
+#define ROW(id, name, what) name,
 
-const char *rd_conn_outcome_name(rd_conn_outcome o) {
-  static const char *const names[] = {"not-tried",       "ok",          "refused",      "timeout",
-                                      "host-unreachable", "net-unreachable", "local-denied", "error"};
-  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
-}
+#define RD_NAME_STATUS ROW
+static const char *const name_status_names[] = {
+#include "facts.def"
+};
+#define RD_CONN_OUTCOME ROW
+static const char *const conn_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_NEGO_OUTCOME ROW
+static const char *const nego_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_SERVICE ROW
+static const char *const service_names[] = {
+#include "facts.def"
+};
+#define RD_TLS_OUTCOME ROW
+static const char *const tls_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_CREDSSP_OUTCOME ROW
+static const char *const credssp_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_AUTH_OUTCOME ROW
+static const char *const auth_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_PROBE_KIND ROW
+static const char *const probe_kind_names[] = {
+#include "facts.def"
+};
+#define RD_SESSION_OUTCOME ROW
+static const char *const session_outcome_names[] = {
+#include "facts.def"
+};
+#undef ROW
 
-const char *rd_nego_outcome_name(rd_nego_outcome o) {
-  static const char *const names[] = {"not-tried", "rsp",   "failure", "legacy",  "disconnect",
-                                      "closed",    "reset", "silent",  "not-rdp", "malformed"};
-  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
-}
-
-const char *rd_service_name(rd_service s) {
-  static const char *const names[] = {"unknown", "http", "ssh", "tls", "text"};
-  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
-}
-
-const char *rd_tls_outcome_name(rd_tls_outcome o) {
-  static const char *const names[] = {"not-tried", "ok",        "alert", "closed",
-                                      "reset",     "plaintext", "stall", "error"};
-  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
-}
-
-const char *rd_credssp_outcome_name(rd_credssp_outcome o) {
-  static const char *const names[] = {"not-tried", "challenge", "error-code", "no-ntlm",
-                                      "closed",    "reset",     "silent",     "malformed"};
-  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
-}
-
-const char *rd_auth_outcome_name(rd_auth_outcome o) {
-  static const char *const names[] = {"not-tried", "accepted", "error-code", "closed",     "reset",
-                                      "silent",    "malformed", "key-mismatch", "local-error"};
-  return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
-}
+#define LOOKUP(table, v) ((unsigned)(v) < sizeof table / sizeof table[0] ? table[v] : "unknown")
+const char *rd_name_status_name(rd_name_status s) { return LOOKUP(name_status_names, s); }
+const char *rd_conn_outcome_name(rd_conn_outcome o) { return LOOKUP(conn_outcome_names, o); }
+const char *rd_nego_outcome_name(rd_nego_outcome o) { return LOOKUP(nego_outcome_names, o); }
+const char *rd_service_name(rd_service s) { return LOOKUP(service_names, s); }
+const char *rd_tls_outcome_name(rd_tls_outcome o) { return LOOKUP(tls_outcome_names, o); }
+const char *rd_credssp_outcome_name(rd_credssp_outcome o) { return LOOKUP(credssp_outcome_names, o); }
+const char *rd_auth_outcome_name(rd_auth_outcome o) { return LOOKUP(auth_outcome_names, o); }
+const char *rd_probe_kind_name(rd_probe_kind k) { return LOOKUP(probe_kind_names, k); }
+const char *rd_session_outcome_name(rd_session_outcome o) { return LOOKUP(session_outcome_names, o); }
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/cert.h"
+#include "core/cert.h"
 #include "core/rdtime.h"
 
 #define RD_MAX_ADDRS 8
@@ -24,23 +24,16 @@
 #define RD_REPLY_KEEP 64 /* raw bytes kept as evidence of a reply */
 
 /* ---- Name ---- */
+#define RD_NAME_STATUS(id, name, what) RD_NAME_##id,
 typedef enum rd_name_status {
-  RD_NAME_NOT_TRIED,
-  RD_NAME_OK,
-  RD_NAME_LITERAL, /* the target was an IP address */
-  RD_NAME_NXDOMAIN,
-  RD_NAME_NODATA, /* the name exists but has no address of the family asked */
-  RD_NAME_SERVFAIL,
-  RD_NAME_REFUSED,
-  RD_NAME_TIMEOUT,
-  RD_NAME_NO_SERVERS,
-  RD_NAME_ERROR,
+#include "facts.def"
 } rd_name_status;
+#undef RD_NAME_STATUS
 
 typedef struct rd_name_facts {
   rd_name_status status, status_a, status_aaaa;
   char addrs[RD_MAX_ADDRS][RD_ADDR_TEXT];
-  int families[RD_MAX_ADDRS];
+  int families[RD_MAX_ADDRS]; /* 4 or 6 */
   size_t n_addrs;
   bool from_hosts_file;
   rd_us took_us;
@@ -48,16 +41,11 @@ typedef struct rd_name_facts {
 } rd_name_facts;
 
 /* ---- Reach ---- */
+#define RD_CONN_OUTCOME(id, name, what) RD_CONN_##id,
 typedef enum rd_conn_outcome {
-  RD_CONN_NOT_TRIED,
-  RD_CONN_OK,
-  RD_CONN_REFUSED,     /* RST: nothing listens, or a firewall rejects with a reset */
-  RD_CONN_TIMEOUT,     /* no answer to SYN: dropped */
-  RD_CONN_HOST_UNREACH, /* ICMP host unreachable or administratively prohibited */
-  RD_CONN_NET_UNREACH,
-  RD_CONN_LOCAL_DENIED, /* our own host refused to send (EACCES/EPERM) */
-  RD_CONN_ERROR,
+#include "facts.def"
 } rd_conn_outcome;
+#undef RD_CONN_OUTCOME
 
 typedef struct rd_side_port {
   uint16_t port;
@@ -77,38 +65,24 @@ typedef struct rd_reach_facts {
 } rd_reach_facts;
 
 /* ---- Negotiate ---- */
+#define RD_NEGO_OUTCOME(id, name, what) RD_NEGO_##id,
 typedef enum rd_nego_outcome {
-  RD_NEGO_NOT_TRIED,   /* the probe never sent its request (connect failed) */
-  RD_NEGO_RSP,         /* RDP_NEG_RSP: the server selected `selected` */
-  RD_NEGO_FAILURE,     /* RDP_NEG_FAILURE `failure_code` */
-  RD_NEGO_LEGACY,      /* a Connection Confirm without negotiation data */
-  RD_NEGO_DISCONNECT,  /* an X.224 Disconnect Request */
-  RD_NEGO_CLOSED,      /* FIN before a whole reply */
-  RD_NEGO_RESET,       /* RST before a whole reply */
-  RD_NEGO_SILENT,      /* no whole reply before the deadline */
-  RD_NEGO_NOT_RDP,     /* the first byte cannot start a TPKT: another service */
-  RD_NEGO_MALFORMED,   /* a TPKT, but not a valid Connection Confirm */
+#include "facts.def"
 } rd_nego_outcome;
+#undef RD_NEGO_OUTCOME
 
+#define RD_SERVICE(id, name, what) RD_SVC_##id,
 typedef enum rd_service {
-  RD_SVC_UNKNOWN,
-  RD_SVC_HTTP,
-  RD_SVC_SSH,
-  RD_SVC_TLS,  /* a TLS record: a TLS server that expects a ClientHello first */
-  RD_SVC_TEXT, /* a printable banner (SMTP, FTP, …) */
+#include "facts.def"
 } rd_service;
+#undef RD_SERVICE
 
 /* ---- TLS ---- */
+#define RD_TLS_OUTCOME(id, name, what) RD_TLSO_##id,
 typedef enum rd_tls_outcome {
-  RD_TLSO_NOT_TRIED,
-  RD_TLSO_OK,
-  RD_TLSO_ALERT,     /* the server sent a fatal alert */
-  RD_TLSO_CLOSED,    /* FIN after our ClientHello, without an alert */
-  RD_TLSO_RESET,     /* RST after our ClientHello */
-  RD_TLSO_PLAINTEXT, /* the answer to our ClientHello was not TLS (an RDP/X.224 PDU in clear) */
-  RD_TLSO_STALL,     /* no handshake progress before the deadline */
-  RD_TLSO_ERROR,     /* anything else: bad records, our side refused the parameters */
+#include "facts.def"
 } rd_tls_outcome;
+#undef RD_TLS_OUTCOME
 
 typedef struct rd_tls_facts {
   rd_tls_outcome outcome;
@@ -125,16 +99,11 @@ typedef struct rd_tls_facts {
 } rd_tls_facts;
 
 /* ---- CredSSP (without credentials: the server's NTLM CHALLENGE tells who it is) ---- */
+#define RD_CREDSSP_OUTCOME(id, name, what) RD_CSSP_##id,
 typedef enum rd_credssp_outcome {
-  RD_CSSP_NOT_TRIED,
-  RD_CSSP_CHALLENGE,  /* a TSRequest carrying an NTLM CHALLENGE */
-  RD_CSSP_ERROR_CODE, /* a TSRequest carrying an errorCode */
-  RD_CSSP_NO_NTLM,    /* a TSRequest without an NTLM message (Kerberos only, empty) */
-  RD_CSSP_CLOSED,
-  RD_CSSP_RESET,
-  RD_CSSP_SILENT,
-  RD_CSSP_MALFORMED,
+#include "facts.def"
 } rd_credssp_outcome;
+#undef RD_CREDSSP_OUTCOME
 
 #define RD_NAME_LEN 256
 typedef struct rd_credssp_facts {
@@ -155,17 +124,11 @@ typedef struct rd_credssp_facts {
 } rd_credssp_facts;
 
 /* ---- Authentication (with --user: one attempt per check, never retried) ---- */
+#define RD_AUTH_OUTCOME(id, name, what) RD_AUTH_##id,
 typedef enum rd_auth_outcome {
-  RD_AUTH_NOT_TRIED,
-  RD_AUTH_ACCEPTED,     /* the server's pubKeyAuth proved it accepted the NTLM authentication */
-  RD_AUTH_ERROR_CODE,   /* the server answered with an errorCode (NTSTATUS) */
-  RD_AUTH_CLOSED,       /* the server closed after our AUTHENTICATE (FreeRDP's way of saying no) */
-  RD_AUTH_RESET,
-  RD_AUTH_SILENT,
-  RD_AUTH_MALFORMED,
-  RD_AUTH_KEY_MISMATCH, /* the server's binding does not match its certificate: not the server */
-  RD_AUTH_LOCAL_ERROR,  /* our side could not compute the messages */
+#include "facts.def"
 } rd_auth_outcome;
+#undef RD_AUTH_OUTCOME
 
 typedef struct rd_auth_facts {
   rd_auth_outcome outcome;
@@ -179,24 +142,91 @@ typedef struct rd_auth_facts {
   rd_us took_us;
 } rd_auth_facts;
 
-/* ---- One probe connection ---- */
-typedef enum rd_probe_kind {
-  RD_PROBE_NEGO,        /* one protocol set; TLS when the server selects SSL or HYBRID */
-  RD_PROBE_TLS_VERSION, /* requests SSL|HYBRID, then a handshake pinned to one TLS version */
-  RD_PROBE_CONNECT,     /* TCP connect only (other addresses of the name) */
-} rd_probe_kind;
+/* ---- Session (MCS, GCC, licensing, capabilities: the server's own reason) ---- */
+#define RD_SESSION_OUTCOME(id, name, what) RD_SESS_##id,
+typedef enum rd_session_outcome {
+#include "facts.def"
+} rd_session_outcome;
+#undef RD_SESSION_OUTCOME
 
-typedef struct rd_probe_facts {
+#define RD_MAX_ERROR_INFOS 4
+#define RD_STEP_LEN 32
+typedef struct rd_session_facts {
+  rd_session_outcome outcome;
+  char step[RD_STEP_LEN];     /* the probe state in which it ended ("mcs-wait-connect-response") */
+  /* MCS Connect Response and its GCC Conference Create Response */
+  bool connect_response;
+  uint32_t mcs_result;        /* T.125 Result, 0 rt-successful */
+  uint32_t gcc_result;
+  bool core_present;
+  uint32_t server_version;    /* SC_CORE version: 0x00080004 RDP 5-8.1, 0x00080005… RDP 10.x */
+  bool requested_echo_present;
+  uint32_t requested_echo;    /* the server's echo of the protocols our Connection Request asked */
+  bool early_caps_present;
+  uint32_t early_caps;
+  bool security_present;
+  uint32_t encryption_method, encryption_level;
+  uint16_t io_channel, msg_channel, user_channel;
+  uint16_t n_channels;
+  /* Licensing */
+  bool license_seen;
+  uint8_t license_msg;        /* bMsgType of the last licensing PDU */
+  bool license_valid_client;
+  bool license_error_present;
+  uint32_t license_error, license_state;
+  /* What the server said about why (every Set Error Info, in order; 0 clears) */
+  uint32_t error_info[RD_MAX_ERROR_INFOS];
+  char error_info_step[RD_MAX_ERROR_INFOS][RD_STEP_LEN];
+  rd_us error_info_us[RD_MAX_ERROR_INFOS];
+  size_t n_error_info;
+  bool dpu_present;
+  uint8_t dpu_reason;         /* T.125 Reason of the Disconnect Provider Ultimatum */
+  bool logon_info_present;
+  uint32_t logon_info_type;   /* Save Session Info infoType */
+  bool logon_error_present;
+  uint32_t logon_error_type, logon_error_data;
+  /* Demand Active */
+  bool demand_active;
+  uint32_t share_id;
+  uint16_t n_capabilities;
+  /* A PDU we do not model: the last one, kept as evidence */
+  size_t n_unknown;
+  uint16_t unknown_type;
+  uint8_t unknown_first[16];
+  size_t unknown_len;
+  rd_us took_us;              /* the session phase, from its first PDU sent to its end */
+} rd_session_facts;
+
+/* ---- One probe connection ---- */
+#define RD_PROBE_KIND(id, name, what) RD_PROBE_##id,
+typedef enum rd_probe_kind {
+#include "facts.def"
+} rd_probe_kind;
+#undef RD_PROBE_KIND
+
+/* What the check asked of one connection: its plan row and the address. Never written by what the
+ * server does, so a rule always reads an answer together with the request that produced it. */
+typedef struct rd_probe_request {
   rd_probe_kind kind;
-  bool legacy_request;  /* a Connection Request without RDP_NEG_REQ */
-  uint32_t requested;   /* requestedProtocols */
+  bool legacy;          /* a Connection Request without RDP_NEG_REQ */
+  uint32_t protocols;   /* requestedProtocols */
   int tls_pin;          /* TLS version this probe allows, 0 = any */
-  int addr_index;
+  int addr_index;       /* into rd_name_facts.addrs */
+  bool session;         /* after the security phase, go on into the session phase as a client does */
+} rd_probe_request;
+
+/* One connection: the request, then everything seen on it. */
+typedef struct rd_probe_facts {
+  rd_probe_request req;
   rd_conn_outcome connect;
   int connect_errno;
   rd_us connect_us;     /* connect() -> connected or failed, replacements included */
   rd_us connect_attempt_us; /* the last attempt alone: the RTT sample */
   unsigned connect_retries; /* replacement connects after a SYN went unanswered */
+  /* Segments our TCP sent again (the kernel's count), -1 when the platform could not say. Before
+   * the server's first reply bytes they may mean its accept queue was full (it drops the handshake's
+   * last ACK, so our first data goes again); after them, only a segment lost on the path. */
+  int retransmits_before_reply, retransmits_after_reply;
 
   rd_nego_outcome nego;
   uint8_t rsp_flags;
@@ -212,6 +242,8 @@ typedef struct rd_probe_facts {
   rd_tls_facts tls;
   rd_credssp_facts credssp;
   rd_auth_facts auth;
+  rd_session_facts session;
+  int local_error;      /* RD_E_* of a failure on our side (memory, a write), 0 none: never the server's */
   rd_us total_us;
 } rd_probe_facts;
 
@@ -221,8 +253,11 @@ typedef struct rd_check_facts {
   int64_t started_unix; /* wall-clock start, for certificate dates */
   rd_name_facts name;
   rd_reach_facts reach;
-  rd_probe_facts probes[RD_MAX_PROBES];
-  size_t n_probes;
+  /* Every connection's facts: n_probes used of cap_probes, allocated once when the name resolved
+   * (rd_check_facts_reserve) for what this check can open, so a check in flight holds no room it
+   * cannot use (a scan holds thousands). */
+  rd_probe_facts *probes;
+  size_t n_probes, cap_probes;
   bool have_cert;
   int cert_probe;       /* the probe whose handshake gave `cert` */
   rd_cert_facts cert;
@@ -233,6 +268,10 @@ typedef struct rd_check_facts {
   bool auth_requested;  /* credentials were given (the outcome is in one probe's auth) */
 } rd_check_facts;
 
+/* Makes room for n probes (at most RD_MAX_PROBES). It may move the array: call it before anything
+ * points into it. 0, RD_E_TOO_BIG or RD_E_NOMEM. */
+int rd_check_facts_reserve(rd_check_facts *f, size_t n);
+/* Frees what the facts own (the probes, the certificate's bytes); the struct may then be reused. */
 void rd_check_facts_free(rd_check_facts *f);
 
 const char *rd_name_status_name(rd_name_status s);   /* "nxdomain" */
@@ -242,6 +281,8 @@ const char *rd_service_name(rd_service s);           /* "http" */
 const char *rd_tls_outcome_name(rd_tls_outcome o);   /* "alert" */
 const char *rd_credssp_outcome_name(rd_credssp_outcome o); /* "challenge" */
 const char *rd_auth_outcome_name(rd_auth_outcome o);       /* "accepted" */
+const char *rd_probe_kind_name(rd_probe_kind k);           /* "negotiate" */
+const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -1,108 +1,196 @@
-/* A probe: one connection's steps as a state machine fed bytes and time, recording facts.
- * Sans-I/O: src/net owns the socket and the TLS object and tells the probe what happened; the probe
- * says what to send, when it wants TLS, and its deadline (STYLE.md §4).
+/* A probe: one connection's protocol steps, as a state machine fed events and time and asked for
+ * actions (STYLE.md §4). Sans-I/O: it never touches a socket, a clock or a TLS object. The check
+ * (check.h) owns the probes and the policy across them; the engine (src/net) moves the bytes.
  *
- *   CONNECTING -> X224_SEND_REQUEST -> X224_WAIT_CONFIRM -> TLS_UPGRADE -> DONE
- *                                                      \-> DONE (failure, legacy, RDP selected…)
- * Every state has a deadline (step_us after it began); a server that drips bytes cannot stretch
- * it, since bytes do not move the deadline. */
+ *   CONNECTING -> X224_SEND_REQUEST -> X224_WAIT_CONFIRM -> TLS_UPGRADE -> CREDSSP_… -> DONE
+ *                                                       \-> DONE (failure, legacy, RDP selected…)
+ * Every state but CONNECTING-before-launch and DONE has a deadline (step_us after it began); a
+ * server that drips bytes cannot stretch it, since bytes do not move the deadline.
+ *
+ * Framing first (STYLE.md §2): the driver asks rd_probe_need how many bytes the next frame needs
+ * and hands rd_probe_feed exactly one whole frame, in the transport the probe is on (plaintext
+ * before TLS, decrypted application data after). A PDU that may come in any state (an X.224
+ * Disconnect Request) is filtered once, before the dispatch. Each sub-protocol is its own file:
+ * probe_x224.c, probe_tls.c, probe_credssp.c. */
 #ifndef RD_PROBE_PROBE_H
 #define RD_PROBE_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
+#include "core/cur.h"
 #include "core/phase.h"
 #include "core/rdtime.h"
 #include "probe/credssp_auth.h"
 #include "probe/facts.h"
 
-#define RD_PROBE_STATES(X)              \
-  X(CONNECTING, "connecting", REACH)    \
-  X(X224_SEND_REQUEST, "x224-send-request", NEGOTIATE) \
-  X(X224_WAIT_CONFIRM, "x224-wait-confirm", NEGOTIATE) \
-  X(TLS_UPGRADE, "tls-upgrade", TLS)    \
-  X(CREDSSP_SEND_NEGOTIATE, "credssp-send-negotiate", CREDSSP) \
-  X(CREDSSP_WAIT_CHALLENGE, "credssp-wait-challenge", CREDSSP) \
-  X(CREDSSP_SEND_AUTHENTICATE, "credssp-send-authenticate", CREDSSP) \
-  X(CREDSSP_WAIT_PUBKEY, "credssp-wait-pubkey-auth", CREDSSP) \
-  X(CREDSSP_SEND_CREDENTIALS, "credssp-send-credentials", CREDSSP) \
-  X(CREDSSP_WAIT_EARLY_AUTHZ, "credssp-wait-early-authz", CREDSSP) \
+#define RD_PROBE_STATES(X)                                                        \
+  X(CONNECTING, "connecting", REACH)                                              \
+  X(X224_SEND_REQUEST, "x224-send-request", NEGOTIATE)                            \
+  X(X224_WAIT_CONFIRM, "x224-wait-confirm", NEGOTIATE)                            \
+  X(TLS_UPGRADE, "tls-upgrade", TLS)                                              \
+  X(CREDSSP_SEND_NEGOTIATE, "credssp-send-negotiate", CREDSSP)                    \
+  X(CREDSSP_WAIT_CHALLENGE, "credssp-wait-challenge", CREDSSP)                    \
+  X(CREDSSP_WAIT_GRANT, "credssp-wait-grant", CREDSSP)                            \
+  X(CREDSSP_SEND_AUTHENTICATE, "credssp-send-authenticate", CREDSSP)              \
+  X(CREDSSP_WAIT_PUBKEY, "credssp-wait-pubkey-auth", CREDSSP)                     \
+  X(CREDSSP_SEND_CREDENTIALS, "credssp-send-credentials", CREDSSP)                \
+  X(CREDSSP_WAIT_EARLY_AUTHZ, "credssp-wait-early-authz", CREDSSP)                \
+  X(MCS_SEND_CONNECT_INITIAL, "mcs-send-connect-initial", SESSION)                \
+  X(MCS_WAIT_CONNECT_RESPONSE, "mcs-wait-connect-response", SESSION)              \
+  X(MCS_SEND_ATTACH_USER, "mcs-send-attach-user", SESSION)                        \
+  X(MCS_WAIT_ATTACH_CONFIRM, "mcs-wait-attach-user-confirm", SESSION)             \
+  X(MCS_SEND_CHANNEL_JOIN, "mcs-send-channel-join", SESSION)                      \
+  X(MCS_WAIT_CHANNEL_JOIN, "mcs-wait-channel-join-confirm", SESSION)              \
+  X(INFO_SEND_CLIENT_INFO, "info-send-client-info", SESSION)                      \
+  X(LICENSE_WAIT, "licensing", SESSION)                                           \
+  X(LICENSE_SEND_RESPONSE, "licensing-send-response", SESSION)                    \
+  X(CAPS_WAIT_DEMAND_ACTIVE, "caps-wait-demand-active", SESSION)                  \
+  X(SESSION_SEND_DISCONNECT, "session-send-disconnect", SESSION)                  \
   X(DONE, "done", ANY)
 
 #define RD_PS_ENUM(id, name, phase) RD_PS_##id,
 typedef enum rd_probe_state { RD_PROBE_STATES(RD_PS_ENUM) } rd_probe_state;
 #undef RD_PS_ENUM
 
+/* Where the probe's bytes travel: what it pulls is sent, and what it is fed was received, in the
+ * clear or inside the connection's TLS session. */
+typedef enum rd_transport { RD_TRANSPORT_PLAIN, RD_TRANSPORT_TLS } rd_transport;
+
+/* What the probe asks of the driver's TLS: a handshake pinned to `version` (0 = any). With
+ * facts_only, the driver may report the handshake done as soon as version, cipher and certificate
+ * are known (TLS 1.2: our Finished sent), a round trip before the server's Finished. */
+typedef struct rd_tls_request {
+  int version;
+  bool facts_only;
+} rd_tls_request;
+
+/* How a handshake ended, as the driver saw it; the probe classifies it into rd_tls_outcome. */
+typedef enum rd_tls_end { RD_TLS_END_OK, RD_TLS_END_FAILED, RD_TLS_END_CLOSED, RD_TLS_END_RESET } rd_tls_end;
+
+typedef struct rd_tls_event {
+  rd_tls_end end;
+  int version;           /* 0x0301 … 0x0304 when agreed, 0 otherwise */
+  const char *version_name;
+  const char *cipher;
+  int alert;             /* the alert the server sent, -1 none */
+  const char *alert_name;
+  const char *reason;    /* OpenSSL's one-line reason on failure, "" */
+  const uint8_t *cert_der; /* the server's leaf certificate, NULL when none arrived */
+  size_t cert_len;
+} rd_tls_event;
+
 typedef struct rd_probe {
   rd_probe_state state;
-  rd_probe_facts *facts; /* where this probe records; owned by the caller */
+  rd_transport transport;
+  rd_probe_facts *facts; /* where this probe records; owned by the check */
   rd_us step_us;         /* each step's allowance */
-  rd_us started;         /* connect began */
+  rd_us started;         /* the connect began (RD_US_NONE before launch) */
   rd_us step_started;
   rd_us deadline;
-  uint8_t in[8192];      /* a Confirm is 11 or 19 bytes, a CHALLENGE TSRequest a few hundred */
-  size_t in_len;
+  bool tls_requested;    /* the TLS request was handed out */
   uint8_t negotiate[64]; /* the NTLM NEGOTIATE we sent (the MIC covers it) */
   size_t negotiate_len;
-  uint8_t pubkey[2048];  /* the server certificate's SubjectPublicKey */
+  uint8_t *pubkey;       /* the server certificate's SubjectPublicKey (malloc'd) */
   size_t pubkey_len;
-  /* Shared by every probe of a check that may authenticate; the first CHALLENGE claims it, so one
-   * check makes one attempt. NULL without credentials. */
+  uint8_t *challenge;    /* the CHALLENGE message as received, until the check decides (malloc'd) */
+  size_t challenge_len;
+  int64_t challenge_version;
+  /* The check's one authentication, granted to at most one probe (check.c). NULL otherwise. */
   rd_credssp_auth *auth;
-  bool auth_mine;
-  uint8_t *pending;      /* the next message, built when the previous reply was read */
+  uint8_t *pending;      /* the next message, built when the previous reply was read (malloc'd) */
   size_t pending_len;
+  /* Session phase: the channels to join, in order (user, I/O, message), and the next one. */
+  uint16_t join[3];
+  uint8_t n_join, next_join;
+  rd_us session_started;
+  struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
 } rd_probe;
 
-/* Starts a probe whose connect begins at `now`. `facts` says what to request (kind, requested,
- * legacy_request, tls_pin) and receives the rest. */
-void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us, rd_us now);
+/* Prepares a probe; `facts->req` says what to request. Its clock starts at rd_probe_launch. */
+void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us);
+/* The driver sent the SYN: the connect step's deadline starts now. */
+void rd_probe_launch(rd_probe *p, rd_us now);
+/* The connect finished: RD_CONN_OK or how it failed. attempt_us is the last attempt alone (the
+ * RTT sample), retries the replacement connects the driver made. */
+void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_us attempt_us, unsigned retries,
+                        rd_us now);
 
-/* The connect finished: RD_CONN_OK or how it failed (errno for the record). */
-void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_us now);
-
-/* Bytes to send now, at most cap; 0 when nothing is due, RD_E_NOMEM/INVALID on failure. */
-ssize_t rd_probe_pull(rd_probe *p, uint8_t *out, size_t cap, rd_us now);
-
-/* Plaintext bytes from the server (before TLS). Returns 0 or a negative RD_E_* (the probe has
- * recorded the fact and is DONE; the caller closes). */
-int rd_probe_feed(rd_probe *p, const uint8_t *in, size_t n, rd_us now);
-
-/* The server closed (reset=false: FIN, true: RST) while no TLS was under way. */
+/* Bytes the next frame needs, judged from the first `have` bytes received in the probe's transport:
+ * 0 when that cannot be told yet. A probe that expects nothing, or bytes that cannot start the
+ * frame it expects, asks for what is there, so they reach rd_probe_feed as evidence at once. */
+size_t rd_probe_need(const rd_probe *p, const uint8_t *head, size_t have);
+/* Bytes received in the probe's transport that do not yet make a whole frame: kept as evidence, so
+ * a close or a deadline can say what had arrived (the first bytes, how many, what service). */
+void rd_probe_partial(rd_probe *p, const uint8_t *head, size_t have, rd_us now);
+/* One whole frame (rd_probe_need bytes). Returns 0, or RD_E_MALFORMED when the frame was not what
+ * the state expects (recorded as a fact; the probe is then DONE). */
+int rd_probe_feed(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+/* Appends what is due to be sent now to `out` (any size). 0, or RD_E_* on our own failure (the
+ * probe records it as a local error and is DONE). */
+int rd_probe_pull(rd_probe *p, rd_bld *out, rd_us now);
+/* True when rd_probe_pull has bytes to give. */
+bool rd_probe_wants_send(const rd_probe *p);
+/* The server closed (reset=false: FIN, true: RST) outside a TLS handshake. */
 void rd_probe_eof(rd_probe *p, bool reset, rd_us now);
+/* Our side failed on this connection (a write, memory): recorded as ours, never as the server's. */
+void rd_probe_local_error(rd_probe *p, int err, rd_us now);
 
 rd_us rd_probe_deadline(const rd_probe *p);
-/* The deadline passed: record silence or a stall and finish. */
+/* Time passed: when the deadline has, record silence or a stall and finish. */
 void rd_probe_expire(rd_probe *p, rd_us now);
+/* The whole-check deadline: whatever is under way is recorded as cut short by us. */
+void rd_probe_cut(rd_probe *p, rd_us now);
 
-/* True when the caller should now start a TLS handshake on this connection, pinned to
- * *version (0 = any). */
-bool rd_probe_wants_tls(const rd_probe *p, int *version);
-/* The handshake ended; `tls` carries what the engine observed (outcome, version, alert, first
- * bytes…). The probe records it; when the server selected HYBRID or HYBRID_EX it continues with
- * CredSSP over the TLS session, else it finishes. */
-void rd_probe_tls_done(rd_probe *p, const rd_tls_facts *tls, rd_us now);
+/* True (once) when the driver should now start a TLS handshake on this connection. */
+bool rd_probe_wants_tls(rd_probe *p, rd_tls_request *req);
+/* Ciphertext that arrived during the handshake, kept as evidence (the first bytes, the count). */
+void rd_probe_tls_bytes(rd_probe *p, const uint8_t *in, size_t n);
+/* The handshake ended. The probe classifies it, keeps the server's public key for CredSSP and,
+ * after an NLA selection, continues inside the TLS session. */
+void rd_probe_tls_done(rd_probe *p, const rd_tls_event *ev, rd_us now);
 
-/* Offers the check's authentication to this probe (see rd_probe.auth). */
-void rd_probe_set_auth(rd_probe *p, rd_credssp_auth *auth);
-/* The server's certificate, once the handshake delivered it (for the CredSSP binding). */
-void rd_probe_set_server_cert(rd_probe *p, const uint8_t *der, size_t n);
-/* Frees what the probe holds; safe on any state. */
-void rd_probe_cleanup(rd_probe *p);
-
-/* True when the TLS session must complete (a later phase speaks over it). */
-bool rd_probe_needs_tls_session(const rd_probe *p);
-/* True when rd_probe_pull/rd_probe_feed carry application data inside TLS. */
-bool rd_probe_in_tls(const rd_probe *p);
+/* True while the probe holds a CHALLENGE and waits for the check to grant or refuse it the
+ * check's one authentication. */
+bool rd_probe_wants_auth(const rd_probe *p);
+/* The check's answer: auth (the probe authenticates with it) or NULL (it ends with the identity). */
+void rd_probe_grant_auth(rd_probe *p, rd_credssp_auth *auth, rd_us now);
 
 bool rd_probe_done(const rd_probe *p);
+rd_transport rd_probe_transport(const rd_probe *p);
+/* Frees what the probe holds (the credentials message is wiped); safe in any state. */
+void rd_probe_cleanup(rd_probe *p);
+
 const char *rd_probe_state_name(rd_probe_state s);
 rd_phase rd_probe_state_phase(rd_probe_state s);
 
 /* Classifies the first bytes of a reply that is not a TPKT (exposed for tests). */
 rd_service rd_probe_guess_service(const uint8_t *p, size_t n, char *banner, size_t banner_size);
+
+#ifdef RD_PROBE_INTERNAL
+/* Shared by the probe's files; not for the driver. */
+void rd_probe_enter(rd_probe *p, rd_probe_state s, rd_us now);
+void rd_probe_finish(rd_probe *p, rd_us now);
+int rd_probe_pull_x224(rd_probe *p, rd_bld *out, rd_us now);
+size_t rd_probe_need_x224(const rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_feed_x224(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+void rd_probe_end_x224(rd_probe *p, rd_nego_outcome how, rd_us now);
+void rd_probe_partial_x224(rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_pull_credssp(rd_probe *p, rd_bld *out, rd_us now);
+size_t rd_probe_need_credssp(const rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_feed_credssp(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+void rd_probe_end_credssp(rd_probe *p, bool reset, rd_us now);
+void rd_probe_expire_credssp(rd_probe *p, rd_us now, bool cut);
+void rd_probe_start_session(rd_probe *p, rd_us now);
+int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now);
+size_t rd_probe_need_session(const rd_probe *p, const uint8_t *head, size_t have);
+int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
+void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now);
+struct rd_license_msg;
+int rd_probe_license_request(rd_probe *p, const struct rd_license_msg *m);
+int rd_probe_license_challenge(rd_probe *p, const struct rd_license_msg *m);
+void rd_probe_license_free(rd_probe *p);
+#endif
 
 #endif

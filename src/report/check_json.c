@@ -1,11 +1,12 @@
 /* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md "check"). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/hexfmt.h"
 #include "core/rdtime.h"
 #include "core/x224.h"
+#include "core/err.h"
 #include "kb/cause.h"
+#include "kb/finding_text.h"
 #include "kb/kb.h"
 #include "json_common.h"
 #include "report.h"
@@ -21,7 +22,7 @@ static json_t *name_json(const rd_check_facts *c) {
   const rd_name_facts *n = &c->name;
   json_t *addrs = json_array();
   for (size_t i = 0; i < n->n_addrs; i++)
-    json_array_append_new(addrs, json_pack("{s:s, s:i}", "address", n->addrs[i], "family", n->families[i] == 10 ? 6 : 4));
+    json_array_append_new(addrs, json_pack("{s:s, s:i}", "address", n->addrs[i], "family", n->families[i]));
   return json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s}", "status", rd_name_status_name(n->status), "status_a",
                    rd_name_status_name(n->status_a), "status_aaaa", rd_name_status_name(n->status_aaaa),
                    "addresses", addrs, "from_hosts_file", n->from_hosts_file, "duration_ms", ms(n->took_us),
@@ -83,18 +84,62 @@ static json_t *auth_json(const rd_auth_facts *a) {
                    (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));
 }
 
-static const char *kind_name(rd_probe_kind k) {
-  return k == RD_PROBE_NEGO ? "negotiate" : k == RD_PROBE_TLS_VERSION ? "tls-version" : "connect";
+/* The session phase: every errorInfo by number and by its kb name (ERRINFO_…). */
+static json_t *session_json(const rd_session_facts *s) {
+  if (s->outcome == RD_SESS_NOT_TRIED)
+    return json_null();
+  json_t *infos = json_array();
+  for (size_t i = 0; i < s->n_error_info; i++) {
+    const rd_kb_code *row = rd_kb_find(RD_TAB_ERRINFO, s->error_info[i]);
+    json_array_append_new(infos, json_pack("{s:I, s:s?, s:s, s:o}", "code", (json_int_t)s->error_info[i], "name",
+                                           row ? row->name : NULL, "step", s->error_info_step[i], "at_ms",
+                                           ms(s->error_info_us[i])));
+  }
+  const rd_kb_code *lic = s->license_error_present ? rd_kb_find(RD_TAB_LICERR, s->license_error) : NULL;
+  json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s?, s:s?, s:I, s:I, s:i, s:i, s:i, s:i}",
+                        "outcome", rd_session_outcome_name(s->outcome), "step", s->step, "connect_response",
+                        s->connect_response, "mcs_result", (json_int_t)s->mcs_result, "gcc_result",
+                        (json_int_t)s->gcc_result, "server_version", (json_int_t)s->server_version,
+                        "requested_echo", NULL, "early_capabilities", NULL, "encryption_method",
+                        (json_int_t)s->encryption_method, "encryption_level", (json_int_t)s->encryption_level,
+                        "io_channel", s->io_channel, "message_channel", s->msg_channel, "user_channel",
+                        s->user_channel, "channels", s->n_channels);
+  if (s->requested_echo_present)
+    json_object_set_new(o, "requested_echo", json_integer((json_int_t)s->requested_echo));
+  if (s->early_caps_present)
+    json_object_set_new(o, "early_capabilities", json_integer((json_int_t)s->early_caps));
+  json_object_set_new(o, "error_info", infos);
+  json_object_set_new(o, "license", json_pack("{s:b, s:i, s:b, s:b, s:I, s:s?, s:I}", "seen", s->license_seen,
+                                              "message_type", s->license_msg, "valid_client",
+                                              s->license_valid_client, "error_present", s->license_error_present,
+                                              "error_code", (json_int_t)s->license_error, "error_name",
+                                              lic ? lic->name : NULL, "state_transition",
+                                              (json_int_t)s->license_state));
+  json_object_set_new(o, "disconnect_ultimatum", s->dpu_present ? json_integer(s->dpu_reason) : json_null());
+  json_object_set_new(o, "logon", json_pack("{s:b, s:I, s:b, s:I, s:I}", "info_present", s->logon_info_present,
+                                            "info_type", (json_int_t)s->logon_info_type, "error_present",
+                                            s->logon_error_present, "error_type", (json_int_t)s->logon_error_type,
+                                            "error_data", (json_int_t)s->logon_error_data));
+  json_object_set_new(o, "demand_active", json_pack("{s:b, s:I, s:i}", "seen", s->demand_active, "share_id",
+                                                    (json_int_t)s->share_id, "capabilities", s->n_capabilities));
+  json_object_set_new(o, "unknown_pdus", json_pack("{s:I, s:i, s:o}", "count", (json_int_t)s->n_unknown, "last_type",
+                                                   s->unknown_type, "last_first_hex",
+                                                   hex(s->unknown_first, s->unknown_len)));
+  json_object_set_new(o, "duration_ms", ms(s->took_us));
+  return o;
 }
 
 static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   char protos[64], sel[64];
   const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
-  json_t *req = json_pack("{s:b, s:I, s:s, s:i}", "legacy", p->legacy_request, "protocols", (json_int_t)p->requested,
-                          "protocols_name", p->legacy_request ? "none" : rd_protocols_name(p->requested, protos, sizeof protos),
-                          "tls_version", p->tls_pin);
-  json_t *connect = json_pack("{s:s, s:i, s:o}", "outcome", rd_conn_outcome_name(p->connect), "errno",
-                              p->connect_errno, "duration_ms", ms(p->connect_us));
+  json_t *req = json_pack("{s:b, s:I, s:s, s:i, s:b}", "legacy", p->req.legacy, "protocols",
+                          (json_int_t)p->req.protocols, "protocols_name",
+                          p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
+                          "tls_version", p->req.tls_pin, "session", p->req.session);
+  json_t *connect = json_pack("{s:s, s:i, s:o, s:i, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect), "errno",
+                              p->connect_errno, "duration_ms", ms(p->connect_us), "retries", p->connect_retries,
+                              "retransmits_before_reply", p->retransmits_before_reply, "retransmits_after_reply",
+                              p->retransmits_after_reply);
   json_t *nego = json_pack("{s:s, s:I, s:s, s:i, s:I, s:s?, s:o, s:I, s:o, s:s, s:s}", "outcome",
                            rd_nego_outcome_name(p->nego), "selected", (json_int_t)p->selected, "selected_name",
                            p->nego == RD_NEGO_RSP ? rd_protocols_name(p->selected, sel, sizeof sel) : "",
@@ -102,10 +147,12 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                            neg ? neg->name : NULL, "reply_hex", hex(p->reply, p->reply_len), "bytes_received",
                            (json_int_t)p->bytes_received, "duration_ms", ms(p->reply_us), "service",
                            rd_service_name(p->service), "banner", p->banner);
-  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind", kind_name(p->kind), "address",
-                   c->name.n_addrs > (size_t)p->addr_index ? c->name.addrs[p->addr_index] : "", "request", req,
-                   "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
-                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "duration_ms", ms(p->total_us));
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:o}", "kind", rd_probe_kind_name(p->req.kind),
+                   "address", c->name.n_addrs > (size_t)p->req.addr_index ? c->name.addrs[p->req.addr_index] : "",
+                   "request", req, "connect", connect, "negotiation", nego, "tls", tls_json(&p->tls), "credssp",
+                   credssp_json(&p->credssp), "authentication", auth_json(&p->auth), "session",
+                   session_json(&p->session), "local_error",
+                   p->local_error != 0 ? rd_err_name(p->local_error) : NULL, "duration_ms", ms(p->total_us));
 }
 
 static json_t *cert_json(const rd_check_facts *c) {
@@ -134,16 +181,29 @@ static json_t *cert_json(const rd_check_facts *c) {
   return o;
 }
 
-static json_t *findings_json(const rd_diagnosis *d) {
+/* A parameter as JSON: an integer when it is one (a count), a real otherwise. */
+static json_t *number(double v) {
+  return v == (double)(json_int_t)v ? json_integer((json_int_t)v) : json_real(v);
+}
+
+static json_t *findings_json(const rd_check_facts *c, const rd_diagnosis *d) {
   json_t *arr = json_array();
   for (size_t i = 0; i < d->n; i++) {
-    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b, s:i}", "id", def->slug,
+    const rd_finding *fd = &d->items[i];
+    const rd_finding_def *def = rd_finding_def_get(fd->id);
+    char detail[512];
+    rd_report_finding_detail(c, fd, detail, sizeof detail);
+    json_t *evidence = json_array(), *params = json_object();
+    for (size_t k = 0; k < fd->n_evidence; k++)
+      json_array_append_new(evidence, json_string(fd->evidence[k]));
+    for (size_t k = 0; k < fd->n_params; k++)
+      json_object_set_new(params, fd->params[k].name, number(fd->params[k].value));
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s?, s:s?, s:b, s:i}", "id", def->slug,
                                          "severity", rd_severity_name(def->severity), "phase", rd_phase_name(def->phase),
-                                         "title", def->title, "evidence", d->items[i].evidence, "cause",
-                                         def->cause[0] ? def->cause : NULL, "client_error",
+                                         "title", def->title, "detail", detail, "evidence", evidence, "parameters",
+                                         params, "cause", def->cause[0] ? def->cause : NULL, "client_error",
                                          def->client_code[0] ? def->client_code : NULL, "inferred", def->inferred,
-                                         "probe", d->items[i].probe));
+                                         "probe", fd->probe));
   }
   return arr;
 }
@@ -155,22 +215,115 @@ static json_t *lines_for_target(const char *text, const rd_check_facts *c) {
   return lines;
 }
 
+static json_t *probe_index(int i) { return i >= 0 ? json_integer(i) : json_null(); }
+
+static json_t *slug_list(const rd_diagnosis *d, const int *idx, size_t n);
+static json_t *codes_json(const rd_diagnosis *d);
+
 static json_t *verdict_json(const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
   const rd_finding_def *root = v->root >= 0 ? rd_finding_def_get(d->items[v->root].id) : NULL;
   const rd_kb_cause *cause = root && root->cause[0] ? rd_kb_cause_by_slug(root->cause) : NULL;
-  return json_pack("{s:b, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:i}", "checked", v->checked, "status",
-                   rd_severity_name(v->worst), "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at),
-                   "root_cause", root ? root->slug : NULL, "summary", v->summary, "client_error",
+  json_t *phases = json_object();
+  for (int ph = 0; ph < RD_VERDICT_PHASES; ph++)
+    json_object_set_new(phases, rd_phase_name((rd_phase)ph), json_string(rd_phase_state_name(v->phases[ph])));
+  json_t *vj = json_pack("{s:b, s:s?, s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "checked",
+                   v->checked, "unchecked", rd_kb_unchecked_name(v->unchecked), "status", rd_severity_name(v->worst),
+                   "ends_at", v->ends_at == RD_PH_ANY ? "none" : rd_phase_name(v->ends_at), "root_cause",
+                   root ? root->slug : NULL, "summary", rd_report_verdict_summary(d), "client_error",
                    root && root->client_code[0] ? root->client_code : NULL, "client_error_inferred",
-                   root ? root->inferred : false, "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(),
-                   "fix", cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+                   root ? root->inferred : false, "phases", phases, "client_probe", probe_index(v->client_probe),
+                   "identity_probe", probe_index(v->identity_probe), "auth_probe", probe_index(v->auth_probe),
+                   "confirm", cause ? lines_for_target(cause->confirm, c) : json_array(), "fix",
+                   cause ? lines_for_target(cause->fix, c) : json_array(), "exit_code", rd_diagnosis_exit_code(d));
+  if (vj == NULL)
+    return NULL;
+  json_object_set_new(vj, "contributing", slug_list(d, v->contributing, v->n_contributing));
+  json_object_set_new(vj, "informational", slug_list(d, v->informational, v->n_informational));
+  json_object_set_new(vj, "client_error_code", v->client_code[0] ? json_string(v->client_code) : json_null());
+  json_object_set_new(vj, "client_error_extended", v->client_ext[0] ? json_string(v->client_ext) : json_null());
+  json_object_set_new(vj, "codes", codes_json(d));
+  return vj;
 }
 
-int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+static json_t *slug_list(const rd_diagnosis *d, const int *idx, size_t n) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < n; k++)
+    json_array_append_new(a, json_string(rd_finding_def_get(d->items[idx[k]].id)->slug));
+  return a;
+}
+
+/* `--codes`: what the user's client showed against the live evidence; null without --codes. */
+static json_t *codes_json(const rd_diagnosis *d) {
+  const rd_codes_match *m = &d->codes;
+  if (m->result == RD_CODES_NONE)
+    return json_null();
+  json_t *given = json_array();
+  for (size_t i = 0; i < m->n_given; i++)
+    json_array_append_new(given, json_string(m->given[i]));
+  const rd_kb_cause *cause = m->cause >= 0 ? rd_kb_cause_get((rd_cause_id)m->cause) : NULL;
+  char summary[512];
+  rd_report_codes_summary(d, summary, sizeof summary);
+  return json_pack("{s:o, s:s, s:b, s:s?, s:s?, s:s}", "given", given, "match", rd_codes_result_name(m->result),
+                   "matches", m->result == RD_CODES_SAME_CODE || m->result == RD_CODES_CAUSE ||
+                                  m->result == RD_CODES_CONTRIBUTING,
+                   "finding", m->finding >= 0 ? rd_finding_def_get(d->items[m->finding].id)->slug : NULL, "cause",
+                   cause ? cause->slug : NULL, "summary", summary);
+}
+
+size_t rd_report_codes_summary(const rd_diagnosis *d, char *buf, size_t size) {
+  const rd_codes_match *m = &d->codes;
+  char codes[64];
+  snprintf(codes, sizeof codes, "%s%s%s", m->given[0], m->n_given > 1 ? " / extended " : "",
+           m->n_given > 1 ? m->given[1] : "");
+  const char *slug = m->finding >= 0 ? rd_finding_def_get(d->items[m->finding].id)->slug : "";
+  const rd_kb_cause *cause = m->cause >= 0 ? rd_kb_cause_get((rd_cause_id)m->cause) : NULL;
+  const char *ctitle = cause ? cause->title : "no cause on record";
+  int w = 0;
+  switch (m->result) {
+  case RD_CODES_NONE:
+    w = snprintf(buf, size, "%s", "");
+    break;
+  case RD_CODES_SAME_CODE:
+    w = snprintf(buf, size, "The live evidence matches %s: %s predicts exactly that code (cause: %s).", codes, slug,
+                 ctitle);
+    break;
+  case RD_CODES_CAUSE:
+    w = snprintf(buf, size, "The live evidence matches %s: %s is one of that code's causes (%s).", codes, slug,
+                 ctitle);
+    break;
+  case RD_CODES_CONTRIBUTING:
+    w = snprintf(buf, size, "The live evidence partly matches %s: not the primary cause, but %s points to it (%s).",
+                 codes, slug, ctitle);
+    break;
+  case RD_CODES_HEALTHY:
+    w = snprintf(buf, size,
+                 "The live evidence does not show %s: every phase tested works now. The code came from another "
+                 "moment, another path (a gateway, a VPN) or a phase not tested; its first cause is: %s.",
+                 codes, ctitle);
+    break;
+  case RD_CODES_OTHER:
+    w = snprintf(buf, size,
+                 "The live evidence does not match %s: it points at %s instead; that code's first cause would be: %s.",
+                 codes, slug, ctitle);
+    break;
+  }
+  return w > 0 ? (size_t)w : 0;
+}
+
+const char *rd_report_verdict_summary(const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  if (!v->checked)
+    return rd_kb_unchecked_text(v->unchecked);
+  if (v->root >= 0)
+    return rd_finding_def_get(d->items[v->root].id)->title;
+  return "No problem found in the phases tested";
+}
+
+json_t *rd_report_check_document(const rd_check_facts *c, const rd_diagnosis *d) {
   json_t *doc = rd_json_document("check");
   if (doc == NULL)
-    return rd_json_emit(f, NULL);
+    return NULL;
   char when[40];
   json_t *probes = json_array();
   for (size_t i = 0; i < c->n_probes; i++)
@@ -182,7 +335,11 @@ int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d
   json_object_set_new(doc, "facts", json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", name_json(c), "reach",
                                               reach_json(c), "probes", probes, "certificate", cert_json(c),
                                               "deadline_hit", c->deadline_hit));
-  json_object_set_new(doc, "findings", findings_json(d));
+  json_object_set_new(doc, "findings", findings_json(c, d));
   json_object_set_new(doc, "verdict", verdict_json(c, d));
-  return rd_json_emit(f, doc);
+  return doc;
+}
+
+int rd_report_check_json(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+  return rd_json_emit(f, rd_report_check_document(c, d), RD_JSON_PRETTY);
 }

@@ -1,6 +1,9 @@
-/* The check report for people. Order: what was tested and how long it took (timeline), what the
- * server did (facts), what that means (findings, worst first), then the verdict with the fix, so
- * an admin reading from the bottom finds the answer first. */
+/* The check report for people. The first line is the verdict; then what was tested and how long
+ * it took (timeline, with the phase where a client's connection ends marked), what the server did
+ * (facts), what that means (findings, worst first), and the verdict with the fix. Everything is
+ * wrapped at the width asked, never inside a word; commands keep their line. Everything the
+ * server sent (names, banners, certificate fields) is escaped (rd_text_escape): no control
+ * character reaches the terminal raw. Colour only when asked (a terminal, NO_COLOR unset). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,58 +11,120 @@
 
 #include "core/err.h"
 #include "core/hexfmt.h"
-#include "core/x224.h"
+#include "diag/query.h"
 #include "kb/cause.h"
 #include "kb/kb.h"
 #include "report.h"
+
+typedef struct out {
+  FILE *f;
+  unsigned width;
+  bool colour;
+} out;
 
 static double ms(rd_us us) { return (double)us / 1000.0; }
 
 static void hex(char *buf, size_t size, const uint8_t *p, size_t n) { rd_hex_format(buf, size, p, n, false); }
 
-static const char *target(const rd_check_facts *f, char *buf, size_t size) {
-  bool v6 = strchr(f->host, ':') != NULL;
-  snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", f->host, v6 ? "]" : "", f->port);
-  return buf;
+/* Escaped copies of server text, in a small ring so one printf may use several. */
+static const char *E(const char *s) {
+  static char ring[8][1100];
+  static unsigned next;
+  char *b = ring[next++ % 8];
+  return rd_text_escape(s, b, sizeof ring[0]);
 }
 
-/* ---- timeline ---- */
-
-typedef enum { ST_OK, ST_FAILED, ST_WARN, ST_SKIPPED, ST_NOT_TESTED } step_state;
-static const char *state_word(step_state s) {
-  static const char *const w[] = {"ok", "FAILED", "warning", "skipped", "not tested"};
-  return w[s];
+/* A paragraph: `first` (visible width first_w) then the text, wrapped with a hanging indent. */
+__attribute__((format(printf, 5, 6))) static void para(const out *o, const char *first, unsigned first_w,
+                                                       unsigned indent, const char *fmt, ...) {
+  char text[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  rd_text_wrap_hanging(o->f, first, first_w, text, indent, o->width);
 }
 
-static void line(FILE *f, const char *phase, step_state s, double at_ms, const char *fmt, ...)
+/* ---- colour ---- */
+
+static const char *sgr(const out *o, rd_severity s, bool ok) {
+  if (!o->colour)
+    return "";
+  if (ok)
+    return "\033[32m";
+  return s == RD_SEV_CRITICAL ? "\033[1;31m" : s == RD_SEV_WARNING ? "\033[33m" : "";
+}
+static const char *reset(const out *o) { return o->colour ? "\033[0m" : ""; }
+
+/* ---- the first line ---- */
+
+static void verdict_line(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
+  char first[64];
+  const char *word;
+  rd_severity sev = v->worst;
+  bool ok = false;
+  if (!v->checked)
+    word = "NOT CHECKED", sev = RD_SEV_WARNING;
+  else if (v->root < 0)
+    word = "HEALTHY", ok = true;
+  else
+    word = sev == RD_SEV_CRITICAL ? "CRITICAL" : "WARNING";
+  snprintf(first, sizeof first, "%s%s%s: ", sgr(o, sev, ok), word, reset(o));
+  unsigned w = (unsigned)strlen(word) + 2;
+  if (!v->checked)
+    para(o, first, w, 2, "%s (exit %d)", rd_report_verdict_summary(d), rd_diagnosis_exit_code(d));
+  else if (v->root < 0)
+    para(o, first, w, 2, "no problem found in the phases tested on %s (exit 0)", E(c->host));
+  else
+    para(o, first, w, 2, "%s (%s; exit %d)", rd_report_verdict_summary(d),
+         rd_finding_def_get(d->items[v->root].id)->slug, rd_diagnosis_exit_code(d));
+}
+
+/* ---- timeline: each phase's state is the verdict's; the counts are the query module's ---- */
+
+static const char *state_word(rd_phase_state s) {
+  switch (s) {
+  case RD_STATE_OK:
+    return "ok";
+  case RD_STATE_WARNING:
+    return "warning";
+  case RD_STATE_FAILED:
+    return "FAILED";
+  case RD_STATE_SKIPPED:
+    return "skipped";
+  case RD_STATE_NOT_TESTED:
+    return "not tested";
+  case RD_STATE_NOT_CHECKED:
+    return "not checked";
+  }
+  return "?";
+}
+
+#define TL_INDENT 36 /* "  Name       not checked   123.4 ms  " */
+
+static void line(const out *o, const rd_verdict *v, rd_phase ph, double at_ms, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-static void line(FILE *f, const char *phase, step_state s, double at_ms, const char *fmt, ...) {
-  char text[200];
+static void line(const out *o, const rd_verdict *v, rd_phase ph, double at_ms, const char *fmt, ...) {
+  static const char *const names[] = {"Name", "Reach", "Negotiate", "TLS", "CredSSP", "Session"};
+  rd_phase_state s = v->phases[ph];
+  char text[1024], when[16] = "", first[128];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   if (at_ms >= 0)
-    fprintf(f, "  %-10s %-10s %-66s %8.1f ms\n", phase, state_word(s), text, at_ms);
-  else
-    fprintf(f, "  %-10s %-10s %s\n", phase, state_word(s), text);
-}
-
-static bool phase_has(const rd_diagnosis *d, rd_phase ph, rd_severity min) {
-  for (size_t i = 0; i < d->n; i++) {
-    const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
-    if (def->phase == ph && def->severity >= min)
-      return true;
-  }
-  return false;
-}
-
-static step_state phase_state(const rd_diagnosis *d, rd_phase ph) {
-  if (phase_has(d, ph, RD_SEV_CRITICAL))
-    return ST_FAILED;
-  if (phase_has(d, ph, RD_SEV_WARNING))
-    return ST_WARN;
-  return ST_OK;
+    snprintf(when, sizeof when, "%.1f ms", at_ms);
+  const char *col = s == RD_STATE_FAILED    ? sgr(o, RD_SEV_CRITICAL, false)
+                    : s == RD_STATE_WARNING ? sgr(o, RD_SEV_WARNING, false)
+                    : s == RD_STATE_OK      ? sgr(o, RD_SEV_INFO, true)
+                                            : "";
+  snprintf(first, sizeof first, "  %-10s %s%-11s%s %9s  ", names[ph], col, state_word(s), *col ? reset(o) : "",
+           when);
+  rd_text_wrap_hanging(o->f, first, TL_INDENT, text, TL_INDENT, o->width);
+  if (v->ends_at == ph)
+    fprintf(o->f, "%13s%s^ a Windows client's connection ends here%s\n", "", sgr(o, RD_SEV_CRITICAL, false),
+            reset(o));
 }
 
 static rd_us slowest(const rd_check_facts *f, int which) {
@@ -73,97 +138,81 @@ static rd_us slowest(const rd_check_facts *f, int which) {
   return m;
 }
 
-static void timeline(FILE *f, const rd_check_facts *c, const rd_diagnosis *d) {
+static void timeline(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
+  const rd_verdict *v = &d->verdict;
   const rd_name_facts *n = &c->name;
   double t_name = ms(n->took_us);
-  fprintf(f, "Timeline (times from the start of the check; probes run at once)\n");
+  fprintf(o->f, "\nTimeline (from the start of the check; probes run at once)\n");
   if (n->status == RD_NAME_LITERAL)
-    line(f, "Name", ST_OK, t_name, "%s is an IP address", c->host);
+    line(o, v, RD_PH_NAME, t_name, "%s is an IP address", E(c->host));
   else if (n->n_addrs > 0)
-    line(f, "Name", ST_OK, t_name, "%s -> %s%s%s", c->host, n->addrs[0], n->n_addrs > 1 ? " (+ more)" : "",
-         n->from_hosts_file ? " (hosts file)" : "");
+    line(o, v, RD_PH_NAME, t_name, "%s -> %s%s%s", E(c->host), n->addrs[0],
+         n->n_addrs > 1 ? " (and more, below)" : "", n->from_hosts_file ? " (hosts file)" : "");
   else
-    line(f, "Name", ST_FAILED, t_name, "%s: %s", c->host, rd_name_status_name(n->status));
+    line(o, v, RD_PH_NAME, t_name, "%s: %s", E(c->host), rd_name_status_name(n->status));
   if (n->n_addrs == 0) {
-    line(f, "Reach", ST_SKIPPED, -1, "no address to connect to");
+    line(o, v, RD_PH_REACH, -1, "no address to connect to");
     return;
   }
   const rd_reach_facts *r = &c->reach;
   double t_reach = t_name + ms(slowest(c, 0));
+  int a = rd_query_primary_addr(c);
   if (r->chosen < 0)
-    line(f, "Reach", ST_FAILED, t_reach, "%s port %u: %s", n->addrs[0], c->port,
-         rd_conn_outcome_name(r->addr_outcome[0]));
+    line(o, v, RD_PH_REACH, t_reach, "%s port %u: %s", n->addrs[a], c->port, rd_conn_outcome_name(r->addr_outcome[a]));
   else
-    line(f, "Reach", phase_state(d, RD_PH_REACH), t_reach, "TCP connect %.1f / %.1f / %.1f ms (min/median/max), %u of %u ok",
+    line(o, v, RD_PH_REACH, t_reach, "TCP connect %.1f / %.1f / %.1f ms (min/median/max), %u of %u ok",
          ms(r->rtt_min_us), ms(r->rtt_median_us), ms(r->rtt_max_us), r->samples - r->failures, r->samples);
   if (r->chosen < 0) {
-    line(f, "Negotiate", ST_SKIPPED, -1, "%s", "no connection");
+    line(o, v, RD_PH_NEGOTIATE, -1, "no connection");
     return;
   }
-  unsigned answered = 0, asked = 0;
-  for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].kind == RD_PROBE_NEGO && c->probes[i].connect == RD_CONN_OK) {
-      asked++;
-      answered += c->probes[i].nego == RD_NEGO_RSP || c->probes[i].nego == RD_NEGO_FAILURE ||
-                  c->probes[i].nego == RD_NEGO_LEGACY;
-    }
-  line(f, "Negotiate", phase_state(d, RD_PH_NEGOTIATE), t_name + ms(slowest(c, 1)),
-       "%u of %u security requests answered", answered, asked);
-  unsigned tls_ok = 0, tls_tried = 0;
-  for (size_t i = 0; i < c->n_probes; i++)
-    if (c->probes[i].tls.outcome != RD_TLSO_NOT_TRIED) {
-      tls_tried++;
-      tls_ok += c->probes[i].tls.outcome == RD_TLSO_OK;
-    }
-  if (tls_tried == 0)
-    line(f, "TLS", ST_SKIPPED, -1, "the server selected no TLS-based protocol");
+  rd_nego_count nc;
+  rd_query_nego(c, &nc);
+  line(o, v, RD_PH_NEGOTIATE, t_name + ms(slowest(c, 1)), "%u of %u security requests answered", nc.answered,
+       nc.asked);
+  rd_tls_count tc;
+  rd_query_tls(c, &tc);
+  if (tc.tried == 0)
+    line(o, v, RD_PH_TLS, -1, "%s",
+         tc.ours > 0 ? "our side ended every handshake" : "the server selected no TLS-based protocol");
   else
-    line(f, "TLS", phase_state(d, RD_PH_TLS), t_name + ms(slowest(c, 2)), "%u of %u handshakes completed%s%s",
-         tls_ok, tls_tried, c->have_cert ? "; certificate " : "", c->have_cert ? c->cert.common_name : "");
-  const rd_probe_facts *id = NULL;
+    line(o, v, RD_PH_TLS, t_name + ms(slowest(c, 2)), "%u of %u handshakes completed%s%s", tc.ok, tc.tried,
+         c->have_cert ? "; certificate " : "", c->have_cert ? E(c->cert.common_name) : "");
   rd_us t_cssp = 0;
-  for (size_t i = 0; i < c->n_probes; i++) {
-    const rd_probe_facts *p = &c->probes[i];
-    if (p->credssp.outcome == RD_CSSP_NOT_TRIED)
-      continue;
-    if (id == NULL || (p->credssp.outcome == RD_CSSP_CHALLENGE && id->credssp.outcome != RD_CSSP_CHALLENGE))
-      id = p;
-    if (p->total_us > t_cssp)
-      t_cssp = p->total_us;
-  }
-  if (id == NULL)
-    line(f, "CredSSP", ST_SKIPPED, -1, "%s", "the server selected no NLA protocol (HYBRID)");
-  else if (id->credssp.outcome == RD_CSSP_CHALLENGE) {
-    const rd_auth_facts *au = NULL;
-    for (size_t i = 0; i < c->n_probes; i++)
-      if (c->probes[i].auth.outcome != RD_AUTH_NOT_TRIED)
-        au = &c->probes[i].auth;
+  for (size_t i = 0; i < c->n_probes; i++)
+    if (c->probes[i].credssp.outcome != RD_CSSP_NOT_TRIED && c->probes[i].total_us > t_cssp)
+      t_cssp = c->probes[i].total_us;
+  int cp = rd_query_credssp_probe(c);
+  if (cp < 0) {
+    line(o, v, RD_PH_CREDSSP, -1, "the server selected no NLA protocol (HYBRID)");
+  } else if (v->identity_probe >= 0) {
+    const rd_credssp_facts *k = &c->probes[v->identity_probe].credssp;
+    const rd_auth_facts *au = v->auth_probe >= 0 ? &c->probes[v->auth_probe].auth : NULL;
     if (au == NULL)
-      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld%s",
-           id->credssp.nb_computer, (long long)id->credssp.ts_version,
-           c->auth_requested ? "" : " (no credentials tried)");
+      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld%s", E(k->nb_computer),
+           (long long)k->ts_version, c->auth_requested ? "" : " (no credentials tried)");
     else
-      line(f, "CredSSP", phase_state(d, RD_PH_CREDSSP), t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s",
-           id->credssp.nb_computer, (long long)au->version, au->domain, au->domain[0] ? "\\" : "", au->user,
-           au->outcome == RD_AUTH_ACCEPTED ? "accepted" : rd_auth_outcome_name(au->outcome));
+      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s", E(k->nb_computer),
+           (long long)au->version, E(au->domain), au->domain[0] ? "\\" : "", E(au->user),
+           rd_auth_outcome_name(au->outcome));
+  } else {
+    line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
+         rd_credssp_outcome_name(c->probes[cp].credssp.outcome));
   }
-  else
-    line(f, "CredSSP", ST_FAILED, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
-         rd_credssp_outcome_name(id->credssp.outcome));
-  line(f, "Session", ST_NOT_TESTED, -1, "(MCS, licensing, logon: coming in a later version)");
+  line(o, v, RD_PH_SESSION, -1, "MCS, licensing, logon: coming in a later version");
 }
 
 /* ---- facts ---- */
 
 static void request_name(const rd_probe_facts *p, char *buf, size_t size) {
   char protos[64];
-  if (p->legacy_request)
+  if (p->req.legacy)
     snprintf(buf, size, "(no negotiation)");
-  else if (p->kind == RD_PROBE_TLS_VERSION)
-    snprintf(buf, size, "%s, TLS 1.%d only", rd_protocols_name(p->requested, protos, sizeof protos),
-             (p->tls_pin & 0xff) - 1);
+  else if (p->req.kind == RD_PROBE_TLS_VERSION)
+    snprintf(buf, size, "%s, TLS 1.%d only", rd_protocols_name(p->req.protocols, protos, sizeof protos),
+             (p->req.tls_pin & 0xff) - 1);
   else
-    snprintf(buf, size, "%s", rd_protocols_name(p->requested, protos, sizeof protos));
+    snprintf(buf, size, "%s", rd_protocols_name(p->req.protocols, protos, sizeof protos));
 }
 
 static void answer_text(const rd_probe_facts *p, char *buf, size_t size) {
@@ -182,7 +231,7 @@ static void answer_text(const rd_probe_facts *p, char *buf, size_t size) {
     snprintf(buf, size, "confirm without negotiation data");
     break;
   case RD_NEGO_NOT_RDP:
-    snprintf(buf, size, "not RDP: %s %s", rd_service_name(p->service), p->banner);
+    snprintf(buf, size, "not RDP: %s \"%s\"", rd_service_name(p->service), E(p->banner));
     break;
   case RD_NEGO_MALFORMED:
     hex(bytes, sizeof bytes, p->reply, p->reply_len < 16 ? p->reply_len : 16);
@@ -204,166 +253,255 @@ static void tls_text(const rd_tls_facts *t, char *buf, size_t size) {
     buf[0] = '\0';
     break;
   case RD_TLSO_OK:
-    snprintf(buf, size, "%s %s", t->version_name, t->cipher);
+    snprintf(buf, size, "; %s %s", E(t->version_name), E(t->cipher));
     break;
   case RD_TLSO_ALERT:
-    snprintf(buf, size, "TLS alert %s", t->alert_name);
+    snprintf(buf, size, "; TLS alert %s", E(t->alert_name));
     break;
   case RD_TLSO_PLAINTEXT:
     hex(bytes, sizeof bytes, t->first_bytes, t->n_first_bytes < 12 ? t->n_first_bytes : 12);
-    snprintf(buf, size, "TLS answered in plaintext %s", bytes);
+    snprintf(buf, size, "; TLS answered in plaintext %s", bytes);
     break;
   default:
-    snprintf(buf, size, "TLS %s%s%s", rd_tls_outcome_name(t->outcome), t->reason[0] ? ": " : "", t->reason);
+    snprintf(buf, size, "; TLS %s%s%s", rd_tls_outcome_name(t->outcome), t->reason[0] ? ": " : "", E(t->reason));
     break;
   }
 }
 
-static void facts_section(FILE *f, const rd_check_facts *c) {
-  fprintf(f, "\nWhat the server did (request -> answer)\n");
+static void addresses_section(const out *o, const rd_check_facts *c) {
+  const rd_name_facts *n = &c->name;
+  if (n->n_addrs < 2)
+    return;
+  fprintf(o->f, "\nAddresses of %s (a client may pick any)\n", E(c->host));
+  for (size_t a = 0; a < n->n_addrs && a < RD_MAX_ADDRS; a++) {
+    rd_conn_outcome oc = c->reach.addr_outcome[a];
+    bool dead = oc != RD_CONN_OK && oc != RD_CONN_NOT_TRIED;
+    para(o, "    ", 4, 6, "%s %s%s%s%s", n->addrs[a], dead ? sgr(o, RD_SEV_WARNING, false) : "",
+         rd_conn_outcome_name(oc), dead ? reset(o) : "",
+         (int)a == c->reach.chosen ? " (the probes ran here)" : "");
+  }
+}
+
+static void facts_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
+  fprintf(o->f, "\nWhat the server did (request -> answer)\n");
   for (size_t i = 0; i < c->n_probes; i++) {
     const rd_probe_facts *p = &c->probes[i];
-    char req[64], ans[120], tls[140];
-    if (p->kind == RD_PROBE_CONNECT) {
-      fprintf(f, "  connect %-28s %s\n", c->name.addrs[p->addr_index], rd_conn_outcome_name(p->connect));
+    char req[64], ans[200], tls[300];
+    if (p->req.kind == RD_PROBE_CONNECT) {
+      para(o, "  ", 2, 6, "connect %s -> %s", c->name.addrs[p->req.addr_index], rd_conn_outcome_name(p->connect));
       continue;
     }
     request_name(p, req, sizeof req);
     answer_text(p, ans, sizeof ans);
     tls_text(&p->tls, tls, sizeof tls);
-    if (p->kind == RD_PROBE_TLS_VERSION && p->nego == RD_NEGO_RSP && p->tls.outcome != RD_TLSO_NOT_TRIED)
-      fprintf(f, "  %-36s %s\n", req, p->tls.outcome == RD_TLSO_OK ? "accepted" : tls);
+    if (p->req.kind == RD_PROBE_TLS_VERSION && p->nego == RD_NEGO_RSP && p->tls.outcome != RD_TLSO_NOT_TRIED)
+      para(o, "  ", 2, 6, "%s -> %s", req, p->tls.outcome == RD_TLSO_OK ? "accepted" : tls + 2);
     else
-      fprintf(f, "  %-36s %-40s %s\n", req, ans, tls);
+      para(o, "  ", 2, 6, "%s -> %s%s%s", req, ans, tls, (int)i == d->verdict.client_probe ? " (a Windows client's request)" : "");
   }
   if (c->reach.n_side > 0) {
-    fprintf(f, "  other ports:");
-    for (size_t i = 0; i < c->reach.n_side; i++)
-      fprintf(f, " %u %s%s", c->reach.side[i].port, rd_conn_outcome_name(c->reach.side[i].outcome),
-              i + 1 < c->reach.n_side ? "," : "\n");
+    char sides[200] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < c->reach.n_side && used < sizeof sides; i++)
+      used += (size_t)snprintf(sides + used, sizeof sides - used, "%s%u %s", i ? ", " : "", c->reach.side[i].port,
+                               rd_conn_outcome_name(c->reach.side[i].outcome));
+    para(o, "  ", 2, 6, "other ports: %s", sides);
   }
-  for (size_t i = 0; i < c->n_probes; i++) {
-    const rd_credssp_facts *k = &c->probes[i].credssp;
-    if (k->outcome != RD_CSSP_CHALLENGE)
-      continue;
+  if (d->verdict.identity_probe >= 0) {
+    const rd_credssp_facts *k = &c->probes[d->verdict.identity_probe].credssp;
     char when[40] = "-";
     if (k->timestamp_present)
       rd_format_utc(k->server_time_unix, when, sizeof when);
-    fprintf(f, "\nServer identity (its NTLM CHALLENGE, no credentials sent)\n");
-    fprintf(f, "  computer  %s (DNS %s)\n  domain    %s (DNS %s, forest %s)\n", k->nb_computer,
-            k->dns_computer[0] ? k->dns_computer : "-", k->nb_domain, k->dns_domain[0] ? k->dns_domain : "-",
-            k->dns_tree[0] ? k->dns_tree : "-");
+    fprintf(o->f, "\nServer identity (its NTLM CHALLENGE, no credentials sent)\n");
+    para(o, "  computer  ", 12, 12, "%s (DNS %s)", E(k->nb_computer), k->dns_computer[0] ? E(k->dns_computer) : "-");
+    para(o, "  domain    ", 12, 12, "%s (DNS %s, forest %s)", E(k->nb_domain), k->dns_domain[0] ? E(k->dns_domain) : "-",
+         k->dns_tree[0] ? E(k->dns_tree) : "-");
     if (k->os_version_present)
-      fprintf(f, "  windows   %u.%u build %u\n", k->os_major, k->os_minor, k->os_build);
-    fprintf(f, "  clock     %s\n  credssp   version %lld\n", when, (long long)k->ts_version);
-    break;
+      para(o, "  windows   ", 12, 12, "%u.%u build %u", k->os_major, k->os_minor, k->os_build);
+    para(o, "  clock     ", 12, 12, "%s", when);
+    para(o, "  credssp   ", 12, 12, "version %lld", (long long)k->ts_version);
   }
   if (!c->have_cert)
     return;
   const rd_cert_facts *x = &c->cert;
   char nb[40], na[40], fp[RD_CERT_FP_HEX_MAX];
   rd_cert_format_sha256(x->sha256, true, fp, sizeof fp);
-  fprintf(f, "\nCertificate\n");
-  fprintf(f, "  subject   %s\n  issuer    %s%s\n", x->subject, x->issuer, x->self_signed ? "  (self-signed)" : "");
+  fprintf(o->f, "\nCertificate\n");
+  para(o, "  subject   ", 12, 12, "%s", E(x->subject));
+  para(o, "  issuer    ", 12, 12, "%s%s", E(x->issuer), x->self_signed ? " (self-signed)" : "");
   int days = rd_cert_days_left(x, c->started_unix);
   char left[40];
   if (days < 0)
     snprintf(left, sizeof left, "expired %d days ago", -days);
   else
     snprintf(left, sizeof left, "%d days left", days);
-  fprintf(f, "  valid     %s -> %s  (%s)\n", rd_format_utc(x->not_before, nb, sizeof nb),
-          rd_format_utc(x->not_after, na, sizeof na), left);
+  para(o, "  valid     ", 12, 12, "%s -> %s (%s)", rd_format_utc(x->not_before, nb, sizeof nb),
+       rd_format_utc(x->not_after, na, sizeof na), left);
   if (x->san_count > 0) {
-    fprintf(f, "  names    ");
-    for (size_t i = 0; i < x->san_count; i++)
-      fprintf(f, " %s", x->san[i]);
-    fputc('\n', f);
+    char names[RD_CERT_SAN_MAX * 80 + 64];
+    size_t used = 0;
+    for (size_t i = 0; i < x->san_count && used < sizeof names; i++)
+      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? " " : "", E(x->san[i]));
+    if (x->san_total > x->san_count && used < sizeof names)
+      snprintf(names + used, sizeof names - used, " (and %zu more)", x->san_total - x->san_count);
+    para(o, "  names     ", 12, 12, "%s", names);
   }
-  fprintf(f, "  key       %s %d bits, signature %s\n  sha256    %s\n", x->key_type, x->key_bits, x->sig_alg, fp);
+  para(o, "  key       ", 12, 12, "%s %d bits, signature %s", E(x->key_type), x->key_bits, E(x->sig_alg));
+  para(o, "  sha256    ", 12, 12, "%s", fp);
 }
 
 /* ---- findings and verdict ---- */
 
-static void findings_section(FILE *f, const rd_diagnosis *d, unsigned width) {
-  fprintf(f, "\nFindings\n");
+static void findings_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
+  fprintf(o->f, "\nFindings (worst first)\n");
   if (d->n == 0)
-    fprintf(f, "  none\n");
+    fprintf(o->f, "  none\n");
   for (int sev = RD_SEV_CRITICAL; sev >= RD_SEV_INFO; sev--)
     for (size_t i = 0; i < d->n; i++) {
       const rd_finding_def *def = rd_finding_def_get(d->items[i].id);
       if ((int)def->severity != sev)
         continue;
-      char head[300];
-      snprintf(head, sizeof head, "%-8s %s: %s", sev == RD_SEV_CRITICAL ? "CRITICAL" : sev == RD_SEV_WARNING ? "WARNING" : "info",
-               def->slug, def->title);
-      fprintf(f, "  %s\n", head);
-      rd_text_wrap(f, d->items[i].evidence, 11, width);
+      const char *word = sev == RD_SEV_CRITICAL ? "CRITICAL" : sev == RD_SEV_WARNING ? "WARNING" : "info";
+      char first[64], detail[1024], safe[1100];
+      snprintf(first, sizeof first, "  %s%-8s%s ", sgr(o, (rd_severity)sev, false), word, reset(o));
+      para(o, first, 11, 11, "%s: %s", def->slug, def->title);
+      rd_report_finding_detail(c, &d->items[i], detail, sizeof detail);
+      para(o, "           ", 11, 11, "%s", rd_text_escape(detail, safe, sizeof safe));
     }
 }
 
-static void print_lines(FILE *f, const char *text, unsigned indent) {
-  const char *p = text;
-  while (*p != '\0') {
+/* Whether a line of the kb is a command to paste (its first word a PowerShell Verb-Noun, a
+ * variable, or a known tool) rather than prose. */
+static bool is_command(const char *p, size_t len) {
+  static const char *const tools[] = {"netstat", "rdpdoctor", "systemctl", "mstsc", "qwinsta", "quser", "logoff",
+                                      "reg", "cmdkey", "certutil", "ipconfig", "nslookup", "wevtutil", "openssl",
+                                      "xfreerdp", "gpupdate", "netsh", "sc", "shutdown", "klist", "w32tm",
+                                      "icacls", "takeown", "tnc", "Get-WinEvent", "xrdp"};
+  size_t w = strcspn(p, " ");
+  if (w > len)
+    w = len;
+  if (w > 0 && p[0] == '$')
+    return true;
+  for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+    if (strlen(tools[i]) == w && strncmp(p, tools[i], w) == 0)
+      return true;
+  const char *dash = memchr(p, '-', w);
+  return dash != NULL && p[0] >= 'A' && p[0] <= 'Z' && dash + 1 < p + w && dash[1] >= 'A' && dash[1] <= 'Z';
+}
+
+/* The kb's confirm and fix texts, one line each: prose wraps; a command keeps its line however
+ * long, and starts on a line of its own ("On the server: Get-Service …" puts the command under
+ * its prose). */
+static void print_lines(const out *o, const char *text, unsigned indent) {
+  char pad[16];
+  snprintf(pad, sizeof pad, "%*s", (int)indent, "");
+  for (const char *p = text; *p != '\0';) {
     size_t len = strcspn(p, "\n");
-    fprintf(f, "%*s%.*s\n", (int)indent, "", (int)len, p);
+    char ln[2048];
+    snprintf(ln, sizeof ln, "%.*s", (int)(len < sizeof ln - 1 ? len : sizeof ln - 1), p);
+    if (indent + len <= o->width || is_command(ln, strlen(ln))) {
+      fprintf(o->f, "%s%s\n", pad, ln);
+    } else {
+      /* prose, perhaps ending in a command after its last ": " */
+      char *colon = NULL;
+      for (char *c = strstr(ln, ": "); c != NULL; c = strstr(c + 2, ": "))
+        if (is_command(c + 2, strlen(c + 2)))
+          colon = c;
+      if (colon != NULL) {
+        colon[1] = '\0';
+        rd_text_wrap_hanging(o->f, pad, indent, ln, indent, o->width);
+        fprintf(o->f, "%s%s\n", pad, colon + 2);
+      } else {
+        rd_text_wrap_hanging(o->f, pad, indent, ln, indent, o->width);
+      }
+    }
     p += len;
     if (*p == '\n')
       p++;
   }
 }
 
-static void verdict_section(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, unsigned width) {
+static void slugs(const rd_diagnosis *d, const int *idx, size_t n, char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t k = 0; k < n && used < size; k++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", k ? ", " : "", rd_finding_def_get(d->items[idx[k]].id)->slug);
+}
+
+static void verdict_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
   const rd_verdict *v = &d->verdict;
-  fprintf(f, "\nVerdict\n");
+  fprintf(o->f, "\nVerdict\n");
+  if (d->codes.result != RD_CODES_NONE) {
+    char sum[512];
+    rd_report_codes_summary(d, sum, sizeof sum);
+    para(o, "  Your client's code: ", 21, 4, "%s", sum);
+  }
   if (!v->checked) {
-    fprintf(f, "  %s\n", v->summary);
+    para(o, "  ", 2, 2, "%s", rd_report_verdict_summary(d));
     return;
   }
+  char list[1024];
   if (v->root < 0) {
-    bool identity = false;
-    for (size_t i = 0; i < c->n_probes; i++)
-      identity |= c->probes[i].credssp.outcome == RD_CSSP_CHALLENGE;
-    fprintf(f, "  %s: every phase tested (name, TCP, negotiation%s%s) works.\n", v->summary,
-            c->have_cert ? ", TLS" : "", identity ? ", CredSSP identity" : "");
+    para(o, "  ", 2, 2, "%s: every phase tested (name, TCP, negotiation%s%s) works.", rd_report_verdict_summary(d),
+         v->phases[RD_PH_TLS] == RD_STATE_OK ? ", TLS" : "", v->identity_probe >= 0 ? ", CredSSP identity" : "");
+    if (v->n_informational > 0) {
+      slugs(d, v->informational, v->n_informational, list, sizeof list);
+      para(o, "  Informational: ", 17, 4, "%s", list);
+    }
     return;
   }
   const rd_finding_def *def = rd_finding_def_get(d->items[v->root].id);
   if (v->ends_at != RD_PH_ANY)
-    fprintf(f, "  A Windows client's connection ends at: %s\n", rd_phase_title(v->ends_at));
-  fprintf(f, "  Root cause: %s (%s)\n", def->title, def->slug);
+    para(o, "  ", 2, 4, "A Windows client's connection ends at: %s", rd_phase_title(v->ends_at));
+  para(o, "  ", 2, 4, "Primary cause: %s (%s)", def->title, def->slug);
   if (def->client_code[0])
-    fprintf(f, "  A Windows client would most likely show: %s%s\n", def->client_code,
-            def->inferred ? " (inferred, not documented)" : "");
+    para(o, "  ", 2, 4, "A Windows client would most likely show: %s%s", def->client_code,
+         def->inferred ? " (inferred, not documented)" : "");
+  if (v->n_contributing > 0) {
+    slugs(d, v->contributing, v->n_contributing, list, sizeof list);
+    para(o, "  ", 2, 4, "Contributing: %s", list);
+  }
+  if (v->n_informational > 0) {
+    slugs(d, v->informational, v->n_informational, list, sizeof list);
+    para(o, "  ", 2, 4, "Informational: %s", list);
+  }
   const rd_kb_cause *cause = def->cause[0] ? rd_kb_cause_by_slug(def->cause) : NULL;
   if (cause == NULL)
     return;
-  fprintf(f, "\n  Why:\n");
-  rd_text_wrap(f, cause->why, 4, width);
-  char *confirm = rd_text_for_target(cause->confirm, c->host, c->port);
-  char *fix = rd_text_for_target(cause->fix, c->host, c->port);
-  fprintf(f, "  Confirm:\n");
-  print_lines(f, confirm ? confirm : cause->confirm, 4);
-  fprintf(f, "  Fix:\n");
-  print_lines(f, fix ? fix : cause->fix, 4);
+  fprintf(o->f, "\n  Why:\n");
+  rd_text_wrap_hanging(o->f, "    ", 4, cause->why, 4, o->width);
+  char *confirm = rd_text_for_target(cause->confirm, E(c->host), c->port);
+  char *fix = rd_text_for_target(cause->fix, E(c->host), c->port);
+  fprintf(o->f, "  Confirm:\n");
+  print_lines(o, confirm ? confirm : cause->confirm, 4);
+  fprintf(o->f, "  Fix:\n");
+  print_lines(o, fix ? fix : cause->fix, 4);
   free(confirm);
   free(fix);
-  fprintf(f, "  (rdpdoctor explain shows the same causes for an error code.)\n");
+  para(o, "  ", 2, 2, "(rdpdoctor explain shows the same causes for an error code.)");
 }
 
 int rd_report_check_text(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, const rd_text_opts *opts) {
-  unsigned width = opts != NULL && opts->width ? opts->width : 100;
+  return rd_report_check_text_colour(f, c, d, opts, false);
+}
+
+int rd_report_check_text_colour(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, const rd_text_opts *opts,
+                                bool colour) {
+  out o = {f, opts != NULL && opts->width >= 40 ? opts->width : 80, colour};
   char tgt[300], when[40];
-  fprintf(f, "rdpdoctor check %s  (%s, %.0f ms, %zu connections)\n\n", target(c, tgt, sizeof tgt),
-          rd_format_utc(c->started_unix, when, sizeof when), ms(c->total_us), c->n_probes + c->reach.n_side);
-  timeline(f, c, d);
+  bool v6 = strchr(c->host, ':') != NULL;
+  snprintf(tgt, sizeof tgt, "%s%s%s:%u", v6 ? "[" : "", E(c->host), v6 ? "]" : "", c->port);
+  verdict_line(&o, c, d);
+  para(&o, "", 0, 2, "rdpdoctor check %s (%s, %.0f ms, %zu connections)", tgt,
+       rd_format_utc(c->started_unix, when, sizeof when), ms(c->total_us), c->n_probes + c->reach.n_side);
+  timeline(&o, c, d);
   if (c->deadline_hit)
-    fprintf(f, "  (the whole-check deadline cut the check short)\n");
-  if (c->name.n_addrs > 0 && c->reach.chosen >= 0)
-    facts_section(f, c);
-  else if (c->reach.n_side > 0)
-    facts_section(f, c);
-  findings_section(f, d, width);
-  verdict_section(f, c, d, width);
+    para(&o, "  ", 2, 2, "(the whole-check deadline cut the check short)");
+  addresses_section(&o, c);
+  if ((c->name.n_addrs > 0 && c->reach.chosen >= 0) || c->reach.n_side > 0)
+    facts_section(&o, c, d);
+  findings_section(&o, c, d);
+  verdict_section(&o, c, d);
   fflush(f);
   return ferror(f) ? RD_E_IO : 0;
 }

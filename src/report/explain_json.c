@@ -31,10 +31,20 @@ static json_t *code_json(const rd_explained_code *ec) {
   json_t *readings = json_array();
   for (size_t i = 0; i < ec->n_readings; i++)
     json_array_append_new(readings, reading_json(ec->readings[i]));
-  return json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:o}", "input", ec->arg.text, "form",
-                   form_name(ec->arg.form), "value", (json_int_t)ec->arg.value, "hex", hex, "role",
-                   rd_code_role_name(ec->role), "known", ec->n_readings > 0, "outside_role",
-                   ec->outside_role, "readings", readings);
+  json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:o}", "input", ec->arg.text, "form",
+                         form_name(ec->arg.form), "value", (json_int_t)ec->arg.value, "hex", hex, "role",
+                         rd_code_role_name(ec->role), "known", ec->n_readings > 0, "outside_role",
+                         ec->outside_role, "readings", readings);
+  if (o != NULL && ec->bare != RD_BARE_NONE) {
+    /* A number without "0x" read one way; the other reading, for scripts to offer. */
+    char alt[16];
+    snprintf(alt, sizeof alt, "0x%X", ec->arg.alt_value);
+    json_object_set_new(o, "reading", json_string(rd_bare_reading_id(ec->bare)));
+    json_object_set_new(o, "other_reading", json_pack("{s:s, s:I, s:s}", "form",
+                                                      ec->arg.form == RD_FORM_HEX ? "decimal" : "hex", "value",
+                                                      (json_int_t)ec->arg.alt_value, "hex", alt));
+  }
+  return o;
 }
 
 static json_t *cause_json(size_t rank, const rd_kb_cause *c) {
@@ -44,7 +54,7 @@ static json_t *cause_json(size_t rank, const rd_kb_cause *c) {
                    "fix", rd_json_lines(c->fix));
 }
 
-int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input) {
+json_t *rd_report_explain_document(const rd_explanation *ex, const char *const *input, size_t n_input) {
   json_t *doc = rd_json_document("explain");
   json_t *in = json_array(), *codes = json_array(), *notes = json_array(), *causes = json_array();
   for (size_t i = 0; i < n_input; i++)
@@ -63,8 +73,15 @@ int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const 
     json_object_set_new(doc, "notes", notes);
     json_object_set_new(doc, "causes", causes);
     json_object_set_new(doc, "verdict", json_string(ex->all_known ? "explained" : "unknown"));
+    if (ex->dialog != NULL)
+      json_object_set_new(doc, "dialog", json_pack("{s:s, s:b, s:s}", "phrase", ex->dialog->phrase, "code_in_text",
+                                                   ex->dialog->code_in_text, "source", ex->dialog->source));
   } else {
     json_decref(in), json_decref(codes), json_decref(notes), json_decref(causes);
   }
-  return rd_json_emit(f, doc);
+  return doc;
+}
+
+int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input) {
+  return rd_json_emit(f, rd_report_explain_document(ex, input, n_input), RD_JSON_PRETTY);
 }

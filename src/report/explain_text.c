@@ -39,10 +39,39 @@ static void print_reading(FILE *f, const rd_kb_code *row, bool first, unsigned w
           row->conf == RD_CONF_C ? "" : row->conf == RD_CONF_I ? " (inferred)" : " (unconfirmed: single or conflicting sources)");
 }
 
+/* Which way a number without "0x" was read, and the command for the other way. */
+static void print_bare(FILE *f, const rd_explained_code *ec) {
+  const rd_code_arg *a = &ec->arg;
+  switch (ec->bare) {
+  case RD_BARE_HEX_DIALOG:
+    fprintf(f, "  Read as hex 0x%X: the dialog prints its codes in hex.\n"
+               "  Read as decimal, %s is 0x%X: rdpdoctor explain 0x%X\n", a->value, a->text, a->alt_value, a->alt_value);
+    break;
+  case RD_BARE_HEX_NO_DEC:
+    fprintf(f, "  Read as hex 0x%X: no table knows decimal %s (0x%X).\n", a->value, a->text, a->alt_value);
+    break;
+  case RD_BARE_DEC:
+    fprintf(f, "  Read as decimal %s. Read as hex it is another code: rdpdoctor explain 0x%X\n", a->text, a->alt_value);
+    break;
+  case RD_BARE_NONE:
+    break;
+  }
+}
+
+static void print_dialog(FILE *f, const rd_kb_dialog *d) {
+  fprintf(f, "Dialog text recognised: \"%s\"\n  Source: %s\n", d->phrase, d->source);
+  if (d->code_in_text)
+    fprintf(f, "  The dialog prints its code in the sentence; that code is explained below.\n");
+  else
+    fprintf(f, "  This sentence stands for the code explained below.\n");
+  fputc('\n', f);
+}
+
 static void print_code(FILE *f, const rd_explained_code *ec, unsigned width) {
   fprintf(f, "%s ", role_label(ec->role));
   print_value(f, &ec->arg);
   fputc('\n', f);
+  print_bare(f, ec);
   if (ec->n_readings == 0) {
     fprintf(f, "  Unknown: no table rdpdoctor knows has this code. It is not given a guessed meaning.\n\n");
     return;
@@ -104,6 +133,8 @@ static void print_cause(FILE *f, size_t rank, const rd_kb_cause *c, const rd_tex
 
 int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts) {
   rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 100};
+  if (ex->dialog != NULL)
+    print_dialog(f, ex->dialog);
   for (size_t i = 0; i < ex->n_codes; i++)
     print_code(f, &ex->codes[i], o.width);
 

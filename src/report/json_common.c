@@ -27,14 +27,19 @@ static json_t *split(const char *text, const char *sep) {
 json_t *rd_json_lines(const char *text) { return split(text, "\n"); }
 json_t *rd_json_words(const char *text) { return split(text, " "); }
 
-int rd_json_emit(FILE *f, json_t *doc) {
+int rd_report_json_print(FILE *f, const json_t *doc, rd_json_style style) {
   if (doc == NULL)
     return RD_E_NOMEM;
-  int r = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-  json_decref(doc);
-  if (r != 0)
+  size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | (style == RD_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
+  if (json_dumpf(doc, f, flags) != 0)
     return RD_E_IO;
   fputc('\n', f);
   fflush(f);
   return ferror(f) ? RD_E_IO : 0;
+}
+
+int rd_json_emit(FILE *f, json_t *doc, rd_json_style style) {
+  int r = rd_report_json_print(f, doc, style);
+  json_decref(doc);
+  return r;
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width) {
   unsigned col = 0;
@@ -63,4 +65,115 @@ char *rd_text_for_target(const char *text, const char *host, unsigned port) {
   }
   *o = '\0';
   return out;
+}
+
+unsigned rd_text_width(int fd) {
+  if (!isatty(fd))
+    return 80;
+  unsigned w = 0;
+  const char *cols = getenv("COLUMNS");
+  if (cols != NULL && *cols != '\0') {
+    char *end;
+    unsigned long v = strtoul(cols, &end, 10);
+    if (*end == '\0' && v > 0 && v < 10000)
+      w = (unsigned)v;
+  }
+  struct winsize ws;
+  if (w == 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    w = ws.ws_col;
+  return w < 80 ? 80 : w;
+}
+
+bool rd_text_colour(int fd) {
+  const char *no = getenv("NO_COLOR");
+  return isatty(fd) && (no == NULL || *no == '\0');
+}
+
+/* The length of the valid UTF-8 sequence at p (2-4), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p) {
+  size_t n;
+  unsigned cp;
+  if (p[0] >= 0xC2 && p[0] <= 0xDF)
+    n = 2, cp = p[0] & 0x1F;
+  else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+    n = 3, cp = p[0] & 0x0F;
+  else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+    n = 4, cp = p[0] & 0x07;
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+    cp = cp << 6 | (p[i] & 0x3F);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
+  return n;
+}
+
+char *rd_text_escape(const char *in, char *out, size_t size) {
+  size_t o = 0;
+  if (size == 0)
+    return out;
+  for (const unsigned char *p = (const unsigned char *)in; *p != '\0';) {
+    char tmp[8];
+    size_t n, step;
+    if (*p >= 0x20 && *p < 0x7F) {
+      tmp[0] = (char)*p, n = 1, step = 1;
+    } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* a C1 control, CSI among them */
+      n = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", p[1]), step = 2;
+    } else if (*p >= 0x80 && (step = utf8_len(p)) != 0) {
+      memcpy(tmp, p, step), n = step;
+    } else {
+      n = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p), step = 1;
+    }
+    if (o + n + 1 > size)
+      break;
+    memcpy(out + o, tmp, n);
+    o += n;
+    p += step;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+/* Display width of a word: one column per UTF-8 character (no East Asian width tables). */
+static unsigned display_width(const char *p, size_t len) {
+  unsigned w = 0;
+  for (size_t i = 0; i < len; i++)
+    w += ((unsigned char)p[i] & 0xC0) != 0x80;
+  return w;
+}
+
+void rd_text_wrap_hanging(FILE *f, const char *first, unsigned first_w, const char *text, unsigned indent,
+                          unsigned width) {
+  fputs(first, f);
+  unsigned col = first_w, start = first_w;
+  bool fresh = true; /* nothing written on this line yet after its indent */
+  for (const char *p = text; *p != '\0';) {
+    if (*p == ' ') {
+      p++;
+      continue;
+    }
+    if (*p == '\n') {
+      fprintf(f, "\n%*s", (int)indent, "");
+      col = start = indent, fresh = true;
+      p++;
+      continue;
+    }
+    size_t len = strcspn(p, " \n");
+    unsigned w = display_width(p, len);
+    if (!fresh && col + 1 + w > width) {
+      fprintf(f, "\n%*s", (int)indent, "");
+      col = start = indent, fresh = true;
+    }
+    if (!fresh)
+      fputc(' ', f), col++;
+    fwrite(p, 1, len, f);
+    col += w;
+    fresh = false;
+    p += len;
+  }
+  (void)start;
+  fputc('\n', f);
 }

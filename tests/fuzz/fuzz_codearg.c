@@ -48,6 +48,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     else
       render(has_disc ? &args[0] : &args[1], has_disc ? &roles[0] : &roles[1], 1);
   }
+  /* The dialog's own sentences and a code printed in them. */
+  bool found;
+  const rd_kb_dialog *d = rd_codearg_find_dialog(text);
+  if (rd_codearg_parse_dialog_code(text, &args[0], &found) == 0 && found) {
+    rd_explanation ex;
+    rd_explain(args, NULL, 1, &ex);
+    ex.dialog = d;
+    rd_text_opts opts = {false, 100};
+    const char *input[] = {text};
+    rd_report_explain_text(sink(), &ex, &opts);
+    rd_report_explain_json(sink(), &ex, input, 1);
+  }
   free(text);
   return 0;
 }

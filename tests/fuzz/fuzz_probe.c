@@ -1,28 +1,109 @@
-/* Fuzzes the probe state machine as the engine drives it: a request chosen by the first byte,
- * then the server's reply in chunks of random size at synthetic times, then a close, a reset or
- * the deadline. Framing, hostile lengths and deadlines are all in play. */
+/* Fuzzes one probe through a whole connection, as the engine drives it: a request chosen by the
+ * first byte; the server's bytes in chunks of random size at synthetic times, framed by
+ * rd_probe_need exactly as the engine frames them; a pull after every event; the TLS hand-off with
+ * a real server certificate, so CredSSP runs inside the "session" on the chunks that follow; the
+ * check's one authentication granted or refused; then a close, a reset, the deadline or the
+ * whole-check cut. Framing, hostile lengths, deadlines and every state are in play.
+ *
+ * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
+ * session phase, the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
+ * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
+ * length - 1; high 2 bits: half-seconds before it) and its bytes. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "probe/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static uint8_t *cert_der;
+static int cert_len;
+static rd_crypto *crypto;
+
+/* A self-signed P-256 certificate, made once: its SubjectPublicKey is what CredSSP binds to. */
+static void make_certificate(void) {
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  X509 *x = X509_new();
+  if (key == NULL || x == NULL)
+    abort();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"fuzz", -1, -1, 0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_set_pubkey(x, key);
+  X509_sign(x, key, EVP_sha256());
+  cert_len = i2d_X509(x, &cert_der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  if (cert_len <= 0)
+    abort();
+}
+
+static uint8_t stream[1 << 16];
+static size_t stream_len;
+
+static void pull(rd_probe *p, rd_us now) {
+  rd_bld b;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  rd_bld_init(&b, 1 << 20);
+  if (rd_probe_wants_send(p))
+    rd_probe_pull(p, &b, now);
+  if (rd_bld_finish(&b, &bytes, &len))
+    free(bytes);
+}
+
+static void receive(rd_probe *p, const uint8_t *in, size_t n, rd_us now) {
+  if (stream_len + n > sizeof stream)
+    n = sizeof stream - stream_len;
+  memcpy(stream + stream_len, in, n);
+  stream_len += n;
+  size_t off = 0;
+  while (off < stream_len) {
+    size_t need = rd_probe_need(p, stream + off, stream_len - off);
+    if (need == 0 || need > stream_len - off)
+      break;
+    rd_probe_feed(p, stream + off, need, now);
+    pull(p, now);
+    off += need;
+  }
+  memmove(stream, stream + off, stream_len - off);
+  stream_len -= off;
+  if (stream_len > 0)
+    rd_probe_partial(p, stream, stream_len, now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const uint32_t requests[] = {0, 1, 2, 3, 11, 4};
+  static const uint32_t requests[] = {0, 1, 2, 3, 11, 4, 8, 10};
+  static const rd_tls_end ends[] = {RD_TLS_END_OK, RD_TLS_END_FAILED, RD_TLS_END_CLOSED, RD_TLS_END_RESET};
   rd_probe_facts facts;
   rd_probe probe;
-  uint8_t out[512];
+  rd_auth_input input;
+  rd_credssp_auth auth;
   if (size < 2)
     return 0;
+  if (cert_der == NULL) {
+    make_certificate();
+    crypto = rd_crypto_new(NULL);
+  }
   memset(&facts, 0, sizeof facts);
-  facts.kind = data[0] & 0x80 ? RD_PROBE_TLS_VERSION : RD_PROBE_NEGO;
-  facts.legacy_request = (data[0] & 0x40) != 0;
-  facts.requested = requests[(data[0] & 0x0f) % 6];
+  memset(&auth, 0, sizeof auth);
+  facts.req.kind = data[0] & 0x80 ? RD_PROBE_TLS_VERSION : RD_PROBE_NEGO;
+  facts.req.legacy = (data[0] & 0x40) != 0;
+  facts.req.session = (data[0] & 0x20) != 0;
+  facts.req.protocols = requests[data[0] & 0x07];
+  stream_len = 0;
   rd_us now = 1000, step = 3000000;
-  rd_probe_init(&probe, &facts, step, now);
-  rd_probe_connected(&probe, RD_CONN_OK, 0, now += 100);
-  rd_probe_pull(&probe, out, sizeof out, now);
+  rd_probe_init(&probe, &facts, step);
+  rd_probe_launch(&probe, now);
+  rd_probe_connected(&probe, RD_CONN_OK, 0, 100, 0, now += 100);
+  pull(&probe, now);
 
   size_t i = 2;
   while (i < size && !rd_probe_done(&probe)) {
@@ -35,24 +116,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (chunk > size - i)
       chunk = size - i;
-    rd_probe_feed(&probe, data + i, chunk, now);
+    rd_tls_request tls;
+    if (rd_probe_wants_tls(&probe, &tls)) {
+      /* This chunk is the handshake's ciphertext; then the handshake ends. */
+      rd_probe_tls_bytes(&probe, data + i, chunk);
+      rd_tls_event ev = {.end = ends[data[1] & 3], .alert = -1, .version = 0x0303, .version_name = "TLSv1.2",
+                         .cipher = "fuzz", .cert_der = cert_der, .cert_len = (size_t)cert_len};
+      rd_probe_tls_done(&probe, &ev, now);
+      pull(&probe, now);
+    } else {
+      receive(&probe, data + i, chunk, now);
+    }
     i += chunk;
-    int version;
-    if (rd_probe_wants_tls(&probe, &version)) {
-      rd_tls_facts t;
-      memset(&t, 0, sizeof t);
-      t.alert = -1;
-      t.outcome = (rd_tls_outcome)(data[1] % 8);
-      rd_probe_tls_done(&probe, &t, now);
+    if (rd_probe_wants_auth(&probe)) {
+      bool grant = (data[1] & 0x04) && crypto != NULL &&
+                   rd_auth_input_init(&input, "user", "DOMAIN", "Passw0rd!", "fuzz.test", 1700000000000, crypto) == 0;
+      auth.in = &input;
+      rd_probe_grant_auth(&probe, grant ? &auth : NULL, now);
+      pull(&probe, now);
     }
   }
   if (!rd_probe_done(&probe)) {
-    if (data[1] & 0x80)
+    switch (data[1] >> 6) {
+    case 0:
       rd_probe_expire(&probe, rd_probe_deadline(&probe));
-    else
-      rd_probe_eof(&probe, (data[1] & 0x40) != 0, now + 1);
+      break;
+    case 1:
+      rd_probe_eof(&probe, false, now + 1);
+      break;
+    case 2:
+      rd_probe_eof(&probe, true, now + 1);
+      break;
+    default:
+      rd_probe_cut(&probe, now + 1);
+      break;
+    }
   }
-  if (!rd_probe_done(&probe) || facts.reply_len > sizeof facts.reply || facts.bytes_received > sizeof probe.in)
+  bool bad = !rd_probe_done(&probe) || facts.reply_len > sizeof facts.reply ||
+             facts.tls.n_first_bytes > sizeof facts.tls.first_bytes || rd_probe_deadline(&probe) != RD_US_NONE;
+  rd_probe_cleanup(&probe);
+  rd_credssp_auth_clear(&auth);
+  if (bad)
     __builtin_trap();
   return 0;
 }

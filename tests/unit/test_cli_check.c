@@ -73,6 +73,52 @@ static void test_check_bad_arguments(void **state) {
   expect_usage(1, big);
 }
 
+/* A password typed on the command line, even mistyped, is refused without being echoed. */
+static void expect_secret_not_echoed(char *cmd, char *arg) {
+  char *argv[] = {"rdpdoctor", cmd, arg, "host"};
+  char err[512];
+  int rc = run(argv, 4, err, sizeof err);
+  if (rc != 64)
+    fail_msg("%s %s: exit %d", cmd, arg, rc);
+  if (strstr(err, "Secret") != NULL || strstr(err, "hunter2") != NULL)
+    fail_msg("%s %s: the value is echoed: %s", cmd, arg, err);
+  assert_null(memchr(err, '\n', strlen(err) - 1));
+}
+
+static void test_check_password_option_never_echoed(void **state) {
+  static char *const args[] = {"-pSecret", "-p", "--password=Secret", "--password", "--pasword=Secret",
+                               "--passwd=Secret", "--PASSWORD=Secret", "--pwd=Secret", "--pass=hunter2",
+                               "--secret=hunter2", "--paswd"};
+  for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+    expect_secret_not_echoed("check", args[i]);
+    expect_secret_not_echoed("explain", args[i]);
+  }
+  /* Other unknown options show their name, never their value. */
+  expect_secret_not_echoed("check", "--bogus=Secret");
+  expect_secret_not_echoed("check", "-xSecret");
+  char *argv[] = {"rdpdoctor", "--password=Secret"};
+  char err[512];
+  assert_int_equal(run(argv, 2, err, sizeof err), 64);
+  assert_null(strstr(err, "Secret"));
+  /* ...and the password option says where a password may come from. */
+  char *argv2[] = {"rdpdoctor", "check", "-pSecret", "host"};
+  assert_int_equal(run(argv2, 4, err, sizeof err), 64);
+  assert_non_null(strstr(err, "RDPDOCTOR_PASSWORD"));
+}
+
+static void test_rd_cli_option_shown(void **state) {
+  char buf[48];
+  assert_string_equal(rd_cli_option_shown(buf, sizeof buf, "--pasword=x"), "--pasword...");
+  assert_string_equal(rd_cli_option_shown(buf, sizeof buf, "-pSecret"), "-p...");
+  assert_string_equal(rd_cli_option_shown(buf, sizeof buf, "--bogus"), "--bogus");
+  assert_string_equal(rd_cli_option_shown(buf, sizeof buf, "-x"), "-x");
+  assert_true(rd_cli_is_password_option("--Pass-Word=1"));
+  assert_true(rd_cli_is_password_option("-p"));
+  assert_false(rd_cli_is_password_option("--json"));
+  assert_false(rd_cli_is_password_option("--user"));
+  assert_false(rd_cli_is_password_option("-4"));
+}
+
 static void test_rd_target_parse_forms(void **state) {
   char host[256];
   uint16_t port;
@@ -95,6 +141,8 @@ static void test_rd_target_parse_forms(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_check_password_option_never_echoed),
+      cmocka_unit_test(test_rd_cli_option_shown),
       cmocka_unit_test(test_check_bad_arguments),
       cmocka_unit_test(test_rd_target_parse_forms),
   };

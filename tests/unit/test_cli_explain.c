@@ -106,6 +106,45 @@ static void test_explain_unknown_exits_1(void **state) {
   assert_non_null(strstr(r.out, "\"verdict\": \"unknown\""));
 }
 
+/* The dialog's own sentences, pasted as they are (issue #13). */
+static void test_explain_dialog_sentences_golden(void **state) {
+  static run r, json;
+  RUN(&r, "explain", "An authentication error has occurred. The function requested is not supported");
+  assert_int_equal(r.rc, 0);
+  check_golden("explain_dialog_credssp.txt", r.out);
+  RUN(&json, "explain", "--json", "An authentication error has occurred. The function requested is not supported");
+  assert_int_equal(json.rc, 0);
+  check_golden("explain_dialog_credssp.json", json.out);
+  RUN(&r, "explain", "Because of a protocol error (code: 0x112f), the remote session will be disconnected. "
+                     "Please try connecting to the remote computer again.");
+  assert_int_equal(r.rc, 0);
+  check_golden("explain_dialog_0x112f.txt", r.out);
+  RUN(&r, "explain", "An", "authentication", "error", "has", "occurred", "(Code:", "0x80090322).");
+  assert_int_equal(r.rc, 0);
+  assert_non_null(strstr(r.out, "SEC_E_WRONG_PRINCIPAL"));
+  RUN(&r, "explain", "The remote computer requires Network Level Authentication, which your computer does not support.");
+  assert_int_equal(r.rc, 0);
+  assert_non_null(strstr(r.out, "Error code 0xB09"));
+  RUN(&r, "explain", "Because of a protocol error detected at the client (code 0x1104), this session will be disconnected.");
+  assert_int_equal(r.rc, RD_EXIT_EXPLAIN_UNKNOWN); /* the client's own code: unknown, never guessed */
+  RUN(&r, "explain", "Because of a protocol error, this session will be disconnected.");
+  assert_int_equal(r.rc, RD_EXIT_USAGE); /* the code was not pasted */
+}
+
+/* "904 7": read as hex, since the dialog prints hex, with the decimal reading offered. */
+static void test_explain_bare_numbers_golden(void **state) {
+  static run r;
+  RUN(&r, "explain", "--brief", "904", "7");
+  assert_int_equal(r.rc, 0);
+  check_golden("explain_904_7_brief.txt", r.out);
+  assert_non_null(strstr(r.out, "Read as decimal, 904 is 0x388: rdpdoctor explain 0x388"));
+  RUN(&r, "explain", "--json", "904", "7");
+  assert_non_null(strstr(r.out, "\"reading\": \"hex-as-dialog\""));
+  RUN(&r, "explain", "--brief", "2308");
+  assert_non_null(strstr(r.out, "Read as decimal 2308."));
+  assert_non_null(strstr(r.out, "rdpdoctor explain 0x2308"));
+}
+
 /* Exactly one line on stderr, nothing on stdout, exit 64. */
 static void expect_usage_error(run *r) {
   if (r->rc != RD_EXIT_USAGE)
@@ -198,6 +237,8 @@ int main(void) {
       cmocka_unit_test(test_explain_ambiguous_number_golden),
       cmocka_unit_test(test_explain_json_golden),
       cmocka_unit_test(test_explain_unknown_exits_1),
+      cmocka_unit_test(test_explain_dialog_sentences_golden),
+      cmocka_unit_test(test_explain_bare_numbers_golden),
       cmocka_unit_test(test_explain_bad_input_one_line),
       cmocka_unit_test(test_explain_ten_thousand_arguments),
       cmocka_unit_test(test_explain_event_as_the_viewer_shows_it),

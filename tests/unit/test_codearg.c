@@ -130,6 +130,86 @@ static void test_rd_codearg_parse_line_bad(void **state) {
   assert_false(rd_codearg_is_line("0x904"));
 }
 
+/* "904" reads as 904 or 0x904; the hex reading is kept for explain to choose. */
+static void test_rd_codearg_parse_bare_number_keeps_hex_reading(void **state) {
+  rd_code_arg a;
+  assert_int_equal(rd_codearg_parse("904", &a), 0);
+  assert_int_equal(a.form, RD_FORM_DEC);
+  assert_int_equal(a.value, 904);
+  assert_true(a.has_alt);
+  assert_int_equal(a.alt_value, 0x904);
+  assert_int_equal(rd_codearg_parse("7", &a), 0); /* one digit reads the same both ways */
+  assert_false(a.has_alt);
+  assert_int_equal(rd_codearg_parse("0x904", &a), 0);
+  assert_false(a.has_alt);
+  assert_int_equal(rd_codearg_parse("123456789", &a), 0); /* nine digits: beyond 32 bits as hex */
+  assert_false(a.has_alt);
+  assert_int_equal(rd_codearg_parse("80090322", &a), 0);
+  assert_true(a.has_alt);
+  assert_int_equal(a.alt_value, 0x80090322);
+}
+
+static void expect_dialog(const char *text, const char *phrase) {
+  const rd_kb_dialog *d = rd_codearg_find_dialog(text);
+  if (d == NULL)
+    fail_msg("no dialog sentence found in '%s'", text);
+  assert_string_equal(d->phrase, phrase);
+}
+
+/* The exact texts users paste from the dialogs (sources in src/kb/dialog.def). */
+static void test_rd_codearg_find_dialog_pasted_texts(void **state) {
+  expect_dialog("An authentication error has occurred. The function requested is not supported",
+                "the function requested is not supported");
+  expect_dialog("An authentication error has occurred.\nThe function requested is not supported.\n\n"
+                "Remote computer: srv01\nThis could be due to CredSSP encryption oracle remediation.\n"
+                "For more information, see https://go.microsoft.com/fwlink/?linkid=866660",
+                "the function requested is not supported");
+  expect_dialog("This could be due to CredSSP encryption oracle remediation.", "credssp encryption oracle remediation");
+  expect_dialog("Because of a protocol error (code: 0x112f), the remote session will be disconnected. "
+                "Please try connecting to the remote computer again.",
+                "because of a protocol error");
+  expect_dialog("Because of a protocol error detected at the client (code 0x1104), this session will be "
+                "disconnected.",
+                "because of a protocol error detected at the client");
+  expect_dialog("An authentication error has occurred (Code: 0x80090322).", "an authentication error has occurred");
+  /* Typographic apostrophe, as Windows prints it, and odd spacing from a copy. */
+  expect_dialog("This computer can\xe2\x80\x99t connect to the remote computer.   Try connecting again.",
+                "this computer can't connect to the remote computer");
+  expect_dialog("This computer can't connect to the remote computer. The two computers couldn't connect in "
+                "the amount of time allotted.",
+                "the two computers couldn't connect in the amount of time allotted");
+  expect_dialog("The remote computer requires Network Level Authentication, which your computer does not "
+                "support. For assistance, contact your system administrator or technical support.",
+                "requires network level authentication, which your computer does not support");
+  expect_dialog("Your Remote Desktop Services session has ended.", "your remote desktop services session has ended");
+  expect_dialog("Your Remote Desktop Services session has ended, possibly for one of the following reasons:",
+                "session has ended, possibly for one of the following reasons");
+  expect_dialog("The remote session was disconnected because there are no Remote Desktop License Servers "
+                "available to provide a license.",
+                "there are no remote desktop license servers available");
+  assert_null(rd_codearg_find_dialog("0x904"));
+  assert_null(rd_codearg_find_dialog("something else entirely"));
+  assert_false(rd_codearg_is_dialog("ERRINFO_SERVER_DENIED_CONNECTION"));
+  assert_true(rd_codearg_is_dialog("(Code: 0x80090322)"));
+}
+
+static void test_rd_codearg_parse_dialog_code(void **state) {
+  rd_code_arg a;
+  bool found;
+  assert_int_equal(rd_codearg_parse_dialog_code("Because of a protocol error (code: 0x112f), the remote", &a, &found), 0);
+  assert_true(found);
+  assert_int_equal(a.value, 0x112F);
+  assert_int_equal(rd_codearg_parse_dialog_code("An authentication error has occurred (Code: 0x80090322).", &a, &found), 0);
+  assert_true(found);
+  assert_int_equal(a.value, 0x80090322);
+  assert_int_equal(rd_codearg_parse_dialog_code("detected at the client (code 0x1104), this", &a, &found), 0);
+  assert_int_equal(a.value, 0x1104);
+  assert_int_equal(rd_codearg_parse_dialog_code("no code here", &a, &found), 0);
+  assert_false(found);
+  assert_int_equal(rd_codearg_parse_dialog_code("(code: banana)", &a, &found), RD_E_MALFORMED);
+  assert_int_equal(rd_codearg_parse_dialog_code("(code: 0x123456789)", &a, &found), RD_E_TOO_BIG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_codearg_parse_hex),
@@ -140,6 +220,9 @@ int main(void) {
       cmocka_unit_test(test_rd_codearg_parse_name),
       cmocka_unit_test(test_rd_codearg_parse_line_dialog),
       cmocka_unit_test(test_rd_codearg_parse_line_bad),
+      cmocka_unit_test(test_rd_codearg_parse_bare_number_keeps_hex_reading),
+      cmocka_unit_test(test_rd_codearg_find_dialog_pasted_texts),
+      cmocka_unit_test(test_rd_codearg_parse_dialog_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

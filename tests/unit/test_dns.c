@@ -1,7 +1,9 @@
-/* The Name phase resolver (src/net/dns.c): literals, the hosts file, hostile names, and real
- * answers from a dnsmasq this test starts on 127.0.0.1 at a port it picks (test-lab.md §5, §9).
- * Everything stays on loopback; the dnsmasq cases are skipped when /usr/sbin/dnsmasq is missing.
- * A few answers dnsmasq will not give (SERVFAIL, NOTIMP) come from a scripted responder here. */
+/* The Name phase resolver (src/net/dns.c): literals, the hosts file, hostile names, deadlines and
+ * cancellation. No server process is started: real answers from dnsmasq are an integration test
+ * (tests/integration/test_dns_resolve_dnsmasq.sh drives dns_resolve_dnsmasq.c). A few cases still
+ * use loopback sockets of this process: a bound socket nobody reads (a silent server) and a
+ * scripted responder for the answers dnsmasq will not give (SERVFAIL, NOTIMP) and for many
+ * names at once on one resolver. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,22 +11,17 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
 #include "net/dns.h"
 
-#define DNSMASQ "/usr/sbin/dnsmasq"
 #define LOOP_LIMIT_MS 10000u /* no test loop may run longer than this */
 
 /* ---- harness ------------------------------------------------------------------------------ */
@@ -48,22 +45,61 @@ static uint64_t now_ms(void) {
   return uv_hrtime() / 1000000u;
 }
 
-/* Runs the loop until nothing is left, within LOOP_LIMIT_MS; asserts every handle was closed. */
-static void drain(uv_loop_t *loop) {
+/* What a case sets: the resolver's options (servers, tries, its timeout) and the request's
+ * (timeout, family). */
+typedef struct case_opts {
+  const char *servers;
+  unsigned timeout_ms, tries;
+  int family;
+} case_opts;
+
+static rd_dns_resolver *new_resolver(uv_loop_t *loop, const case_opts *o) {
+  rd_dns_resolver_opts ro = {0};
+  if (o != NULL) {
+    ro.servers = o->servers;
+    ro.timeout_ms = o->timeout_ms;
+    ro.tries = o->tries;
+  }
+  rd_dns_resolver *rs = rd_dns_resolver_new(loop, &ro);
+  assert_non_null(rs);
+  return rs;
+}
+
+static rd_dns_opts req_opts(const case_opts *o) {
+  rd_dns_opts q = {0};
+  if (o != NULL) {
+    q.timeout_ms = o->timeout_ms;
+    q.family = o->family;
+  }
+  return q;
+}
+
+/* Runs the loop until nothing is left, within LOOP_LIMIT_MS. */
+static void run_all(uv_loop_t *loop) {
   uint64_t t0 = now_ms();
   while (uv_run(loop, UV_RUN_ONCE) != 0)
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+}
+
+/* Runs the loop dry (the resolver alone does not keep it alive), frees the resolver, runs the
+ * loop again for its handles to close, and asserts every handle was closed. */
+static void drain(uv_loop_t *loop, rd_dns_resolver *rs) {
+  run_all(loop);
+  rd_dns_resolver_free(rs);
+  run_all(loop);
   assert_int_equal(uv_loop_close(loop), 0);
 }
 
-static void resolve(const char *host, const rd_dns_opts *o, rec *r) {
+static void resolve(const char *host, const case_opts *o, rec *r) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, o);
   memset(r, 0, sizeof *r);
-  assert_int_equal(rd_dns_resolve(&loop, host, o, record, r, &r->req), 0);
+  rd_dns_opts q = req_opts(o);
+  assert_int_equal(rd_dns_resolve(rs, host, &q, record, r, &r->req), 0);
   assert_non_null(r->req);
   assert_int_equal(r->calls, 0); /* never called back from inside rd_dns_resolve */
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r->calls, 1);
 }
 
@@ -96,125 +132,6 @@ static int silent_server(int *port) {
   assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
   *port = ntohs(sin.sin_port);
   return fd;
-}
-
-/* ---- dnsmasq, started once for the group -------------------------------------------------- */
-
-static pid_t dnsmasq_pid = -1;
-static int dnsmasq_port;
-static char dnsmasq_servers[32];
-
-static bool tcp_ready(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return false;
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  bool ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-  close(fd);
-  return ok;
-}
-
-static void stop_dnsmasq(void) {
-  if (dnsmasq_pid <= 0)
-    return;
-  kill(dnsmasq_pid, SIGTERM);
-  for (int i = 0; i < 200; i++) { /* 2 s, then force */
-    if (waitpid(dnsmasq_pid, NULL, WNOHANG) == dnsmasq_pid) {
-      dnsmasq_pid = -1;
-      return;
-    }
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(dnsmasq_pid, SIGKILL);
-  waitpid(dnsmasq_pid, NULL, 0);
-  dnsmasq_pid = -1;
-}
-
-/* Forks dnsmasq on a fresh port; returns true once it accepts TCP on that port. */
-static bool start_dnsmasq_once(int port) {
-  char port_arg[32];
-  snprintf(port_arg, sizeof port_arg, "--port=%d", port);
-  /* 40 A records make a 700-byte answer: truncated over UDP (no EDNS), so c-ares asks again
-   * over TCP, and we keep RD_DNS_MAX_ADDRS of them. */
-  static char many[40][48];
-  for (int i = 0; i < 40; i++)
-    snprintf(many[i], sizeof many[i], "--address=/many.lab.test/127.0.1.%d", i + 1);
-  char *const fixed[] = {
-      DNSMASQ, "--no-daemon", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-      "--listen-address=127.0.0.1", port_arg, "--bind-interfaces", "--local-ttl=60",
-      /* test-lab §5. Any other name is REFUSED: there is no upstream. dnsmasq 2.90 forwards the
-       * family an --address does not cover, so rdp-ok's AAAA is REFUSED too. */
-      "--address=/rdp-ok.lab.test/127.0.0.2", "--address=/nxdomain.lab.test/",
-      /* --local makes the other family of v6only a local NODATA instead of a REFUSED. */
-      "--address=/v6only.lab.test/::1", "--local=/v6only.lab.test/",
-      "--host-record=dual.lab.test,127.0.0.6,::1",
-      "--host-record=target.lab.test,127.0.0.3", "--cname=alias.lab.test,target.lab.test",
-      "--txt-record=txtonly.lab.test,no-address-here", "--local=/txtonly.lab.test/",
-      "--local=/many.lab.test/"};
-  enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
-  char *argv[N_FIXED + 40 + 1];
-  memcpy(argv, fixed, sizeof fixed);
-  for (int i = 0; i < 40; i++)
-    argv[N_FIXED + i] = many[i];
-  argv[N_FIXED + 40] = NULL;
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0 && getenv("RD_TEST_VERBOSE") == NULL) {
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
-    }
-    execv(DNSMASQ, argv);
-    _exit(127);
-  }
-  dnsmasq_pid = pid;
-  for (int i = 0; i < 500; i++) { /* 5 s */
-    if (tcp_ready(port))
-      return true;
-    if (waitpid(pid, NULL, WNOHANG) == pid) { /* the port was taken meanwhile, or worse */
-      dnsmasq_pid = -1;
-      return false;
-    }
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  stop_dnsmasq();
-  return false;
-}
-
-static int group_setup(void **state) {
-  if (access(DNSMASQ, X_OK) != 0)
-    return 0; /* the dnsmasq cases skip */
-  for (int attempt = 0; attempt < 5; attempt++) {
-    int port = free_port();
-    if (start_dnsmasq_once(port)) {
-      dnsmasq_port = port;
-      snprintf(dnsmasq_servers, sizeof dnsmasq_servers, "127.0.0.1:%d", port);
-      return 0;
-    }
-  }
-  fprintf(stderr, "dnsmasq would not start\n");
-  return -1;
-}
-
-static int group_teardown(void **state) {
-  stop_dnsmasq();
-  return 0;
-}
-
-static void need_dnsmasq(void) {
-  if (dnsmasq_pid <= 0)
-    skip();
-}
-
-static rd_dns_opts lab_opts(void) {
-  rd_dns_opts o = {0};
-  o.servers = dnsmasq_servers;
-  o.timeout_ms = 3000;
-  return o;
 }
 
 /* ---- names and literals ------------------------------------------------------------------- */
@@ -275,17 +192,19 @@ static void test_rd_dns_resolve_literal_v6_zone(void **state) {
 static void test_rd_dns_resolve_literal_wrong_family(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rd_dns_opts o = {0};
   rd_dns_req *req = NULL;
   rec r = {0};
   o.family = AF_INET;
-  assert_int_equal(rd_dns_resolve(&loop, "::1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "::1", &o, record, &r, &req), RD_E_INVALID);
   o.family = AF_INET6;
-  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
   o.family = 12345;
-  assert_int_equal(rd_dns_resolve(&loop, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "127.0.0.1", &o, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(NULL, "127.0.0.1", NULL, record, &r, &req), RD_E_INVALID);
   assert_null(req);
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 0);
 }
 
@@ -322,14 +241,15 @@ static void test_rd_dns_check_host_invalid(void **state) {
   /* And rd_dns_resolve refuses them synchronously, without a callback. */
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rec r = {0};
   rd_dns_req *req = NULL;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    assert_int_equal(rd_dns_resolve(&loop, bad[i], NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, long_name, NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, NULL, NULL, record, &r, &req), RD_E_INVALID);
-  assert_int_equal(rd_dns_resolve(&loop, "ok.example", NULL, NULL, &r, &req), RD_E_INVALID);
-  drain(&loop);
+    assert_int_equal(rd_dns_resolve(rs, bad[i], NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, long_name, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, NULL, NULL, record, &r, &req), RD_E_INVALID);
+  assert_int_equal(rd_dns_resolve(rs, "ok.example", NULL, NULL, &r, &req), RD_E_INVALID);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 0);
 }
 
@@ -355,7 +275,7 @@ static void test_rd_dns_check_host_valid(void **state) {
 /* ---- the hosts file ----------------------------------------------------------------------- */
 
 static void test_rd_dns_resolve_localhost(void **state) {
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   int port;
   int fd = silent_server(&port); /* were DNS asked, the answer would be a timeout */
   char servers[32];
@@ -401,7 +321,7 @@ static void test_rd_dns_resolve_hosts_file(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
   rec r;
@@ -455,7 +375,7 @@ static void test_rd_dns_resolve_timeout_deadline(void **state) {
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
   static const unsigned tries[] = {1, 2, 5};
   for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-    rd_dns_opts o = {0};
+    case_opts o = {0};
     o.servers = servers;
     o.timeout_ms = 400;
     o.tries = tries[i]; /* 5 tries of c-ares' doubling would take 50+100+…+800 ms */
@@ -476,7 +396,7 @@ static void test_rd_dns_resolve_timeout_deadline(void **state) {
 }
 
 static void test_rd_dns_resolve_no_servers(void **state) {
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = "";
   o.timeout_ms = 1000;
   rec r;
@@ -491,7 +411,7 @@ static void test_rd_dns_resolve_nothing_listening(void **state) {
   /* ICMP port unreachable comes back at once on loopback: no server took the query. */
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", free_port());
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
   rec r;
@@ -504,17 +424,16 @@ static void test_rd_dns_resolve_nothing_listening(void **state) {
 static void test_rd_dns_resolve_bad_server_list(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
-  rd_dns_opts o = {0};
+  rd_dns_resolver_opts o = {0};
   o.servers = "not-an-address";
-  rec r = {0};
-  rd_dns_req *req = NULL;
-  assert_int_equal(rd_dns_resolve(&loop, "rdp-ok.lab.test", &o, record, &r, &req), RD_E_INVALID);
-  assert_null(req);
-  drain(&loop);
-  assert_int_equal(r.calls, 0);
+  assert_null(rd_dns_resolver_new(&loop, &o)); /* nothing to free, no handle left */
+  assert_null(rd_dns_resolver_new(NULL, NULL));
+  assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-/* A scripted server on the test's loop: echoes the question with a chosen rcode, no answers. */
+/* A scripted server on the test's loop: echoes the question with a chosen rcode, no answers.
+ * The first label can script one name instead: "ok-N" answers A 192.0.2.N (and AAAA with no
+ * record), "nx-N" NXDOMAIN, "sf-N" SERVFAIL, "drop-N" nothing at all. */
 typedef struct responder {
   uv_udp_t udp;
   int rcode;
@@ -539,39 +458,73 @@ static void responder_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const stru
   if (end > (size_t)n)
     return;
   unsigned char *p = (unsigned char *)b->base;
-  p[2] = (unsigned char)(0x80 | (p[2] & 0x79)); /* QR, keep opcode and RD */
-  p[3] = (unsigned char)(0x80 | rs->rcode);      /* RA, rcode */
-  memset(p + 6, 0, 6);                           /* ANCOUNT, NSCOUNT, ARCOUNT = 0 */
+  const char *label = b->base + 13; /* the first label, after its length byte */
+  size_t label_len = (uint8_t)b->base[12];
+  bool qtype_a = p[end - 4] == 0 && p[end - 3] == 1;
+  int rcode = rs->rcode;
+  unsigned answer_octet = 0; /* 0: no answer record */
   rs->queries++;
+  if (label_len > 3 && memcmp(label, "ok-", 3) == 0) {
+    rcode = 0;
+    if (qtype_a)
+      answer_octet = (unsigned)strtoul(label + 3, NULL, 10) % 250 + 1;
+  } else if (label_len > 3 && memcmp(label, "nx-", 3) == 0) {
+    rcode = 3;
+  } else if (label_len > 3 && memcmp(label, "sf-", 3) == 0) {
+    rcode = 2;
+  } else if (label_len > 5 && memcmp(label, "drop-", 5) == 0) {
+    return;
+  }
+  p[2] = (unsigned char)(0x80 | (p[2] & 0x79)); /* QR, keep opcode and RD */
+  p[3] = (unsigned char)(0x80 | rcode);          /* RA, rcode */
+  memset(p + 6, 0, 6);                           /* ANCOUNT, NSCOUNT, ARCOUNT = 0 */
+  if (answer_octet != 0) {
+    static const unsigned char rr[] = {
+        0xc0, 0x0c,             /* NAME: a pointer to the question's */
+        0x00, 0x01, 0x00, 0x01, /* TYPE A, CLASS IN */
+        0x00, 0x00, 0x00, 0x3c, /* TTL 60 */
+        0x00, 0x04, 192, 0, 2,  /* RDLENGTH 4, 192.0.2. … */
+    };
+    memcpy(p + end, rr, sizeof rr);
+    p[end + sizeof rr] = (unsigned char)answer_octet;
+    end += sizeof rr + 1;
+    p[7] = 1; /* ANCOUNT = 1 */
+  }
   uv_buf_t out = uv_buf_init(b->base, (unsigned)end);
   uv_udp_try_send(u, &out, 1, from);
+}
+
+/* Starts a responder on 127.0.0.1 and writes its address to servers. */
+static void responder_start(uv_loop_t *loop, responder *rs, char *servers, size_t size) {
+  assert_int_equal(uv_udp_init(loop, &rs->udp), 0);
+  rs->udp.data = rs;
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(uv_udp_bind(&rs->udp, (const struct sockaddr *)&sin, 0), 0);
+  int len = sizeof sin;
+  assert_int_equal(uv_udp_getsockname(&rs->udp, (struct sockaddr *)&sin, &len), 0);
+  assert_int_equal(uv_udp_recv_start(&rs->udp, responder_alloc, responder_recv), 0);
+  snprintf(servers, size, "127.0.0.1:%d", ntohs(sin.sin_port));
 }
 
 static void resolve_with_responder(int rcode, rec *r, int *queries) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
   responder rs = {.rcode = rcode};
-  assert_int_equal(uv_udp_init(&loop, &rs.udp), 0);
-  rs.udp.data = &rs;
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  assert_int_equal(uv_udp_bind(&rs.udp, (const struct sockaddr *)&sin, 0), 0);
-  int len = sizeof sin;
-  assert_int_equal(uv_udp_getsockname(&rs.udp, (struct sockaddr *)&sin, &len), 0);
-  assert_int_equal(uv_udp_recv_start(&rs.udp, responder_alloc, responder_recv), 0);
   char servers[32];
-  snprintf(servers, sizeof servers, "127.0.0.1:%d", ntohs(sin.sin_port));
-  rd_dns_opts o = {0};
+  responder_start(&loop, &rs, servers, sizeof servers);
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 2000;
+  rd_dns_resolver *res = new_resolver(&loop, &o);
   memset(r, 0, sizeof *r);
-  assert_int_equal(rd_dns_resolve(&loop, "scripted.lab.test", &o, record, r, &r->req), 0);
+  assert_int_equal(rd_dns_resolve(res, "scripted.lab.test", NULL, record, r, &r->req), 0);
   uint64_t t0 = now_ms();
   while (r->calls == 0) {
     uv_run(&loop, UV_RUN_ONCE);
     assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
   }
   uv_close((uv_handle_t *)&rs.udp, NULL);
-  drain(&loop);
+  drain(&loop, res);
   assert_int_equal(r->calls, 1);
   *queries = rs.queries;
 }
@@ -612,19 +565,20 @@ static void test_rd_dns_cancel_in_flight(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   o.timeout_ms = 3000;
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
   rec r = {0};
-  assert_int_equal(rd_dns_resolve(&loop, "slow.lab.test", &o, record, &r, &r.req), 0);
+  assert_int_equal(rd_dns_resolve(rs, "slow.lab.test", NULL, record, &r, &r.req), 0);
   uv_timer_t t;
   uv_timer_init(&loop, &t);
   t.data = &r;
   uv_timer_start(&t, cancel_later, 50, 0);
   uint64_t t0 = now_ms();
-  drain(&loop);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 1);
   assert_int_equal(r.res.status, RD_DNS_CANCELLED);
   assert_int_equal(r.res.status_a, RD_DNS_CANCELLED);
@@ -640,16 +594,17 @@ static void test_rd_dns_cancel_before_loop_runs(void **state) {
   int fd = silent_server(&port);
   char servers[32];
   snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-  rd_dns_opts o = {0};
+  case_opts o = {0};
   o.servers = servers;
   for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
+    rd_dns_resolver *rs = new_resolver(&loop, &o);
     rec r = {0};
-    assert_int_equal(rd_dns_resolve(&loop, hosts[i], &o, record, &r, &r.req), 0);
+    assert_int_equal(rd_dns_resolve(rs, hosts[i], NULL, record, &r, &r.req), 0);
     rd_dns_cancel(r.req);
     assert_int_equal(r.calls, 0);
-    drain(&loop);
+    drain(&loop, rs);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.res.status, RD_DNS_CANCELLED);
     assert_int_equal(r.res.n_addrs, 0);
@@ -661,209 +616,254 @@ static void test_rd_dns_cancel_before_loop_runs(void **state) {
 static void test_rd_dns_cancel_inside_callback(void **state) {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
+  rd_dns_resolver *rs = new_resolver(&loop, NULL);
   rec r = {0};
   r.cancel_in_cb = true;
-  assert_int_equal(rd_dns_resolve(&loop, "192.0.2.1", NULL, record, &r, &r.req), 0);
-  drain(&loop);
+  assert_int_equal(rd_dns_resolve(rs, "192.0.2.1", NULL, record, &r, &r.req), 0);
+  drain(&loop, rs);
   assert_int_equal(r.calls, 1);
   assert_int_equal(r.res.status, RD_DNS_LITERAL);
 }
 
-/* ---- real answers from dnsmasq ------------------------------------------------------------ */
-
-static void test_rd_dns_resolve_dnsmasq_ok(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("rdp-ok.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_int_equal(r.res.status_a, RD_DNS_OK);
-  /* dnsmasq forwards the AAAA question for an --address=/…/IPv4 name; no upstream: REFUSED. */
-  assert_int_equal(r.res.status_aaaa, RD_DNS_REFUSED);
-  assert_int_equal(r.res.n_addrs, 1);
-  assert_string_equal(r.res.addrs[0].text, "127.0.0.2");
-  assert_int_equal(r.res.addrs[0].family, AF_INET);
-  assert_false(r.res.from_hosts_file);
-  assert_string_equal(r.res.canonical, "");
-  char want[64];
-  snprintf(want, sizeof want, "1 address from %s", dnsmasq_servers);
-  assert_non_null(strstr(r.res.detail, want));
-
-  /* The same name absolute, and asked for one family only. */
-  o.family = AF_INET;
-  resolve("rdp-ok.lab.test.", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_SKIPPED);
-  assert_string_equal(r.res.addrs[0].text, "127.0.0.2");
-}
-
-static void test_rd_dns_resolve_dnsmasq_nxdomain(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("nxdomain.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_NXDOMAIN);
-  assert_int_equal(r.res.status_a, RD_DNS_NXDOMAIN);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_NXDOMAIN);
-  assert_int_equal(r.res.n_addrs, 0);
-  char want[64];
-  snprintf(want, sizeof want, "NXDOMAIN from %s", dnsmasq_servers);
-  assert_string_equal(r.res.detail, want);
-  resolve("deeper.nxdomain.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_NXDOMAIN);
-}
-
-static void test_rd_dns_resolve_dnsmasq_refused(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("other.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_REFUSED);
-  assert_int_equal(r.res.status_a, RD_DNS_REFUSED);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_REFUSED);
-  assert_true(r.res.duration_ms < 1000); /* an answer, not a timeout */
-  char want[64];
-  snprintf(want, sizeof want, "REFUSED by %s", dnsmasq_servers);
-  assert_string_equal(r.res.detail, want);
-}
-
-static void test_rd_dns_resolve_dnsmasq_v6only(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("v6only.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_OK);
-  assert_int_equal(r.res.n_addrs, 1);
-  assert_string_equal(r.res.addrs[0].text, "::1");
-  assert_int_equal(r.res.addrs[0].family, AF_INET6);
-  assert_non_null(strstr(r.res.detail, "A: nodata"));
-
-  /* Asked for IPv4 only, the same name is "exists, no address of that family". */
-  o.family = AF_INET;
-  resolve("v6only.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_NODATA);
-  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_SKIPPED);
-  assert_int_equal(r.res.n_addrs, 0);
-}
-
-static void test_rd_dns_resolve_dnsmasq_nodata(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("txtonly.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_NODATA);
-  assert_int_equal(r.res.status_a, RD_DNS_NODATA);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
-  assert_non_null(strstr(r.res.detail, "no A or AAAA record"));
-}
-
-static void test_rd_dns_resolve_dnsmasq_dual_and_cname(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("dual.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_int_equal(r.res.status_a, RD_DNS_OK);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_OK);
-  assert_int_equal(r.res.n_addrs, 2);
-  assert_true(has_addr(&r.res, "127.0.0.6"));
-  assert_true(has_addr(&r.res, "::1"));
-  assert_int_equal(r.res.addrs[0].ttl, 60); /* --local-ttl */
-  /* RFC 6724 rule 6: ::1 (precedence 50) before IPv4 (35), when loopback IPv6 is routable. */
-  int fd = socket(AF_INET6, SOCK_DGRAM, 0);
-  struct sockaddr_in6 lo6 = {.sin6_family = AF_INET6, .sin6_port = htons(9),
-                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-  if (fd >= 0 && connect(fd, (struct sockaddr *)&lo6, sizeof lo6) == 0)
-    assert_string_equal(r.res.addrs[0].text, "::1");
-  if (fd >= 0)
-    close(fd);
-
-  resolve("alias.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_string_equal(r.res.addrs[0].text, "127.0.0.3");
-  assert_string_equal(r.res.canonical, "target.lab.test");
-}
-
-static void test_rd_dns_resolve_dnsmasq_truncated_over_tcp(void **state) {
-  need_dnsmasq();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("many.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  assert_int_equal(r.res.status_a, RD_DNS_OK);
-  assert_int_equal(r.res.status_aaaa, RD_DNS_NODATA);
-  assert_int_equal(r.res.n_addrs, RD_DNS_MAX_ADDRS);
-  assert_true(r.res.truncated);
-  for (size_t i = 0; i < r.res.n_addrs; i++)
-    assert_int_equal(strncmp(r.res.addrs[i].text, "127.0.1.", 8), 0);
-}
-
-/* Many requests at once on one loop, and on a second loop, share nothing. */
-static void test_rd_dns_resolve_dnsmasq_concurrent(void **state) {
-  need_dnsmasq();
-  static const struct {
-    const char *host;
-    rd_dns_status want;
-  } cases[] = {
-      {"rdp-ok.lab.test", RD_DNS_OK},     {"nxdomain.lab.test", RD_DNS_NXDOMAIN},
-      {"other.lab.test", RD_DNS_REFUSED}, {"v6only.lab.test", RD_DNS_OK},
-      {"dual.lab.test", RD_DNS_OK},       {"txtonly.lab.test", RD_DNS_NODATA},
-      {"192.0.2.1", RD_DNS_LITERAL},      {"alias.lab.test", RD_DNS_OK},
-  };
-  enum { N = sizeof cases / sizeof cases[0] };
-  rd_dns_opts o = lab_opts();
-  uv_loop_t loops[2];
-  rec r[2][N];
-  memset(r, 0, sizeof r);
-  for (int l = 0; l < 2; l++) {
-    assert_int_equal(uv_loop_init(&loops[l]), 0);
-    for (int i = 0; i < N; i++)
-      assert_int_equal(
-          rd_dns_resolve(&loops[l], cases[i].host, &o, record, &r[l][i], &r[l][i].req), 0);
-  }
-  uint64_t t0 = now_ms();
-  int alive;
-  do { /* interleave both loops */
-    alive = uv_run(&loops[0], UV_RUN_NOWAIT) + uv_run(&loops[1], UV_RUN_NOWAIT);
-    assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
-  } while (alive != 0);
-  for (int l = 0; l < 2; l++) {
-    assert_int_equal(uv_loop_close(&loops[l]), 0);
-    for (int i = 0; i < N; i++) {
-      assert_int_equal(r[l][i].calls, 1);
-      assert_int_equal(r[l][i].res.status, cases[i].want);
-    }
-  }
-}
+/* ---- many requests on one resolver -------------------------------------------------------- */
 
 static int count_fds(void) {
   int n = 0;
-  for (int fd = 0; fd < 1024; fd++)
+  for (int fd = 0; fd < 4096; fd++)
     if (fcntl(fd, F_GETFD) != -1)
       n++;
   return n;
 }
 
-/* Every socket c-ares opened is closed with the request: answered, timed out or cancelled. */
-static void test_rd_dns_resolve_closes_sockets(void **state) {
-  need_dnsmasq();
+static char many_hosts_path[] = "/tmp/rd_dns_many_hosts_XXXXXX";
+
+static int many_hosts_teardown(void **state) {
+  unsetenv("CARES_HOSTS");
+  unlink(many_hosts_path);
+  return 0;
+}
+
+/* Runs the loop until every one of n records has its callback, within LOOP_LIMIT_MS. */
+static void run_until_called(uv_loop_t *loop, const rec *r, size_t n) {
+  uint64_t t0 = now_ms();
+  for (size_t i = 0; i < n; i++) {
+    while (r[i].calls == 0) {
+      uv_run(loop, UV_RUN_ONCE);
+      assert_true(now_ms() - t0 < LOOP_LIMIT_MS);
+    }
+  }
+}
+
+/* 200 lookups at once on one resolver: hosts-file names, literals, localhost and scripted DNS
+ * answers (each answer must reach its own request), on one socket, each asked exactly once. */
+static void test_rd_dns_resolver_many_concurrent(void **state) {
+  enum { N = 200 };
+  int hfd = mkstemp(many_hosts_path);
+  assert_true(hfd >= 0);
+  static const char hosts[] = "192.0.2.200   many-hosts.lab.test\n"
+                              "2001:db8::200 many-hosts.lab.test\n";
+  assert_int_equal(write(hfd, hosts, sizeof hosts - 1), (ssize_t)(sizeof hosts - 1));
+  close(hfd);
+  assert_int_equal(setenv("CARES_HOSTS", many_hosts_path, 1), 0);
+
+  int fds_at_start = count_fds();
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  responder srv = {.rcode = 5};
+  char servers[32];
+  responder_start(&loop, &srv, servers, sizeof servers);
+  case_opts o = {.servers = servers, .timeout_ms = 3000};
+  int fds_before = count_fds();
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  static rec r[N];
+  memset(r, 0, sizeof r);
+  char host[64];
+  int dns_requests = 0;
+  for (int i = 0; i < N; i++) {
+    static const char *const kinds[] = {"many-hosts.lab.test", "192.0.2.", "localhost",
+                                        "ok-",                 "nx-",      "sf-"};
+    int k = i % 6;
+    if (k == 0 || k == 2)
+      snprintf(host, sizeof host, "%s", kinds[k]);
+    else if (k == 1)
+      snprintf(host, sizeof host, "%s%d", kinds[k], i);
+    else
+      snprintf(host, sizeof host, "%s%d.lab.test", kinds[k], i);
+    dns_requests += i % 6 >= 3;
+    assert_int_equal(rd_dns_resolve(rs, host, NULL, record, &r[i], &r[i].req), 0);
+  }
+  for (int i = 0; i < N; i++)
+    assert_int_equal(r[i].calls, 0);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  /* Every DNS question of all the requests leaves through one UDP socket. */
+  assert_true(count_fds() <= fds_before + 1);
+  run_until_called(&loop, r, N);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].calls, 1);
+    const rd_dns_result *res = &r[i].res;
+    char want[32];
+    switch (i % 6) {
+    case 0:
+      assert_int_equal(res->status, RD_DNS_OK);
+      assert_true(res->from_hosts_file);
+      assert_int_equal(res->n_addrs, 2);
+      assert_true(has_addr(res, "192.0.2.200") && has_addr(res, "2001:db8::200"));
+      break;
+    case 1:
+      assert_int_equal(res->status, RD_DNS_LITERAL);
+      snprintf(want, sizeof want, "192.0.2.%d", i);
+      assert_string_equal(res->addrs[0].text, want);
+      break;
+    case 2:
+      assert_int_equal(res->status, RD_DNS_OK);
+      assert_true(res->from_hosts_file);
+      break;
+    case 3:
+      assert_int_equal(res->status, RD_DNS_OK);
+      assert_int_equal(res->status_aaaa, RD_DNS_NODATA);
+      assert_int_equal(res->n_addrs, 1);
+      snprintf(want, sizeof want, "192.0.2.%d", i % 250 + 1);
+      assert_string_equal(res->addrs[0].text, want); /* its own answer, not a neighbour's */
+      assert_int_equal(res->addrs[0].ttl, 60);
+      break;
+    case 4:
+      assert_int_equal(res->status, RD_DNS_NXDOMAIN);
+      break;
+    default:
+      assert_int_equal(res->status, RD_DNS_SERVFAIL); /* first answer final, for every request */
+      assert_int_equal(res->status_a, RD_DNS_SERVFAIL);
+      break;
+    }
+  }
+  assert_int_equal(srv.queries, 2 * dns_requests); /* A and AAAA once each: no retry */
+  uv_close((uv_handle_t *)&srv.udp, NULL);
+  drain(&loop, rs);
+  assert_int_equal(count_fds(), fds_at_start);
+}
+
+static void cancel_one(uv_timer_t *t) {
+  rec *r = t->data;
+  rd_dns_cancel(r->req);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+/* Cancelling one request (its answer already on the way, or none coming) among many leaves the
+ * others alone: answers still reach their requests, deadlines still hold. */
+static void test_rd_dns_cancel_among_many(void **state) {
+  enum { N_OK = 100, N_DROP = 20, N = N_OK + N_DROP, CANCEL_NOW = 7, CANCEL_LATER = N_OK + 3 };
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  responder srv = {.rcode = 5};
+  char servers[32];
+  responder_start(&loop, &srv, servers, sizeof servers);
+  case_opts o = {.servers = servers, .timeout_ms = 400};
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  static rec r[N];
+  memset(r, 0, sizeof r);
+  char host[64];
+  for (int i = 0; i < N; i++) {
+    snprintf(host, sizeof host, i < N_OK ? "ok-%d.lab.test" : "drop-%d.lab.test", i);
+    assert_int_equal(rd_dns_resolve(rs, host, NULL, record, &r[i], &r[i].req), 0);
+    if (i == CANCEL_NOW)
+      rd_dns_cancel(r[i].req); /* its questions are sent: the answers must be dropped */
+  }
+  uv_timer_t t;
+  uv_timer_init(&loop, &t);
+  t.data = &r[CANCEL_LATER];
+  uv_timer_start(&t, cancel_one, 50, 0);
+  run_until_called(&loop, r, N);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].calls, 1);
+    const rd_dns_result *res = &r[i].res;
+    if (i == CANCEL_NOW || i == CANCEL_LATER) {
+      assert_int_equal(res->status, RD_DNS_CANCELLED);
+      assert_int_equal(res->status_a, RD_DNS_CANCELLED);
+      assert_int_equal(res->n_addrs, 0);
+      assert_true(res->duration_ms < 300);
+    } else if (i < N_OK) {
+      char want[32];
+      snprintf(want, sizeof want, "192.0.2.%d", i % 250 + 1);
+      assert_int_equal(res->status, RD_DNS_OK);
+      assert_string_equal(res->addrs[0].text, want);
+    } else {
+      assert_int_equal(res->status, RD_DNS_TIMEOUT);
+      assert_true(res->duration_ms >= 390 && res->duration_ms < 1500);
+    }
+  }
+  uv_close((uv_handle_t *)&srv.udp, NULL);
+  drain(&loop, rs);
+}
+
+/* One channel, one retransmit schedule (the resolver's 300 ms), and requests that each end at
+ * their own deadline: sooner than c-ares would, or later (asked again when c-ares gives up). */
+static void test_rd_dns_resolve_timeouts_differ(void **state) {
+  static const unsigned timeouts[] = {100, 250, 700, 1300};
+  enum { PER = 5, N = 4 * PER };
   int port;
   int fd = silent_server(&port);
-  char silent[32];
-  snprintf(silent, sizeof silent, "127.0.0.1:%d", port);
-  int before = count_fds();
-  rd_dns_opts o = lab_opts();
-  rec r;
-  resolve("many.lab.test", &o, &r); /* UDP, then TCP */
-  assert_int_equal(r.res.status, RD_DNS_OK);
-  o.servers = silent;
-  o.timeout_ms = 200;
-  resolve("silent.lab.test", &o, &r);
-  assert_int_equal(r.res.status, RD_DNS_TIMEOUT);
-  assert_int_equal(count_fds(), before);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  case_opts o = {.servers = servers, .timeout_ms = 300, .tries = 2};
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  rec r[N];
+  memset(r, 0, sizeof r);
+  for (int i = 0; i < N; i++) {
+    rd_dns_opts q = {.timeout_ms = timeouts[i % 4]};
+    char host[32];
+    snprintf(host, sizeof host, "silent-%d.lab.test", i);
+    assert_int_equal(rd_dns_resolve(rs, host, &q, record, &r[i], &r[i].req), 0);
+  }
+  uint64_t t0 = now_ms();
+  run_all(&loop); /* returns when the last request is done, not when c-ares gives up */
+  uint64_t took = now_ms() - t0;
+  assert_true(took >= 1290 && took < 2000);
+  for (int i = 0; i < N; i++) {
+    unsigned want = timeouts[i % 4];
+    assert_int_equal(r[i].calls, 1);
+    assert_int_equal(r[i].res.status, RD_DNS_TIMEOUT);
+    assert_int_equal(r[i].res.status_a, RD_DNS_TIMEOUT);
+    assert_int_equal(r[i].res.status_aaaa, RD_DNS_TIMEOUT);
+    assert_true(r[i].res.duration_ms + 10 >= want);
+    assert_true(r[i].res.duration_ms < want + 300);
+    char text[64];
+    snprintf(text, sizeof text, "within %u ms", want);
+    assert_non_null(strstr(r[i].res.detail, text));
+  }
+  drain(&loop, rs);
+  close(fd);
+}
+
+/* Freeing a resolver with requests in flight cancels them, from the loop, and leaks nothing. */
+static void test_rd_dns_resolver_free_in_flight(void **state) {
+  enum { N = 10 };
+  int port;
+  int fd = silent_server(&port);
+  char servers[32];
+  snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  case_opts o = {.servers = servers, .timeout_ms = 3000};
+  rd_dns_resolver *rs = new_resolver(&loop, &o);
+  rec r[N];
+  memset(r, 0, sizeof r);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(rd_dns_resolve(rs, i % 2 ? "pending.lab.test" : "192.0.2.1", NULL, record,
+                                    &r[i], &r[i].req),
+                     0);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  rd_dns_resolver_free(rs);
+  rd_dns_resolver_free(NULL);
+  uint64_t t0 = now_ms();
+  run_all(&loop);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  assert_true(now_ms() - t0 < 1000);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].calls, 1);
+    /* The literals were delivered by the first loop turn; the lookups are cancelled. */
+    assert_int_equal(r[i].res.status, i % 2 ? RD_DNS_CANCELLED : RD_DNS_LITERAL);
+  }
   close(fd);
 }
 
@@ -887,15 +887,10 @@ int main(void) {
       cmocka_unit_test(test_rd_dns_cancel_in_flight),
       cmocka_unit_test(test_rd_dns_cancel_before_loop_runs),
       cmocka_unit_test(test_rd_dns_cancel_inside_callback),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_ok),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_nxdomain),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_refused),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_v6only),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_nodata),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_dual_and_cname),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_truncated_over_tcp),
-      cmocka_unit_test(test_rd_dns_resolve_dnsmasq_concurrent),
-      cmocka_unit_test(test_rd_dns_resolve_closes_sockets),
+      cmocka_unit_test_teardown(test_rd_dns_resolver_many_concurrent, many_hosts_teardown),
+      cmocka_unit_test(test_rd_dns_cancel_among_many),
+      cmocka_unit_test(test_rd_dns_resolve_timeouts_differ),
+      cmocka_unit_test(test_rd_dns_resolver_free_in_flight),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

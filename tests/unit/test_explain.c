@@ -123,8 +123,43 @@ static void test_rd_explain_negative_status(void **state) {
   assert_string_equal(rd_kb_cause_get(ex.causes[0])->slug, "wrong-credentials");
 }
 
+/* "904 7": the dialog prints hex, so both are read as hex and the decimal reading is offered. */
+static void test_rd_explain_bare_pair_reads_hex(void **state) {
+  rd_explanation ex;
+  explain_pair("904", "7", &ex);
+  assert_true(ex.all_known);
+  assert_int_equal(ex.codes[0].bare, RD_BARE_HEX_DIALOG);
+  assert_int_equal(ex.codes[0].arg.value, 0x904);
+  assert_int_equal(ex.codes[0].arg.alt_value, 904);
+  assert_int_equal(ex.codes[1].bare, RD_BARE_NONE); /* "7" reads the same both ways */
+  assert_string_equal(ex.codes[0].readings[0]->name, "disconnectReasonAtClientWinsockFDCLOSE");
+}
+
+/* A lone number keeps the decimal reading (logs, event IDs) unless nothing knows it. */
+static void test_rd_explain_bare_lone_number(void **state) {
+  rd_explanation ex;
+  rd_code_arg a = arg("2308");
+  rd_explain(&a, NULL, 1, &ex);
+  assert_int_equal(ex.codes[0].bare, RD_BARE_DEC);
+  assert_int_equal(ex.codes[0].arg.value, 2308);
+  assert_int_equal(ex.codes[0].arg.alt_value, 0x2308);
+  a = arg("904");
+  rd_explain(&a, NULL, 1, &ex);
+  assert_int_equal(ex.codes[0].bare, RD_BARE_HEX_NO_DEC);
+  assert_int_equal(ex.codes[0].arg.value, 0x904);
+  a = arg("1057");
+  rd_explain(&a, NULL, 1, &ex);
+  assert_int_equal(ex.codes[0].bare, RD_BARE_DEC);
+  assert_int_equal(ex.codes[0].readings[0]->table, RD_TAB_EVENT);
+  a = arg("0x904");
+  rd_explain(&a, NULL, 1, &ex);
+  assert_int_equal(ex.codes[0].bare, RD_BARE_NONE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rd_explain_bare_pair_reads_hex),
+      cmocka_unit_test(test_rd_explain_bare_lone_number),
       cmocka_unit_test(test_rd_explain_0x904_0x7_covers_seed_causes),
       cmocka_unit_test(test_rd_explain_lone_number_lists_every_table),
       cmocka_unit_test(test_rd_explain_unknown_code),

@@ -113,12 +113,61 @@ static void test_rd_kb_causes_for_cap(void **state) {
   assert_int_equal(rd_kb_causes_for(RD_TAB_DISC, 0x1104, ids, 2), 0);
 }
 
+static const char *first_cause(rd_kb_table t, uint32_t v) {
+  rd_cause_id ids[RD_CAUSE_COUNT];
+  if (rd_kb_causes_for(t, v, ids, RD_CAUSE_COUNT) == 0)
+    return "";
+  return rd_kb_cause_get(ids[0])->slug;
+}
+
+/* The CVE-2018-0886 matrix (KB4295591): an updated client with Mitigated, the default, cannot
+ * reach an unpatched server, so "set Mitigated on the updated side" fixes nothing. The fix is the
+ * server's update; Vulnerable (2) on the client is only a test, undone afterwards. */
+static void test_credssp_oracle_fix_follows_the_matrix(void **state) {
+  const rd_kb_cause *c = rd_kb_cause_by_slug("credssp-oracle-remediation");
+  assert_non_null(c);
+  assert_non_null(strstr(c->fix, "install the\ncurrent cumulative update on the server"));
+  assert_non_null(strstr(c->fix, "AllowEncryptionOracle /t REG_DWORD /d 2 /f"));
+  assert_non_null(strstr(c->fix, "reg delete"));
+  assert_non_null(strstr(c->fix, "changes nothing"));
+  assert_null(strstr(c->fix, "on the updated side"));
+  assert_null(strstr(c->fix, "/d 1 /f"));
+}
+
+/* Windows-only fixes say so; xrdp servers get their own line where one exists. */
+static void test_fixes_name_windows_or_xrdp(void **state) {
+  static const char *const windows_only[] = {"network-profile-public", "nla-not-required", "cert-key-unusable",
+                                             "security-layer-mismatch", "rdp-service-stopped", "firewall-blocks-port"};
+  for (size_t i = 0; i < sizeof windows_only / sizeof windows_only[0]; i++) {
+    const rd_kb_cause *c = rd_kb_cause_by_slug(windows_only[i]);
+    assert_non_null(c);
+    if (strstr(c->fix, "Windows") == NULL)
+      fail_msg("%s: fix does not say it is for Windows", c->slug);
+  }
+  assert_non_null(strstr(rd_kb_cause_by_slug("cert-key-unusable")->fix, "xrdp"));
+  assert_non_null(strstr(rd_kb_cause_by_slug("security-layer-mismatch")->fix, "xrdp"));
+}
+
+/* Codes added for issue #13 lead to causes; E_FAIL deliberately to none. */
+static void test_new_code_links(void **state) {
+  assert_string_equal(first_cause(RD_TAB_ERRINFO, 0x112F), "session-graphics-or-memory");
+  assert_string_equal(first_cause(RD_TAB_ERRCONNECT, 0x00020008), "cert-key-unusable");
+  assert_string_equal(first_cause(RD_TAB_ERRCONNECT, 0x0002000C), "security-layer-mismatch");
+  assert_string_equal(first_cause(RD_TAB_STATUS, 0xC000018B), "domain-unreachable");
+  assert_string_equal(first_cause(RD_TAB_EVENT, 4625), "wrong-credentials");
+  assert_string_equal(first_cause(RD_TAB_STATUS, 0x80004005), "");
+  assert_string_equal(first_cause(RD_TAB_EVENT, 1149), "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_kb_cause_get_rows_complete),
       cmocka_unit_test(test_cause_check_ids_in_findings_catalogue),
       cmocka_unit_test(test_rd_kb_cause_links_name_known_codes),
       cmocka_unit_test(test_rd_kb_causes_for_cap),
+      cmocka_unit_test(test_credssp_oracle_fix_follows_the_matrix),
+      cmocka_unit_test(test_fixes_name_windows_or_xrdp),
+      cmocka_unit_test(test_new_code_links),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

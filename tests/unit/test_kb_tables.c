@@ -332,6 +332,7 @@ static const struct expect errconnect_expect[] = {
 static const struct expect status_expect[] = {
   {0x00000000, "STATUS_SUCCESS"},
   {0x00090312, "SEC_I_CONTINUE_NEEDED"},
+  {0x80004005, "E_FAIL"},             /* MS-ERREF 2.1.1 */
   {0x80090302, "SEC_E_UNSUPPORTED_FUNCTION"},
   {0x80090304, "SEC_E_INTERNAL_ERROR"},
   {0x80090308, "SEC_E_INVALID_TOKEN"},
@@ -361,6 +362,7 @@ static const struct expect status_expect[] = {
   {0xC0000072, "STATUS_ACCOUNT_DISABLED"},
   {0xC0000133, "STATUS_TIME_DIFFERENCE_AT_DC"},
   {0xC000015B, "STATUS_LOGON_TYPE_NOT_GRANTED"},
+  {0xC000018B, "STATUS_NO_TRUST_SAM_ACCOUNT"}, /* MS-ERREF 2.3.1 */
   {0xC000018D, "STATUS_TRUSTED_RELATIONSHIP_FAILURE"},
   {0xC0000192, "STATUS_NETLOGON_NOT_STARTED"},
   {0xC0000193, "STATUS_ACCOUNT_EXPIRED"},
@@ -382,6 +384,8 @@ static const struct expect event_expect[] = {
   {1063, "TermService-1063"},
   {1064, "TermService-1064"},
   {1065, "TermService-1065"},
+  {1149, "RemoteConnectionManager-1149"},
+  {4625, "Security-4625"},
   {36870, "Schannel-36870"},
   {36871, "Schannel-36871"},
   {36874, "Schannel-36874"},
@@ -603,6 +607,24 @@ static void test_rd_kb_conf_name_all(void **state) {
   assert_string_equal(rd_kb_conf_name((rd_conf)7), "unknown");
 }
 
+/* Every dialog sentence stands for a code its table has, or takes the code from its text; each
+ * phrase is stored as it is matched (lower case, single spaces) and carries a source. */
+static void test_rd_kb_dialogs_point_at_known_codes(void **state) {
+  size_t n;
+  const rd_kb_dialog *d = rd_kb_dialogs(&n);
+  assert_true(n >= 30);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(d[i].source[0] != '\0');
+    for (const char *p = d[i].phrase; *p; p++)
+      if (isupper((unsigned char)*p) || (p[0] == ' ' && p[1] == ' '))
+        fail_msg("phrase '%s' is not normalised", d[i].phrase);
+    if (d[i].code_in_text)
+      continue;
+    if (rd_kb_find(d[i].table, d[i].value) == NULL)
+      fail_msg("'%s' -> %s 0x%X: not in the table", d[i].phrase, rd_kb_table_id(d[i].table), d[i].value);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_kb_find_disc),
@@ -621,6 +643,7 @@ int main(void) {
       cmocka_unit_test(test_rd_kb_find_errinfo_gaps),
       cmocka_unit_test(test_rd_kb_find_out_of_range),
       cmocka_unit_test(test_rd_kb_table_id_order),
+      cmocka_unit_test(test_rd_kb_dialogs_point_at_known_codes),
       cmocka_unit_test(test_rd_kb_conf_name_all),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

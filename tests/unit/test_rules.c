@@ -1,5 +1,7 @@
-/* Rules on hand-built facts (src/diag/rules.c): each scenario is what a real server was measured
- * to do (test-lab §3), reduced to the facts the probes record. */
+/* Rules on hand-built facts (src/diag/rules.c, verdict.c): each scenario is what a real server was
+ * measured to do (test-lab §3), reduced to the facts the probes record. Every diagnosis is also
+ * rendered to its JSON document, where each finding's evidence pointers must resolve
+ * (check_evidence.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,18 +13,23 @@
 
 #include "core/x224.h"
 #include "diag/diag.h"
+#include "check_evidence.h"
 
 static rd_check_facts F;
 static rd_diagnosis D;
 
-/* Requests in the engine's order: legacy, 0, 1, 2, 3, 11, 4. */
+/* The negotiate requests of the probe plan: SSL|HYBRID|HYBRID_EX (a current Windows client) first,
+ * then SSL|HYBRID, SSL, RDP, legacy, HYBRID, RDSTLS. Rules find a probe by its request, never by
+ * its position, so the order here only mirrors the plan. */
 static const struct {
   bool legacy;
   uint32_t req;
-} nego_set[] = {{true, 0}, {false, 0}, {false, 1}, {false, 2}, {false, 3}, {false, 11}, {false, 4}};
+} nego_set[] = {{false, 11}, {false, 3}, {false, 1}, {false, 0}, {true, 0}, {false, 2}, {false, 4}};
 
 static void base(void) {
+  rd_check_facts_free(&F);
   memset(&F, 0, sizeof F);
+  assert_int_equal(rd_check_facts_reserve(&F, RD_MAX_PROBES), 0);
   snprintf(F.host, sizeof F.host, "127.0.0.1");
   F.port = 3389;
   F.started_unix = 1800000000;
@@ -33,9 +40,9 @@ static void base(void) {
   F.cert_probe = -1;
   for (size_t i = 0; i < 7; i++) {
     rd_probe_facts *p = &F.probes[F.n_probes++];
-    p->kind = RD_PROBE_NEGO;
-    p->legacy_request = nego_set[i].legacy;
-    p->requested = nego_set[i].req;
+    p->req.kind = RD_PROBE_NEGO;
+    p->req.legacy = nego_set[i].legacy;
+    p->req.protocols = nego_set[i].req;
     p->connect = RD_CONN_OK;
     p->connect_us = 100;
     p->tls.alert = -1;
@@ -46,10 +53,10 @@ static void base(void) {
 
 static rd_probe_facts *probe_for(bool legacy, uint32_t req) {
   for (size_t i = 0; i < F.n_probes; i++)
-    if (F.probes[i].legacy_request == legacy && F.probes[i].requested == req)
+    if (F.probes[i].req.legacy == legacy && F.probes[i].req.protocols == req)
       return &F.probes[i];
   fail_msg("no probe");
-  return NULL;
+  return &F.probes[0];
 }
 
 static void rsp(bool legacy, uint32_t req, uint32_t selected) {
@@ -65,6 +72,18 @@ static void negfail(bool legacy, uint32_t req, uint32_t code) {
   rd_probe_facts *p = probe_for(legacy, req);
   p->nego = RD_NEGO_FAILURE;
   p->failure_code = code;
+}
+
+static void diagnose(void) {
+  rd_diagnose(&F, &D);
+  assert_evidence_resolves(&F, &D);
+}
+
+/* The sentence of a finding, as both renderers print it. */
+static const char *detail_of(size_t i) {
+  static char buf[512];
+  rd_report_finding_detail(&F, &D.items[i], buf, sizeof buf);
+  return buf;
 }
 
 static bool found(const char *slug) {
@@ -87,7 +106,7 @@ static void xrdp_negotiate(void) {
 
 static void test_rd_diagnose_xrdp_negotiate(void **state) {
   xrdp_negotiate();
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("nla-not-enforced"));
   assert_false(found("rdp-legacy-server"));
   assert_false(found("tls-not-allowed"));
@@ -98,9 +117,10 @@ static void test_rd_diagnose_xrdp_negotiate(void **state) {
 static void test_rd_diagnose_key_unreadable_tls_mode(void **state) {
   base();
   probe_for(true, 0)->nego = RD_NEGO_LEGACY;
-  for (size_t i = 1; i < 7; i++)
-    negfail(false, nego_set[i].req, 3);
-  rd_diagnose(&F, &D);
+  for (size_t i = 0; i < 7; i++)
+    if (!nego_set[i].legacy)
+      negfail(false, nego_set[i].req, 3);
+  diagnose();
   assert_true(found("tls-cert-not-on-server"));
   assert_string_equal(root(), "tls-cert-not-on-server");
   assert_int_equal(D.verdict.ends_at, RD_PH_NEGOTIATE);
@@ -120,11 +140,11 @@ static void test_rd_diagnose_key_mismatch_plaintext_after_hello(void **state) {
     memcpy(p->tls.first_bytes, "\x03\x00\x00\x09\x02\xf0\x80\x21\x80", 9);
     p->tls.n_first_bytes = 9;
   }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tls-key-unusable");
   assert_int_equal(D.verdict.ends_at, RD_PH_TLS);
   assert_true(found("tls-required"));
-  assert_non_null(strstr(D.items[D.verdict.root].evidence, "03 00 00 09"));
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "03 00 00 09"));
 }
 
 static void test_rd_diagnose_shadow_nla(void **state) {
@@ -132,7 +152,7 @@ static void test_rd_diagnose_shadow_nla(void **state) {
   probe_for(true, 0)->nego = RD_NEGO_FAILURE, probe_for(true, 0)->failure_code = 5;
   negfail(false, 0, 5), negfail(false, 1, 5), negfail(false, 4, 5);
   rsp(false, 2, 2), rsp(false, 3, 2), rsp(false, 11, 2);
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("nla-required"));
   assert_false(found("nla-not-enforced"));
   assert_int_equal(rd_diagnosis_exit_code(&D), 0);
@@ -141,9 +161,10 @@ static void test_rd_diagnose_shadow_nla(void **state) {
 static void test_rd_diagnose_rdp_only(void **state) {
   base();
   probe_for(true, 0)->nego = RD_NEGO_LEGACY;
-  for (size_t i = 1; i < 7; i++)
-    rsp(false, nego_set[i].req, 0);
-  rd_diagnose(&F, &D);
+  for (size_t i = 0; i < 7; i++)
+    if (!nego_set[i].legacy)
+      rsp(false, nego_set[i].req, 0);
+  diagnose();
   assert_true(found("tls-not-allowed"));
   assert_false(found("nla-not-enforced"));
   assert_false(found("rdp-legacy-server"));
@@ -153,7 +174,7 @@ static void test_rd_diagnose_legacy_server(void **state) {
   base();
   for (size_t i = 0; i < 7; i++)
     probe_for(nego_set[i].legacy, nego_set[i].req)->nego = RD_NEGO_LEGACY;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("rdp-legacy-server"));
 }
 
@@ -162,7 +183,7 @@ static void test_rd_diagnose_reach_failures(void **state) {
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect = RD_CONN_REFUSED, F.probes[i].nego = RD_NEGO_NOT_TRIED;
   F.reach.chosen = -1;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-refused");
   assert_int_equal(D.verdict.ends_at, RD_PH_REACH);
 
@@ -171,15 +192,15 @@ static void test_rd_diagnose_reach_failures(void **state) {
   F.reach.n_side = 2;
   F.reach.side[0] = (rd_side_port){22, RD_CONN_TIMEOUT, 0};
   F.reach.side[1] = (rd_side_port){80, RD_CONN_REFUSED, 0};
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-filtered");
   F.reach.side[1].outcome = RD_CONN_TIMEOUT;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "host-down");
 
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect = RD_CONN_HOST_UNREACH;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tcp-unreachable");
 }
 
@@ -187,20 +208,20 @@ static void test_rd_diagnose_after_connect_failures(void **state) {
   base();
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].nego = RD_NEGO_SILENT;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "rdp-no-answer");
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].nego = i % 2 ? RD_NEGO_CLOSED : RD_NEGO_RESET;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "rdp-closed-after-request");
   for (size_t i = 0; i < F.n_probes; i++) {
     F.probes[i].nego = RD_NEGO_NOT_RDP;
     F.probes[i].service = RD_SVC_SSH;
     snprintf(F.probes[i].banner, sizeof F.probes[i].banner, "SSH-2.0-OpenSSH_9.2p1");
   }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "not-rdp-service");
-  assert_non_null(strstr(D.items[D.verdict.root].evidence, "SSH-2.0"));
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "SSH-2.0"));
 }
 
 static void test_rd_diagnose_dns(void **state) {
@@ -208,14 +229,14 @@ static void test_rd_diagnose_dns(void **state) {
   F.name.status = RD_NAME_NXDOMAIN;
   F.name.n_addrs = 0;
   F.n_probes = 0;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-nxdomain");
   assert_int_equal(D.verdict.ends_at, RD_PH_NAME);
   F.name.status = RD_NAME_REFUSED;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-failure");
   F.name.status = RD_NAME_NO_SERVERS;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_int_equal(rd_diagnosis_exit_code(&D), 3);
 }
 
@@ -224,7 +245,7 @@ static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
   for (size_t i = 0; i < F.n_probes; i++)
     if (F.probes[i].tls.outcome == RD_TLSO_OK)
       F.probes[i].tls.version = 0x0301, snprintf(F.probes[i].tls.version_name, 16, "TLSv1");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("tls-legacy-versions-only"));
 
   xrdp_negotiate();
@@ -233,28 +254,36 @@ static void test_rd_diagnose_tls_versions_and_alerts(void **state) {
       F.probes[i].tls.outcome = RD_TLSO_ALERT;
       F.probes[i].tls.alert = 80;
     }
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "tls-handshake-failed");
   assert_int_equal(rd_diagnosis_exit_code(&D), 2);
 }
 
+/* The same facts on a routed address: loopback loses nothing (the next test). */
+static void routed(void) {
+  snprintf(F.host, sizeof F.host, "192.0.2.10");
+  snprintf(F.name.addrs[0], RD_ADDR_TEXT, "192.0.2.10");
+}
+
 static void test_rd_diagnose_network_unstable(void **state) {
   xrdp_negotiate();
+  routed();
   for (size_t i = 0; i < F.n_probes; i++)
     F.probes[i].connect_attempt_us = 100, F.probes[i].reply_us = 500;
   F.probes[4].connect_attempt_us = 1100000; /* a retransmitted SYN */
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("network-unstable"));
   /* ... unless that connect needed a replacement SYN: a full listen queue, not the path. */
   F.probes[4].connect_retries = 1;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("network-unstable"));
   F.probes[2].reply_us = 400000; /* retransmitted data */
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("network-unstable"));
   xrdp_negotiate();
-  F.reach.rtt_max_us = 900; /* loopback jitter is not instability */
-  rd_diagnose(&F, &D);
+  routed();
+  F.reach.rtt_max_us = 900; /* LAN jitter is not instability */
+  diagnose();
   assert_false(found("network-unstable"));
 }
 
@@ -267,7 +296,7 @@ static void test_rd_diagnose_restricted_admin_and_root_order(void **state) {
   F.cert.not_after = F.started_unix - 86400 * 30;
   snprintf(F.cert.key_type, sizeof F.cert.key_type, "RSA");
   F.cert.key_bits = 2048;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("restricted-admin-available"));
   /* Two warnings: the expired certificate (a fault) leads, not the NLA configuration. */
   assert_true(found("nla-not-enforced"));
@@ -292,13 +321,13 @@ static rd_probe_facts *with_challenge(void) {
 static void test_rd_diagnose_credssp_identity(void **state) {
   base();
   rd_probe_facts *p = with_challenge();
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("host-identity"));
   assert_false(found("clock-skew"));
   assert_false(found("credssp-outdated"));
   p->credssp.server_time_unix = F.started_unix - 3600 * 5;
   p->credssp.ts_version = 3;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("clock-skew"));
   assert_string_equal(root(), "credssp-outdated");
   /* A name: the short name, the FQDN or a certificate for it are this host; anything else is not. */
@@ -306,13 +335,13 @@ static void test_rd_diagnose_credssp_identity(void **state) {
   p->credssp.ts_version = 6;
   F.name.status = RD_NAME_OK;
   snprintf(F.host, sizeof F.host, "RDS01.corp.example.");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("dns-wrong-host"));
   snprintf(F.host, sizeof F.host, "rds01");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_false(found("dns-wrong-host"));
   snprintf(F.host, sizeof F.host, "fileserver.corp.example");
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "dns-wrong-host");
 }
 
@@ -334,7 +363,7 @@ static void test_rd_diagnose_auth_verdicts(void **state) {
     p->auth.outcome = RD_AUTH_ERROR_CODE;
     p->auth.error_code_present = true;
     p->auth.error_code = cases[i].status;
-    rd_diagnose(&F, &D);
+    diagnose();
     if (strcmp(root(), cases[i].id) != 0)
       fail_msg("0x%08X -> %s, expected %s", cases[i].status, root(), cases[i].id);
     assert_int_equal(rd_diagnosis_exit_code(&D), 2);
@@ -345,25 +374,417 @@ static void test_rd_diagnose_auth_verdicts(void **state) {
   p->auth.outcome = RD_AUTH_ACCEPTED;
   p->auth.early_authz_present = true;
   p->auth.early_authz = 5;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "early-authorization-denied");
   p->auth.early_authz = 0;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("auth-ok"));
   for (size_t i = 0; i < D.n; i++)
     if (rd_finding_def_get(D.items[i].id)->severity != RD_SEV_INFO && D.items[i].id != RD_F_NLA_NOT_ENFORCED)
       fail_msg("unexpected %s", rd_finding_def_get(D.items[i].id)->slug);
   p->auth.outcome = RD_AUTH_CLOSED;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_string_equal(root(), "auth-failed");
   assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
   /* Credentials, but no NLA on offer: say nothing was checked, never auth-ok or auth-failed. */
   xrdp_negotiate();
   F.auth_requested = true;
-  rd_diagnose(&F, &D);
+  diagnose();
   assert_true(found("auth-not-checked"));
   assert_false(found("auth-ok"));
   assert_false(found("auth-failed"));
+}
+
+
+/* ---- docs/verdict.md: one test per row of the decision table ---------------------------------- */
+
+/* A healthy NLA server on a routed address: the client's request selects HYBRID_EX, TLS completes,
+ * CredSSP answers with a CHALLENGE. Row H1. */
+static void healthy(void) {
+  base();
+  routed();
+  probe_for(true, 0)->nego = RD_NEGO_FAILURE, probe_for(true, 0)->failure_code = 5;
+  negfail(false, 0, 5), negfail(false, 1, 5), negfail(false, 4, 5);
+  rsp(false, 2, 2), rsp(false, 3, 2);
+  with_challenge();
+  probe_for(false, 11)->selected = 8;
+}
+
+static void expect(int exit_code, const char *id) {
+  diagnose();
+  if (id != NULL && !found(id))
+    fail_msg("expected finding %s (root %s)", id, root());
+  if (rd_diagnosis_exit_code(&D) != exit_code)
+    fail_msg("exit %d, expected %d (root %s)", rd_diagnosis_exit_code(&D), exit_code, root());
+}
+
+static void test_rd_verdict_row_h1_healthy(void **state) {
+  healthy();
+  expect(0, NULL);
+  assert_int_equal(D.verdict.root, -1);
+  assert_int_equal(D.verdict.ends_at, RD_PH_ANY);
+}
+
+static void test_rd_verdict_rows_name(void **state) {
+  base();
+  F.name.status = RD_NAME_NXDOMAIN, F.name.n_addrs = 0, F.n_probes = 0;
+  expect(2, "dns-nxdomain"); /* N1 */
+  F.name.status = RD_NAME_SERVFAIL;
+  expect(2, "dns-failure"); /* N2 */
+  F.name.status = RD_NAME_NODATA, F.name.status_a = RD_NAME_NODATA, F.name.status_aaaa = RD_NAME_NODATA;
+  expect(2, "dns-failure"); /* N2: no address of either family */
+  F.name.status_a = RD_NAME_NOT_TRIED; /* N3: -6 asked, the name has no AAAA */
+  expect(3, NULL);
+  assert_int_equal(D.n, 0);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_FAMILY_FORCED);
+  F.name.status = RD_NAME_CANCELLED; /* N4 */
+  expect(3, NULL);
+}
+
+static void test_rd_verdict_rows_reach(void **state) {
+  /* R5: the client's connect refused while the others connect. */
+  healthy();
+  rd_probe_facts *c = probe_for(false, 11);
+  memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
+  c->connect = RD_CONN_REFUSED, c->nego = RD_NEGO_NOT_TRIED;
+  expect(2, "tcp-refused");
+  assert_int_equal(D.verdict.ends_at, RD_PH_REACH);
+  assert_false(found("network-unstable"));
+  /* R6: the client's connect timed out while others connected: loss on the path. */
+  c->connect = RD_CONN_TIMEOUT;
+  expect(1, "network-unstable");
+  /* R7: a server that resets every connection on loopback is the server, not the network. */
+  base();
+  for (size_t i = 0; i < F.n_probes; i++) {
+    F.probes[i].nego = RD_NEGO_RESET;
+    F.probes[i].connect_attempt_us = i == 3 ? 900000 : 100;
+    if (i == 5)
+      F.probes[i].connect = RD_CONN_REFUSED, F.probes[i].nego = RD_NEGO_NOT_TRIED;
+  }
+  expect(2, "rdp-closed-after-request");
+  assert_false(found("network-unstable"));
+  /* R8: a name with three addresses, one dead: a client may pick it. */
+  healthy();
+  F.name.status = RD_NAME_OK;
+  snprintf(F.host, sizeof F.host, "rds01.corp.example");
+  F.name.n_addrs = 3;
+  snprintf(F.name.addrs[1], RD_ADDR_TEXT, "192.0.2.11");
+  snprintf(F.name.addrs[2], RD_ADDR_TEXT, "2001:db8::5");
+  F.reach.addr_outcome[0] = RD_CONN_OK;
+  F.reach.addr_outcome[1] = RD_CONN_TIMEOUT;
+  F.reach.addr_outcome[2] = RD_CONN_NET_UNREACH;
+  expect(1, "some-addresses-dead");
+  for (size_t i = 0; i < D.n; i++)
+    if (D.items[i].id == RD_F_SOME_ADDRESSES_DEAD) {
+      assert_non_null(strstr(detail_of(i), "192.0.2.11 timeout, 2001:db8::5 net-unreachable"));
+      assert_non_null(strstr(detail_of(i), "2 of 3 addresses"));
+    }
+  /* Every connect ours: not checked (R4). */
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].connect = RD_CONN_CUT;
+  F.reach.chosen = -1;
+  expect(3, NULL);
+}
+
+static void all_nego(rd_nego_outcome o) {
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = o;
+}
+
+static void test_rd_verdict_rows_negotiate_none_usable(void **state) {
+  /* G5: a TPKT that is no Confirm on every connection. */
+  base();
+  all_nego(RD_NEGO_MALFORMED);
+  for (size_t i = 0; i < F.n_probes; i++)
+    memcpy(F.probes[i].reply, "\x03\x00\x00\x0b\x06\xf0\x00\x00\x00\x00\x00", 11), F.probes[i].reply_len = 11;
+  expect(2, "rdp-malformed-reply");
+  assert_string_equal(root(), "rdp-malformed-reply");
+  /* G5, echo: our own Connection Request back. */
+  for (size_t i = 0; i < F.n_probes; i++)
+    memcpy(F.probes[i].reply, "\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x0b\x00\x00\x00", 19),
+        F.probes[i].reply_len = 19;
+  expect(2, "rdp-malformed-reply");
+  assert_non_null(strstr(detail_of((size_t)D.verdict.root), "its own bytes back"));
+  /* G6: a selection the request did not offer. */
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = RD_NEGO_RSP, F.probes[i].selected = 16;
+  expect(2, "rdp-protocol-violation");
+  /* G7: an RDP_NEG_FAILURE code no specification defines. */
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = RD_NEGO_FAILURE, F.probes[i].failure_code = 0x41;
+  expect(2, "rdp-unknown-failure-code");
+  /* G8: every protocol refused with known codes (was only tls-not-allowed, a warning). */
+  base();
+  for (size_t i = 0; i < F.n_probes; i++)
+    F.probes[i].nego = RD_NEGO_FAILURE, F.probes[i].failure_code = 2;
+  expect(2, "rdp-refuses-every-protocol");
+  assert_string_equal(root(), "rdp-refuses-every-protocol");
+  assert_int_equal(D.verdict.ends_at, RD_PH_NEGOTIATE);
+  /* G4 outranks it: SSL_CERT_NOT_ON_SERVER names the cause. */
+  probe_for(false, 11)->failure_code = 3;
+  expect(2, "tls-cert-not-on-server");
+  assert_false(found("rdp-refuses-every-protocol"));
+  /* G1-G3 keep their ids. */
+  base();
+  all_nego(RD_NEGO_SILENT);
+  expect(2, "rdp-no-answer");
+  all_nego(RD_NEGO_CLOSED);
+  expect(2, "rdp-closed-after-request");
+}
+
+static void test_rd_verdict_rows_negotiate_client(void **state) {
+  /* G9: the others answer, the client's request does not get a usable answer. */
+  static const struct {
+    rd_nego_outcome o;
+    uint32_t value; /* selected or failure code */
+    const char *id;
+    int exit_code;
+  } rows[] = {
+      {RD_NEGO_SILENT, 0, "rdp-no-answer", 2},
+      {RD_NEGO_RESET, 0, "rdp-closed-after-request", 2},
+      {RD_NEGO_DISCONNECT, 0, "rdp-closed-after-request", 2},
+      {RD_NEGO_MALFORMED, 0, "rdp-malformed-reply", 2},
+      {RD_NEGO_RSP, 4, "rdp-protocol-violation", 2},  /* RDSTLS, not offered */
+      {RD_NEGO_RSP, 3, "rdp-protocol-violation", 2},  /* two protocols at once */
+      {RD_NEGO_FAILURE, 5, "rdp-protocol-violation", 2}, /* HYBRID required, HYBRID offered */
+      {RD_NEGO_FAILURE, 1, "rdp-protocol-violation", 2}, /* TLS required, TLS offered */
+      {RD_NEGO_FAILURE, 0x99, "rdp-unknown-failure-code", 2},
+      {RD_NEGO_FAILURE, 6, "rdp-client-request-refused", 2},
+      {RD_NEGO_FAILURE, 4, "rdp-client-request-refused", 2},
+  };
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    healthy();
+    rd_probe_facts *c = probe_for(false, 11);
+    memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
+    c->nego = rows[k].o;
+    c->selected = c->failure_code = 0;
+    if (rows[k].o == RD_NEGO_RSP)
+      c->selected = rows[k].value;
+    else if (rows[k].o == RD_NEGO_FAILURE)
+      c->failure_code = rows[k].value;
+    diagnose();
+    if (!found(rows[k].id) || rd_diagnosis_exit_code(&D) != rows[k].exit_code)
+      fail_msg("row %zu: expected %s exit %d, root %s exit %d", k, rows[k].id, rows[k].exit_code, root(),
+               rd_diagnosis_exit_code(&D));
+    assert_int_equal(D.verdict.ends_at, RD_PH_NEGOTIATE);
+  }
+  /* G10: the client's request cut by our deadline: not checked, never the server's. */
+  healthy();
+  rd_probe_facts *c = probe_for(false, 11);
+  memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
+  c->nego = RD_NEGO_CUT;
+  F.deadline_hit = true;
+  expect(3, NULL);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_CUT);
+  c->nego = RD_NEGO_LOCAL_ERROR, c->local_error = -4;
+  expect(3, NULL);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_LOCAL_ERROR);
+}
+
+static void test_rd_verdict_rows_tls_credssp(void **state) {
+  /* T1: the client's handshake reset while the others complete. */
+  healthy();
+  rd_probe_facts *c = probe_for(false, 11);
+  memset(&c->credssp, 0, sizeof c->credssp);
+  c->tls.outcome = RD_TLSO_RESET;
+  expect(2, "tls-key-unusable");
+  assert_int_equal(D.verdict.ends_at, RD_PH_TLS);
+  c->tls.outcome = RD_TLSO_ERROR;
+  expect(2, "tls-handshake-failed");
+  c->tls.outcome = RD_TLSO_CUT; /* T3 */
+  expect(3, NULL);
+  /* C1: the client's NEGOTIATE gets no CHALLENGE. */
+  static const rd_credssp_outcome bad[] = {RD_CSSP_ERROR_CODE, RD_CSSP_NO_NTLM, RD_CSSP_CLOSED,
+                                           RD_CSSP_RESET, RD_CSSP_SILENT, RD_CSSP_MALFORMED};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    healthy();
+    probe_for(false, 3)->credssp = probe_for(false, 11)->credssp; /* another probe has the identity */
+    probe_for(false, 11)->credssp.outcome = bad[k];
+    expect(2, "credssp-failed");
+    assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
+    assert_int_equal(D.verdict.phases[RD_PH_CREDSSP], RD_STATE_FAILED);
+  }
+  /* C2: the authentication unanswered or garbled. */
+  healthy();
+  F.auth_requested = true;
+  probe_for(false, 11)->auth.outcome = RD_AUTH_SILENT;
+  expect(2, "credssp-failed");
+  probe_for(false, 11)->auth.outcome = RD_AUTH_MALFORMED;
+  expect(2, "credssp-failed");
+  /* C3: ours. */
+  probe_for(false, 11)->auth.outcome = RD_AUTH_CUT;
+  expect(3, "auth-not-checked");
+  /* O1: no client request on a connected address. */
+  healthy();
+  probe_for(false, 11)->req.protocols = 0x13;
+  expect(3, NULL);
+  assert_int_equal(D.verdict.unchecked, RD_UNCHECKED_NO_CLIENT_PROBE);
+}
+
+/* Issue #13 item 3: the host named in the 299th SAN, 16 kept: no mismatch is claimed without the
+ * DER; with it, the whole list answers. */
+static size_t der_len(uint8_t *p, size_t n) {
+  if (n < 0x80)
+    return p[0] = (uint8_t)n, 1;
+  return p[0] = 0x82, p[1] = (uint8_t)(n >> 8), p[2] = (uint8_t)n, 3;
+}
+
+/* A minimal certificate DER: tbsCertificate with version, five placeholder fields, and an
+ * extensions block whose subjectAltName lists n DNS names "hN.example.test". */
+static size_t build_cert(uint8_t *out, size_t n_names, const char *last) {
+  static uint8_t names[16384], tbs[20000];
+  size_t nl = 0, tl = 0;
+  for (size_t i = 0; i < n_names; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s", i + 1 == n_names && last ? last : "");
+    if (name[0] == '\0')
+      snprintf(name, sizeof name, "h%zu.example.test", i);
+    names[nl++] = 0x82;
+    nl += der_len(names + nl, strlen(name));
+    memcpy(names + nl, name, strlen(name)), nl += strlen(name);
+  }
+  static const uint8_t head[] = {0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00,
+                                 0x30, 0x00, 0x30, 0x00, 0x30, 0x00};
+  memcpy(tbs, head, sizeof head), tl = sizeof head;
+  /* [3] { SEQ { SEQ { OID 2.5.29.17, OCTET STRING { SEQ { names } } } } } */
+  uint8_t inner[20000];
+  size_t il = 0;
+  inner[il++] = 0x30, il += der_len(inner + il, nl), memcpy(inner + il, names, nl), il += nl;
+  uint8_t ext[20000];
+  size_t el = 0;
+  static const uint8_t oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+  uint8_t octet[8];
+  size_t ol = 0;
+  octet[ol++] = 0x04, ol += der_len(octet + ol, il);
+  ext[el++] = 0x30, el += der_len(ext + el, sizeof oid + ol + il);
+  memcpy(ext + el, oid, sizeof oid), el += sizeof oid;
+  memcpy(ext + el, octet, ol), el += ol, memcpy(ext + el, inner, il), el += il;
+  uint8_t exts_head[8];
+  size_t hl = 0;
+  exts_head[hl++] = 0x30, hl += der_len(exts_head + hl, el);
+  tbs[tl++] = 0xa3, tl += der_len(tbs + tl, hl + el);
+  memcpy(tbs + tl, exts_head, hl), tl += hl, memcpy(tbs + tl, ext, el), tl += el;
+  size_t o = 0;
+  uint8_t tbs_head[8];
+  size_t th = 0;
+  tbs_head[th++] = 0x30, th += der_len(tbs_head + th, tl);
+  out[o++] = 0x30, o += der_len(out + o, th + tl);
+  memcpy(out + o, tbs_head, th), o += th, memcpy(out + o, tbs, tl), o += tl;
+  return o;
+}
+
+static void test_rd_diagnose_cert_name_in_299th_san(void **state) {
+  static uint8_t der[40000];
+  healthy();
+  F.name.status = RD_NAME_OK;
+  snprintf(F.host, sizeof F.host, "rds01.corp.example");
+  F.have_cert = true;
+  F.cert_probe = 0;
+  F.cert.not_before = F.started_unix - 86400;
+  F.cert.not_after = F.started_unix + 86400 * 300;
+  snprintf(F.cert.key_type, sizeof F.cert.key_type, "RSA");
+  F.cert.key_bits = 2048;
+  F.cert.has_dns_san = true;
+  for (size_t i = 0; i < RD_CERT_SAN_MAX; i++)
+    snprintf(F.cert.san[i], RD_CERT_SAN_LEN, "DNS:h%zu.example.test", i);
+  F.cert.san_count = RD_CERT_SAN_MAX;
+  F.cert.san_total = 299;
+  /* Cut, no DER: the rules cannot prove a mismatch and claim none. */
+  expect(0, NULL);
+  assert_false(found("cert-name-mismatch"));
+  /* The DER names the host in its 299th SAN. */
+  F.cert_der = der;
+  F.cert_der_len = build_cert(der, 299, "rds01.corp.example");
+  expect(0, NULL);
+  assert_false(found("cert-name-mismatch"));
+  /* ... and when it does not, the mismatch is proven. */
+  F.cert_der_len = build_cert(der, 299, NULL);
+  expect(1, "cert-name-mismatch");
+  /* A wildcard as the 299th. */
+  F.cert_der_len = build_cert(der, 299, "*.corp.example");
+  expect(0, NULL);
+  /* Nothing cut: the kept SANs answer. */
+  F.cert_der = NULL, F.cert_der_len = 0;
+  F.cert.san_total = RD_CERT_SAN_MAX;
+  expect(1, "cert-name-mismatch");
+}
+
+/* docs/causes.md and src/diag/seed_causes.def: every cause of the web guides is reachable from a
+ * finding, or says plainly that only the server (or the client) can show it. */
+#define CHECK 0
+#define SERVER 1
+#define CLIENT 2
+static const struct {
+  const char *slug, *what, *cause, *ids;
+  int who;
+} seeds[] = {
+#define RD_SEED(slug, what, cause, ids, who) {slug, what, cause, ids, who},
+#include "diag/seed_causes.def"
+#undef RD_SEED
+};
+
+static bool finding_exists(const char *slug, size_t len) {
+  for (int i = 0; i < RD_F_COUNT; i++) {
+    const char *s = rd_finding_def_get((rd_finding_id)i)->slug;
+    if (strlen(s) == len && strncmp(s, slug, len) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void test_seed_causes_reachable(void **state) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/docs/causes.md", RD_TEST_SRCDIR);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char doc[1 << 17];
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  doc[n] = '\0';
+  fclose(f);
+  assert_true(sizeof seeds / sizeof seeds[0] >= 15);
+  for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+    char key[80];
+    snprintf(key, sizeof key, "| `%s` |", seeds[k].slug);
+    const char *row = strstr(doc, key);
+    if (row == NULL)
+      fail_msg("docs/causes.md has no row for %s", seeds[k].slug);
+    size_t row_len = strcspn(row + 1, "\n") + 1;
+    if (seeds[k].who == CHECK && seeds[k].ids[0] == '\0')
+      fail_msg("%s: observable by check, but no finding id", seeds[k].slug);
+    if (seeds[k].who != CHECK) {
+      if (seeds[k].ids[0] != '\0')
+        fail_msg("%s: server or client only, yet finding ids", seeds[k].slug);
+      const char *says = seeds[k].who == SERVER ? "**server only**" : "**client only**";
+      const char *at = strstr(row, says);
+      if (at == NULL || at > row + row_len)
+        fail_msg("%s: the row does not say %s", seeds[k].slug, says);
+    }
+    for (const char *p = seeds[k].ids; *p;) {
+      size_t len = strcspn(p, " ");
+      if (!finding_exists(p, len))
+        fail_msg("%s: no finding %.*s", seeds[k].slug, (int)len, p);
+      char id[64];
+      snprintf(id, sizeof id, "`%.*s`", (int)len, p);
+      const char *at = strstr(row, id);
+      if (at == NULL || at > row + row_len)
+        fail_msg("%s: the row does not name %s", seeds[k].slug, id);
+      p += len;
+      while (*p == ' ')
+        p++;
+    }
+    /* Every row gives an exact command to confirm it. */
+    static const char *const commands[] = {"Get-", "cmdkey", "Test-NetConnection", "icacls", "qwinsta", "Resolve-DnsName"};
+    bool command = false;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+      const char *at = strstr(row, commands[c]);
+      command |= at != NULL && at < row + row_len;
+    }
+    if (!command)
+      fail_msg("%s: no command to confirm it", seeds[k].slug);
+  }
 }
 
 int main(void) {
@@ -382,6 +803,14 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_restricted_admin_and_root_order),
       cmocka_unit_test(test_rd_diagnose_credssp_identity),
       cmocka_unit_test(test_rd_diagnose_auth_verdicts),
+      cmocka_unit_test(test_rd_verdict_row_h1_healthy),
+      cmocka_unit_test(test_rd_verdict_rows_name),
+      cmocka_unit_test(test_rd_verdict_rows_reach),
+      cmocka_unit_test(test_rd_verdict_rows_negotiate_none_usable),
+      cmocka_unit_test(test_rd_verdict_rows_negotiate_client),
+      cmocka_unit_test(test_rd_verdict_rows_tls_credssp),
+      cmocka_unit_test(test_rd_diagnose_cert_name_in_299th_san),
+      cmocka_unit_test(test_seed_causes_reachable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,488 @@
+/* The probe's session phase ([MS-RDPBCGR] 1.3.1.1, 2.2.1.3–2.2.1.13; DESIGN.md "Session"): after
+ * the security phase, the connection goes on as a client's does — MCS Connect Initial with a GCC
+ * Conference Create Request that announces RNS_UD_CS_SUPPORT_ERRINFO_PDU (so the server says why it
+ * ends a connection), Erect Domain and Attach User, the channel joins, the Client Info PDU, then
+ * licensing and Demand Active — until the server either offers the session or says why it will
+ * not. By default the probe then disconnects cleanly (an MCS Disconnect Provider Ultimatum), so no
+ * user session is left behind.
+ *
+ * Every Set Error Info PDU, licensing error, logon error info and Disconnect Provider Ultimatum is
+ * recorded with the step and the time it came; a PDU we do not model is recorded (type, length,
+ * first bytes), never a crash or a stall. */
+#define RD_PROBE_INTERNAL
+#include "probe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/gcc.h"
+#include "core/license.h"
+#include "core/mcs.h"
+#include "core/sec.h"
+#include "core/share.h"
+#include "core/x224.h"
+
+#define MAX_SESSION_FRAME 65535 /* a TPKT's largest; a fast-path PDU is shorter */
+#define DPU_USER_REQUESTED 3    /* T.125 Reason rn-user-requested */
+
+static rd_session_facts *sess(rd_probe *p) { return &p->facts->session; }
+
+static void note_step(rd_probe *p) {
+  snprintf(sess(p)->step, sizeof sess(p)->step, "%s", rd_probe_state_name(p->state));
+}
+
+void rd_probe_start_session(rd_probe *p, rd_us now) {
+  p->session_started = now;
+  rd_probe_enter(p, RD_PS_MCS_SEND_CONNECT_INITIAL, now);
+  note_step(p);
+}
+
+/* Ends the session phase: `how` unless the server already said why (its errorInfo is the answer
+ * that matters, whatever the close that followed). */
+void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now) {
+  rd_session_facts *s = sess(p);
+  note_step(p);
+  bool said_why = false;
+  for (size_t i = 0; i < s->n_error_info; i++)
+    said_why |= s->error_info[i] != 0;
+  if (s->outcome == RD_SESS_NOT_TRIED || s->outcome == RD_SESS_DISCONNECTED)
+    s->outcome = said_why && how != RD_SESS_ACTIVE ? RD_SESS_ERROR_INFO : how;
+  s->took_us = now - p->session_started;
+  rd_probe_finish(p, now);
+}
+
+/* ---- framing ------------------------------------------------------------------------------ */
+
+/* A TPKT (03 00 length) or a fast-path PDU (action bits 0, then a 1- or 2-byte length). */
+size_t rd_probe_need_session(const rd_probe *p, const uint8_t *head, size_t have) {
+  size_t need = 0;
+  if (have == 0)
+    return 0;
+  if ((head[0] & 0x03) == 0) { /* fast-path output ([MS-RDPBCGR] 2.2.9.1.2) */
+    if (have < 2)
+      return 0;
+    if (!(head[1] & 0x80))
+      return head[1] >= 2 ? head[1] : have;
+    if (have < 3)
+      return 0;
+    size_t len = ((size_t)(head[1] & 0x7f) << 8) | head[2];
+    return len >= 3 ? len : have;
+  }
+  int r = rd_tpkt_frame_need(head, have, MAX_SESSION_FRAME, &need);
+  if (r == RD_E_SHORT)
+    return 0;
+  return r == 0 ? need : have;
+}
+
+/* ---- sending ------------------------------------------------------------------------------- */
+
+static int send_connect_initial(rd_probe *p, rd_bld *out) {
+  rd_gcc_client_data cd;
+  rd_mcs_connect_initial ci;
+  rd_bld gcc;
+  uint8_t *ud = NULL;
+  size_t ud_len = 0;
+  rd_gcc_client_data_init(&cd, p->facts->selected);
+  rd_bld_init(&gcc, 4096);
+  if (rd_gcc_encode_ccrq(&cd, &gcc) != 0 || !rd_bld_finish(&gcc, &ud, &ud_len)) {
+    rd_bld_cleanup(&gcc);
+    return RD_E_NOMEM;
+  }
+  rd_mcs_connect_initial_init(&ci, ud, ud_len);
+  int r = rd_mcs_encode_connect_initial(&ci, out);
+  free(ud);
+  return r;
+}
+
+/* MCS Send Data Request on the I/O channel carrying payload. */
+static int send_data(rd_probe *p, const uint8_t *payload, size_t n, rd_bld *out) {
+  rd_mcs_send_data sd = {.initiator = sess(p)->user_channel, .channel_id = sess(p)->io_channel,
+                         .priority = RD_MCS_PRIORITY_HIGH, .segmentation = RD_MCS_SEG_BEGIN | RD_MCS_SEG_END};
+  rd_cur_init(&sd.user_data, payload, n);
+  return rd_mcs_encode_send_data_request(&sd, out);
+}
+
+/* The Client Info PDU (2.2.1.11) under Enhanced RDP Security: a basic security header with
+ * SEC_INFO_PKT, then TS_INFO_PACKET with empty names and no password (no auto-logon: the probe
+ * asks for nothing a user session would need), UNICODE strings, and the extended info. */
+static int send_client_info(rd_probe *p, rd_bld *out) {
+  static const uint32_t flags = 0x00000001 /* MOUSE */ | 0x00000002 /* DISABLECTRLALTDEL */ |
+                                0x00000010 /* UNICODE */ | 0x00000020 /* MAXIMIZESHELL */ |
+                                0x00000040 /* LOGONNOTIFY */ | 0x00000100 /* ENABLEWINDOWSKEY */ |
+                                0x00010000 /* LOGONERRORS */ | 0x00080000 /* NOAUDIOPLAYBACK */;
+  rd_bld b;
+  uint8_t *pdu = NULL;
+  size_t len = 0;
+  rd_sec_header h = {.flags = RD_SEC_INFO_PKT};
+  rd_bld_init(&b, 4096);
+  rd_sec_encode_header(&h, RD_SEC_HDR_BASIC, &b);
+  rd_bld_add_u32le(&b, 0);     /* CodePage */
+  rd_bld_add_u32le(&b, flags);
+  for (int i = 0; i < 5; i++)  /* cbDomain, cbUserName, cbPassword, cbAlternateShell, cbWorkingDir */
+    rd_bld_add_u16le(&b, 0);
+  rd_bld_add_zeros(&b, 5 * 2); /* the five strings: each only its UTF-16 terminator */
+  /* TS_EXTENDED_INFO_PACKET (2.2.1.11.1.1.1): IPv4, an empty address and directory, GMT. */
+  rd_bld_add_u16le(&b, 2);     /* clientAddressFamily AF_INET */
+  rd_bld_add_u16le(&b, 2);     /* cbClientAddress: the terminator */
+  rd_bld_add_zeros(&b, 2);
+  rd_bld_add_u16le(&b, 2);     /* cbClientDir */
+  rd_bld_add_zeros(&b, 2);
+  rd_bld_add_zeros(&b, 172);   /* clientTimeZone: TS_TIME_ZONE_INFORMATION, UTC */
+  rd_bld_add_u32le(&b, 0);     /* clientSessionId */
+  rd_bld_add_u32le(&b, 0x00000007); /* performanceFlags: no wallpaper, full-window drag, animation */
+  rd_bld_add_u16le(&b, 0);     /* cbAutoReconnectCookie */
+  if (!rd_bld_finish(&b, &pdu, &len)) {
+    rd_bld_cleanup(&b);
+    return RD_E_NOMEM;
+  }
+  int r = send_data(p, pdu, len, out);
+  free(pdu);
+  return r;
+}
+
+static rd_probe_state after_joins(const rd_probe *p) {
+  return p->next_join < p->n_join ? RD_PS_MCS_SEND_CHANNEL_JOIN : RD_PS_INFO_SEND_CLIENT_INFO;
+}
+
+int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
+  int r = 0;
+  rd_probe_state next = p->state;
+  switch (p->state) {
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+    r = send_connect_initial(p, out);
+    next = RD_PS_MCS_WAIT_CONNECT_RESPONSE;
+    break;
+  case RD_PS_MCS_SEND_ATTACH_USER:
+    r = rd_mcs_encode_erect_domain(0, 0, out);
+    if (r == 0)
+      r = rd_mcs_encode_attach_user_request(out);
+    next = RD_PS_MCS_WAIT_ATTACH_CONFIRM;
+    break;
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+    r = rd_mcs_encode_channel_join_request(sess(p)->user_channel, p->join[p->next_join], out);
+    next = RD_PS_MCS_WAIT_CHANNEL_JOIN;
+    break;
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+    r = send_client_info(p, out);
+    next = RD_PS_LICENSE_WAIT;
+    break;
+  case RD_PS_LICENSE_SEND_RESPONSE:
+    r = send_data(p, p->pending, p->pending_len, out);
+    free(p->pending);
+    p->pending = NULL;
+    p->pending_len = 0;
+    next = RD_PS_LICENSE_WAIT;
+    break;
+  case RD_PS_SESSION_SEND_DISCONNECT:
+    r = rd_mcs_encode_disconnect_provider_ultimatum(DPU_USER_REQUESTED, out);
+    if (r == 0) {
+      rd_probe_finish(p, now);
+      return 0;
+    }
+    break;
+  case RD_PS_CONNECTING:
+  case RD_PS_X224_SEND_REQUEST:
+  case RD_PS_X224_WAIT_CONFIRM:
+  case RD_PS_TLS_UPGRADE:
+  case RD_PS_CREDSSP_SEND_NEGOTIATE:
+  case RD_PS_CREDSSP_WAIT_CHALLENGE:
+  case RD_PS_CREDSSP_WAIT_GRANT:
+  case RD_PS_CREDSSP_SEND_AUTHENTICATE:
+  case RD_PS_CREDSSP_WAIT_PUBKEY:
+  case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_DONE:
+    return 0;
+  }
+  if (r != 0) {
+    sess(p)->outcome = RD_SESS_LOCAL_ERROR;
+    note_step(p);
+    rd_probe_local_error(p, r, now);
+    return r;
+  }
+  rd_probe_enter(p, next, now);
+  return 0;
+}
+
+/* ---- receiving ----------------------------------------------------------------------------- */
+
+static int malformed(rd_probe *p, rd_us now) {
+  rd_probe_end_session(p, RD_SESS_MALFORMED, now);
+  return RD_E_MALFORMED;
+}
+
+/* Records a PDU we do not model: the last one is the evidence. */
+static void keep_unknown(rd_probe *p, uint16_t type, const uint8_t *bytes, size_t n) {
+  rd_session_facts *s = sess(p);
+  s->n_unknown++;
+  s->unknown_type = type;
+  s->unknown_len = n < sizeof s->unknown_first ? n : sizeof s->unknown_first;
+  memcpy(s->unknown_first, bytes, s->unknown_len);
+}
+
+static void keep_error_info(rd_probe *p, uint32_t code, rd_us now) {
+  rd_session_facts *s = sess(p);
+  if (s->n_error_info == RD_MAX_ERROR_INFOS)
+    return;
+  s->error_info[s->n_error_info] = code;
+  snprintf(s->error_info_step[s->n_error_info], RD_STEP_LEN, "%s", rd_probe_state_name(p->state));
+  s->error_info_us[s->n_error_info] = now - p->session_started;
+  s->n_error_info++;
+}
+
+static int on_connect_response(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_session_facts *s = sess(p);
+  rd_mcs_connect_response cr;
+  rd_gcc_server_data sd;
+  if (rd_mcs_decode_connect_response(c, &cr) != 0)
+    return malformed(p, now);
+  s->connect_response = true;
+  s->mcs_result = cr.result;
+  if (cr.result != 0 || !cr.user_data_present) {
+    rd_probe_end_session(p, RD_SESS_REFUSED, now);
+    return 0;
+  }
+  memset(&sd, 0, sizeof sd);
+  if (rd_gcc_decode_ccrsp(&cr.user_data, &sd) != 0)
+    return malformed(p, now);
+  s->gcc_result = sd.result;
+  s->core_present = sd.core_present;
+  s->server_version = sd.core.version;
+  s->requested_echo_present = sd.core.client_requested_protocols_present;
+  s->requested_echo = sd.core.client_requested_protocols;
+  s->early_caps_present = sd.core.early_capability_flags_present;
+  s->early_caps = sd.core.early_capability_flags;
+  s->security_present = sd.security_present;
+  s->encryption_method = sd.security.encryption_method;
+  s->encryption_level = sd.security.encryption_level;
+  s->io_channel = sd.net_present ? sd.net.io_channel_id : 0;
+  s->n_channels = sd.net_present ? sd.net.channel_count : 0;
+  s->msg_channel = sd.msgchannel_present ? sd.msgchannel_id : 0;
+  if (sd.result != 0 || !sd.net_present) {
+    rd_probe_end_session(p, RD_SESS_REFUSED, now);
+    return 0;
+  }
+  /* Standard RDP Security needs the security exchange next: not taken yet. */
+  if (p->facts->selected == RD_X224_PROTOCOL_RDP && s->encryption_level != RD_GCC_ENCRYPTION_LEVEL_NONE) {
+    s->outcome = RD_SESS_NOT_SUPPORTED;
+    note_step(p);
+    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+    return 0;
+  }
+  rd_probe_enter(p, RD_PS_MCS_SEND_ATTACH_USER, now);
+  return 0;
+}
+
+static int on_attach_confirm(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_mcs_attach_user_confirm auc;
+  if (rd_mcs_decode_attach_user_confirm(c, &auc) != 0)
+    return malformed(p, now);
+  if (auc.result != 0 || !auc.initiator_present) {
+    rd_probe_end_session(p, RD_SESS_REFUSED, now);
+    return 0;
+  }
+  rd_session_facts *s = sess(p);
+  s->user_channel = auc.initiator;
+  p->n_join = 0;
+  p->join[p->n_join++] = s->user_channel;
+  p->join[p->n_join++] = s->io_channel;
+  if (s->msg_channel != 0)
+    p->join[p->n_join++] = s->msg_channel;
+  p->next_join = 0;
+  rd_probe_enter(p, RD_PS_MCS_SEND_CHANNEL_JOIN, now);
+  return 0;
+}
+
+static int on_join_confirm(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_mcs_channel_join_confirm cjc;
+  if (rd_mcs_decode_channel_join_confirm(c, &cjc) != 0)
+    return malformed(p, now);
+  if (cjc.result != 0) {
+    rd_probe_end_session(p, RD_SESS_REFUSED, now);
+    return 0;
+  }
+  p->next_join++;
+  rd_probe_enter(p, after_joins(p), now);
+  return 0;
+}
+
+static void on_license(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_session_facts *s = sess(p);
+  rd_license_msg m;
+  s->license_seen = true;
+  if (rd_license_decode(c, &m) != 0) {
+    malformed(p, now);
+    return;
+  }
+  s->license_msg = m.msg_type;
+  if (rd_license_is_valid_client(&m)) {
+    s->license_valid_client = true;
+    rd_probe_enter(p, RD_PS_CAPS_WAIT_DEMAND_ACTIVE, now);
+    return;
+  }
+  if (m.msg_type == RD_LIC_ERROR_ALERT) {
+    s->license_error_present = true;
+    s->license_error = m.error_code;
+    s->license_state = m.state_transition;
+    s->outcome = RD_SESS_LICENSE_ERROR; /* the server then closes, perhaps with its errorInfo */
+    return;
+  }
+  int r = RD_E_UNSUPPORTED;
+  switch (m.msg_type) {
+  case RD_LIC_LICENSE_REQUEST:
+    r = rd_probe_license_request(p, &m);
+    break;
+  case RD_LIC_PLATFORM_CHALLENGE:
+    r = rd_probe_license_challenge(p, &m);
+    break;
+  case RD_LIC_NEW_LICENSE:
+  case RD_LIC_UPGRADE_LICENSE: /* issued: the server goes on to the capabilities */
+    rd_probe_enter(p, RD_PS_CAPS_WAIT_DEMAND_ACTIVE, now);
+    return;
+  default:
+    break;
+  }
+  if (r == 0) {
+    rd_probe_enter(p, RD_PS_LICENSE_SEND_RESPONSE, now);
+    return;
+  }
+  /* A step of the exchange we cannot take (an X.509 licensing certificate, a message out of
+   * order): recorded, then a clean disconnect. */
+  s->outcome = r == RD_E_NOMEM ? RD_SESS_LOCAL_ERROR : RD_SESS_NOT_SUPPORTED;
+  note_step(p);
+  rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+}
+
+static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_session_facts *s = sess(p);
+  rd_share_pdu pdu;
+  uint32_t code = 0;
+  if (rd_share_classify(c, &pdu) != 0) {
+    malformed(p, now);
+    return;
+  }
+  if (pdu.is_data && pdu.data.pdu_type2 == RD_SHARE_PDUTYPE2_SET_ERROR_INFO) {
+    if (rd_share_decode_set_error_info(&pdu.payload, &code) == 0)
+      keep_error_info(p, code, now);
+    return;
+  }
+  if (pdu.is_data && pdu.data.pdu_type2 == RD_SHARE_PDUTYPE2_SAVE_SESSION_INFO) {
+    rd_share_save_session_info ssi;
+    if (rd_share_decode_save_session_info(&pdu.payload, &ssi) == 0) {
+      s->logon_info_present = true;
+      s->logon_info_type = ssi.info_type;
+      if (ssi.errors_present) {
+        s->logon_error_present = true;
+        s->logon_error_type = ssi.error_type;
+        s->logon_error_data = ssi.error_data;
+      }
+    }
+    return;
+  }
+  if (!pdu.is_data && pdu.ctrl.type == RD_SHARE_PDUTYPE_DEMANDACTIVE) {
+    rd_share_demand_active da;
+    if (rd_share_decode_demand_active(&pdu.payload, &da) == 0) {
+      s->demand_active = true;
+      s->share_id = da.share_id;
+      s->n_capabilities = da.number_capabilities;
+      /* The server would start the session: the probe stops here, leaving none behind. */
+      note_step(p);
+      if (s->outcome == RD_SESS_NOT_TRIED)
+        s->outcome = RD_SESS_ACTIVE;
+      rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+    } else {
+      malformed(p, now);
+    }
+    return;
+  }
+  keep_unknown(p, pdu.is_data ? pdu.data.pdu_type2 : pdu.ctrl.pdu_type, pdu.head, pdu.head_len);
+}
+
+/* A Send Data Indication after the joins: licensing (a basic security header with
+ * SEC_LICENSE_PKT, as Enhanced RDP Security sends it) or a share PDU. */
+static int on_data(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_mcs_send_data sd;
+  if (rd_mcs_decode_send_data_indication(c, &sd) != 0)
+    return malformed(p, now);
+  rd_cur body = sd.user_data;
+  rd_sec_header h;
+  rd_cur look = body;
+  if (p->state == RD_PS_LICENSE_WAIT && rd_sec_decode_header(&look, RD_SEC_HDR_BASIC, &h) == 0 &&
+      (h.flags & RD_SEC_LICENSE_PKT)) {
+    on_license(p, &look, now);
+    return 0;
+  }
+  on_share(p, &body, now);
+  return 0;
+}
+
+int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
+  rd_cur c;
+  uint8_t type = 0;
+  if ((frame[0] & 0x03) == 0) { /* fast-path: an update we do not model */
+    keep_unknown(p, 0xfa57, frame, n);
+    return 0;
+  }
+  rd_cur_init(&c, frame, n);
+  if (rd_mcs_peek_type(&c, &type) != 0)
+    return malformed(p, now);
+  if (type == RD_MCS_DISCONNECT_PROVIDER_ULTIMATUM) {
+    uint8_t reason = 0;
+    if (rd_mcs_decode_disconnect_provider_ultimatum(&c, &reason) != 0)
+      return malformed(p, now);
+    sess(p)->dpu_present = true;
+    sess(p)->dpu_reason = reason;
+    rd_probe_end_session(p, RD_SESS_DISCONNECTED, now);
+    return 0;
+  }
+  switch (p->state) {
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+    if (type == RD_MCS_CONNECT_RESPONSE)
+      return on_connect_response(p, &c, now);
+    break;
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+    if (type == RD_MCS_ATTACH_USER_CONFIRM)
+      return on_attach_confirm(p, &c, now);
+    break;
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+    if (type == RD_MCS_CHANNEL_JOIN_CONFIRM)
+      return on_join_confirm(p, &c, now);
+    break;
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+    if (type == RD_MCS_SEND_DATA_INDICATION)
+      return on_data(p, &c, now);
+    break;
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_CONNECTING:
+  case RD_PS_X224_SEND_REQUEST:
+  case RD_PS_X224_WAIT_CONFIRM:
+  case RD_PS_TLS_UPGRADE:
+  case RD_PS_CREDSSP_SEND_NEGOTIATE:
+  case RD_PS_CREDSSP_WAIT_CHALLENGE:
+  case RD_PS_CREDSSP_WAIT_GRANT:
+  case RD_PS_CREDSSP_SEND_AUTHENTICATE:
+  case RD_PS_CREDSSP_WAIT_PUBKEY:
+  case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_DONE:
+    break;
+  }
+  /* Out of turn but well formed: a Send Data Indication may carry the server's reason early. */
+  if (type == RD_MCS_SEND_DATA_INDICATION)
+    return on_data(p, &c, now);
+  keep_unknown(p, type, frame, n);
+  return 0;
+}

@@ -1,0 +1,450 @@
+/* The sans-I/O check (src/probe/check.c) under a fake driver: the plan, the move to the address
+ * that connects, side ports, one authentication attempt across probes, the whole-check deadline,
+ * a drip server and a local failure, all with hand-fed events and time. No sockets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/x224.h"
+#include "probe/check.h"
+
+#define MS 1000u
+#define STEP (3000 * MS)
+#define CLIENT_LIKE (RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID | RD_X224_PROTOCOL_HYBRID_EX)
+
+typedef struct fake_conn {
+  bool connect, closed, tls;
+  int addr;
+  uint16_t port;
+  bool probe;
+  unsigned sends, tls_sends;
+  uint8_t last[4096];
+  size_t last_len;
+} fake_conn;
+
+typedef struct fake {
+  rd_check *chk;
+  rd_check_facts facts;
+  rd_us now;
+  unsigned resolves, cancels, connects, closes;
+  fake_conn c[RD_CHECK_MAX_CONNS];
+} fake;
+
+static fake F;
+
+/* Carries out every action due, as the engine would, recording them. */
+static void drain(void) {
+  rd_action a;
+  for (int guard = 0; guard < 1000 && rd_check_next_action(F.chk, &a, F.now); guard++) {
+    fake_conn *c = a.conn >= 0 && a.conn < RD_CHECK_MAX_CONNS ? &F.c[a.conn] : NULL;
+    switch (a.kind) {
+    case RD_ACT_RESOLVE:
+      F.resolves++;
+      break;
+    case RD_ACT_CANCEL_RESOLVE:
+      F.cancels++;
+      break;
+    case RD_ACT_CONNECT:
+      F.connects++;
+      c->connect = true;
+      c->addr = a.addr_index;
+      c->port = a.port;
+      c->probe = a.probe;
+      rd_check_launched(F.chk, a.conn, F.now);
+      break;
+    case RD_ACT_START_TLS:
+      c->tls = true;
+      break;
+    case RD_ACT_SEND:
+      c->sends++;
+      c->tls_sends += a.transport == RD_TRANSPORT_TLS;
+      c->last_len = a.len < sizeof c->last ? a.len : sizeof c->last;
+      memcpy(c->last, a.data, c->last_len);
+      break;
+    case RD_ACT_CLOSE:
+      F.closes++;
+      c->closed = true;
+      break;
+    }
+  }
+}
+
+static void start(const rd_check_config *cfg) {
+  rd_check_facts_free(&F.facts);
+  memset(&F, 0, sizeof F);
+  F.now = 1000 * MS;
+  F.chk = rd_check_new(cfg, &F.facts, F.now);
+  assert_non_null(F.chk);
+  drain();
+  assert_int_equal(F.resolves, 1);
+}
+
+static void finish(void) {
+  rd_check_free(F.chk);
+  F.chk = NULL;
+  rd_check_facts_free(&F.facts);
+}
+
+static void resolve(size_t n_addrs, rd_name_status status) {
+  rd_name_facts n;
+  memset(&n, 0, sizeof n);
+  n.status = status;
+  for (size_t i = 0; i < n_addrs; i++) {
+    snprintf(n.addrs[i], RD_ADDR_TEXT, "192.0.2.%zu", i + 1);
+    n.families[i] = 4;
+  }
+  n.n_addrs = n_addrs;
+  rd_check_resolved(F.chk, &n, F.now);
+  drain();
+}
+
+static void connected(int conn, rd_conn_outcome o) {
+  rd_check_connected(F.chk, conn, o, 0, 100, 0, F.now);
+  drain();
+}
+
+/* The server's bytes on conn, framed the way the engine frames them. */
+static void receive(int conn, const uint8_t *in, size_t n) {
+  size_t off = 0;
+  while (off < n) {
+    size_t need = rd_check_need(F.chk, conn, in + off, n - off);
+    if (need == 0 || need > n - off) {
+      rd_check_partial(F.chk, conn, in + off, n - off, F.now);
+      break;
+    }
+    rd_check_frame(F.chk, conn, in + off, need, F.now);
+    off += need;
+  }
+  drain();
+}
+
+static const rd_probe_facts *probe_of(int conn) { return &F.facts.probes[conn]; }
+
+static int conn_requesting(uint32_t protocols, int addr) {
+  for (size_t i = 0; i < F.facts.n_probes; i++)
+    if (F.facts.probes[i].req.kind == RD_PROBE_NEGO && !F.facts.probes[i].req.legacy &&
+        F.facts.probes[i].req.protocols == protocols && F.facts.probes[i].req.addr_index == addr)
+      return (int)i;
+  return -1;
+}
+
+/* A Connection Confirm selecting `selected`. */
+static void confirm(int conn, uint32_t selected) {
+  uint8_t cc[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0, 0, 0x12, 0x34, 0,
+                  0x02, 0x00, 0x08, 0x00, (uint8_t)selected, 0, 0, 0};
+  receive(conn, cc, sizeof cc);
+}
+
+static uint8_t *cert_der;
+static int cert_len;
+
+static void make_certificate(void) {
+  if (cert_der != NULL)
+    return;
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"lab", -1, -1, 0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_set_pubkey(x, key);
+  X509_sign(x, key, EVP_sha256());
+  cert_len = i2d_X509(x, &cert_der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  assert_true(cert_len > 0);
+}
+
+static void tls_ok(int conn, int pin) {
+  make_certificate();
+  rd_tls_event ev = {.end = RD_TLS_END_OK, .alert = -1, .version = pin ? pin : 0x0304,
+                     .version_name = "TLSv1.3", .cipher = "TLS_AES_256_GCM_SHA384",
+                     .cert_der = cert_der, .cert_len = (size_t)cert_len};
+  rd_check_tls_done(F.chk, conn, &ev, F.now);
+  drain();
+}
+
+/* sspi-rs NTLM_2_PHASE_TS_REQUEST (as in test_ntlm.c): TSRequest v6 with host VGPC's CHALLENGE. */
+static const uint8_t challenge_ts[] = {
+    0x30, 0x81, 0xb8, 0xa0, 0x03, 0x02, 0x01, 0x06, 0xa1, 0x81, 0x8c, 0x30, 0x81, 0x89, 0x30, 0x81, 0x86,
+    0xa0, 0x81, 0x83, 0x04, 0x81, 0x80, 0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00, 0x02, 0x00, 0x00,
+    0x00, 0x08, 0x00, 0x08, 0x00, 0x38, 0x00, 0x00, 0x00, 0xb7, 0x82, 0x88, 0xe2, 0xc8, 0x6f, 0x7d, 0x24,
+    0xd5, 0xb0, 0x65, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x40, 0x00, 0x40,
+    0x00, 0x00, 0x00, 0x06, 0x01, 0xb1, 0x1d, 0x00, 0x00, 0x00, 0x0f, 0x56, 0x00, 0x47, 0x00, 0x50, 0x00,
+    0x43, 0x00, 0x02, 0x00, 0x08, 0x00, 0x56, 0x00, 0x47, 0x00, 0x50, 0x00, 0x43, 0x00, 0x01, 0x00, 0x08,
+    0x00, 0x56, 0x00, 0x47, 0x00, 0x50, 0x00, 0x43, 0x00, 0x04, 0x00, 0x08, 0x00, 0x56, 0x00, 0x47, 0x00,
+    0x50, 0x00, 0x43, 0x00, 0x03, 0x00, 0x08, 0x00, 0x56, 0x00, 0x47, 0x00, 0x50, 0x00, 0x43, 0x00, 0x07,
+    0x00, 0x08, 0x00, 0x80, 0x26, 0x00, 0xe1, 0x4a, 0xcf, 0xd4, 0x01, 0x00, 0x00, 0x00, 0x00, 0xa5, 0x22,
+    0x04, 0x20, 0x22, 0x10, 0x12, 0xad, 0x12, 0x5c, 0x7a, 0x15, 0xfe, 0xb6, 0x4b, 0x1f, 0xcb, 0x94, 0x83,
+    0x3a, 0xc5, 0x6f, 0x66, 0x4c, 0xf3, 0xbc, 0xe7, 0x54, 0x8a, 0x5d, 0x9e, 0x05, 0x0a, 0x46, 0x91, 0xdb,
+};
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void test_rd_check_plan_on_one_address(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389};
+  start(&cfg);
+  assert_int_equal(F.connects, 0); /* nothing before the name */
+  resolve(1, RD_NAME_LITERAL);
+  assert_int_equal(F.facts.n_probes, 11);
+  assert_int_equal(F.connects, 11);
+  /* The request a Windows client sends goes first; every probe on the one address, port 3389. */
+  assert_int_equal(probe_of(0)->req.protocols, CLIENT_LIKE);
+  for (int i = 0; i < 11; i++) {
+    assert_true(F.c[i].probe);
+    assert_int_equal(F.c[i].addr, 0);
+    assert_int_equal(F.c[i].port, 3389);
+  }
+  assert_int_equal(probe_of(4)->req.legacy, true);
+  assert_int_equal(probe_of(7)->req.kind, RD_PROBE_TLS_VERSION);
+  /* A connect, then the Connection Request goes out in clear. */
+  connected(0, RD_CONN_OK);
+  assert_int_equal(F.c[0].sends, 1);
+  assert_int_equal(F.c[0].tls_sends, 0);
+  assert_int_equal(F.c[0].last[0], 0x03);
+  assert_false(rd_check_done(F.chk));
+  finish();
+}
+
+static void test_rd_check_quick_is_one_connection(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .quick = true, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  assert_int_equal(F.facts.n_probes, 1);
+  assert_int_equal(probe_of(0)->req.protocols, CLIENT_LIKE);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.reach.n_side, 0); /* no side ports in a quick check */
+  assert_true(rd_check_done(F.chk));
+  finish();
+}
+
+static void test_rd_check_moves_plan_to_address_that_connects(void **state) {
+  rd_check_config cfg = {.host = "rdp.example.test", .port = 3389};
+  start(&cfg);
+  resolve(2, RD_NAME_OK);
+  /* A connect-only probe to the second address, the set on the first. */
+  assert_int_equal(F.facts.n_probes, 12);
+  assert_int_equal(probe_of(0)->req.kind, RD_PROBE_CONNECT);
+  assert_int_equal(F.c[0].addr, 1);
+  connected(0, RD_CONN_OK);
+  for (int i = 1; i < 12; i++)
+    connected(i, RD_CONN_REFUSED);
+  assert_int_equal(F.facts.reach.chosen, 1);
+  assert_int_equal(F.facts.n_probes, 23); /* the set again, on the address that connected */
+  assert_int_equal(F.connects, 23);
+  for (int i = 12; i < 23; i++)
+    assert_int_equal(F.c[i].addr, 1);
+  assert_int_equal(F.facts.reach.addr_outcome[0], RD_CONN_REFUSED);
+  assert_int_equal(F.facts.reach.addr_outcome[1], RD_CONN_OK);
+  assert_int_equal(F.facts.reach.n_side, 0); /* refused is an answer: no side ports */
+  finish();
+}
+
+static void test_rd_check_side_ports_when_silent(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  assert_int_equal(rd_check_deadline(F.chk), F.now + STEP);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(probe_of(0)->connect, RD_CONN_TIMEOUT);
+  assert_int_equal(F.facts.reach.n_side, 4);
+  int side = 0;
+  for (int i = 11; i < 15; i++) {
+    assert_true(F.c[i].connect);
+    assert_false(F.c[i].probe);
+    side++;
+  }
+  assert_int_equal(side, 4);
+  assert_int_equal(F.c[11].port, 22);
+  connected(11, RD_CONN_REFUSED); /* the host is up: port 22 answered */
+  assert_int_equal(F.facts.reach.side[0].outcome, RD_CONN_REFUSED);
+  assert_true(F.c[11].closed);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.reach.side[1].outcome, RD_CONN_TIMEOUT);
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.closes, 15);
+  finish();
+}
+
+/* Two probes reach a CHALLENGE; only the one that stands for the client authenticates. */
+static void test_rd_check_one_authentication_attempt(void **state) {
+  const char *why = NULL;
+  rd_crypto *crypto = rd_crypto_new(&why);
+  assert_non_null(crypto);
+  rd_auth_input in;
+  assert_int_equal(rd_auth_input_init(&in, "alice", "LAB", "Passw0rd!", "rdp.lab", 1700000000000, crypto), 0);
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .auth = &in};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  int client = conn_requesting(CLIENT_LIKE, 0);
+  int other = conn_requesting(RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0);
+  for (int conn = 0; conn < 11; conn++)
+    connected(conn, RD_CONN_OK);
+  confirm(other, RD_X224_PROTOCOL_HYBRID);
+  confirm(client, RD_X224_PROTOCOL_HYBRID);
+  assert_true(F.c[other].tls);
+  tls_ok(other, 0);
+  tls_ok(client, 0);
+  assert_int_equal(F.c[client].tls_sends, 1); /* the NTLM NEGOTIATE, inside TLS */
+  assert_int_equal(F.c[other].tls_sends, 1);
+  /* The other probe's CHALLENGE comes first: it waits, the client's has the right of way. */
+  receive(other, challenge_ts, sizeof challenge_ts);
+  assert_int_equal(F.c[other].tls_sends, 1);
+  assert_false(probe_of(other)->auth.outcome != RD_AUTH_NOT_TRIED);
+  receive(client, challenge_ts, sizeof challenge_ts);
+  assert_int_equal(F.c[client].tls_sends, 2); /* AUTHENTICATE */
+  assert_int_equal(F.c[other].tls_sends, 1);  /* never */
+  assert_true(F.c[other].closed);
+  assert_string_equal(probe_of(client)->auth.user, "alice");
+  assert_string_equal(probe_of(other)->credssp.nb_computer, "VGPC");
+  assert_int_equal(probe_of(other)->auth.user[0], '\0');
+  finish();
+  rd_crypto_free(crypto);
+}
+
+/* When the client-like probe never reaches CredSSP, the first other probe that does authenticates. */
+static void test_rd_check_auth_falls_back_to_another_probe(void **state) {
+  const char *why = NULL;
+  rd_crypto *crypto = rd_crypto_new(&why);
+  rd_auth_input in;
+  assert_int_equal(rd_auth_input_init(&in, "bob", "", "pw", "rdp.lab", 1700000000000, crypto), 0);
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .auth = &in};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  int client = conn_requesting(CLIENT_LIKE, 0);
+  int other = conn_requesting(RD_X224_PROTOCOL_HYBRID, 0);
+  connected(client, RD_CONN_OK);
+  connected(other, RD_CONN_OK);
+  confirm(other, RD_X224_PROTOCOL_HYBRID);
+  tls_ok(other, 0);
+  receive(other, challenge_ts, sizeof challenge_ts);
+  assert_int_equal(F.c[other].tls_sends, 1); /* waits while the client-like probe may still get there */
+  rd_check_eof(F.chk, client, true, F.now);  /* it ends without CredSSP */
+  drain();
+  assert_int_equal(F.c[other].tls_sends, 2);
+  assert_string_equal(probe_of(other)->auth.user, "bob");
+  finish();
+  rd_crypto_free(crypto);
+}
+
+static void test_rd_check_whole_deadline_is_ours(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .timeout_us = 500 * MS, .step_us = STEP};
+  start(&cfg);
+  assert_int_equal(rd_check_deadline(F.chk), F.now + 500 * MS); /* the step is capped by the whole */
+  resolve(1, RD_NAME_LITERAL);
+  connected(0, RD_CONN_OK);
+  F.now += 500 * MS;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_true(F.facts.deadline_hit);
+  assert_int_equal(probe_of(0)->nego, RD_NEGO_CUT);
+  assert_int_equal(probe_of(1)->connect, RD_CONN_CUT);
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.facts.reach.samples, 1); /* cut connects are no RTT samples */
+  finish();
+}
+
+static void test_rd_check_cut_while_resolving(void **state) {
+  rd_check_config cfg = {.host = "slow.example.test", .port = 3389, .timeout_us = 200 * MS};
+  start(&cfg);
+  F.now += 200 * MS;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.cancels, 1);
+  assert_false(rd_check_done(F.chk)); /* the lookup still answers */
+  resolve(0, RD_NAME_CANCELLED);
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.facts.name.status, RD_NAME_CANCELLED);
+  assert_int_equal(F.connects, 0);
+  finish();
+}
+
+/* A server that drips a byte a second cannot stretch the step deadline. */
+static void test_rd_check_drip_server(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  connected(0, RD_CONN_OK);
+  rd_us deadline = F.now + STEP;
+  static const uint8_t tpkt[] = {0x03, 0x00, 0x00, 0x13};
+  for (size_t i = 1; i <= sizeof tpkt; i++) {
+    F.now += 700 * MS;
+    receive(0, tpkt, i); /* the engine hands over everything buffered so far */
+    assert_true(rd_check_deadline(F.chk) <= deadline);
+  }
+  F.now = deadline;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(probe_of(0)->nego, RD_NEGO_SILENT);
+  assert_int_equal(probe_of(0)->bytes_received, 4);
+  assert_true(F.c[0].closed);
+  finish();
+}
+
+static void test_rd_check_local_error_is_ours(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  connected(0, RD_CONN_OK);
+  rd_check_local_error(F.chk, 0, -12, F.now);
+  drain();
+  assert_int_equal(probe_of(0)->nego, RD_NEGO_LOCAL_ERROR);
+  assert_int_not_equal(probe_of(0)->local_error, 0);
+  assert_true(F.c[0].closed);
+  finish();
+}
+
+/* The certificate that speaks for the server is the one an unpinned handshake saw. */
+static void test_rd_check_certificate_choice(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  int pinned = 7, unpinned = conn_requesting(RD_X224_PROTOCOL_SSL, 0);
+  connected(pinned, RD_CONN_OK);
+  connected(unpinned, RD_CONN_OK);
+  confirm(pinned, RD_X224_PROTOCOL_SSL);
+  confirm(unpinned, RD_X224_PROTOCOL_SSL);
+  tls_ok(pinned, 0x0303);
+  assert_true(F.facts.have_cert);
+  assert_int_equal(F.facts.cert_probe, pinned);
+  tls_ok(unpinned, 0);
+  assert_int_equal(F.facts.cert_probe, unpinned);
+  assert_string_equal(F.facts.cert.common_name, "lab");
+  assert_true(F.c[unpinned].closed); /* SSL selected: the TLS facts end it */
+  finish();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rd_check_plan_on_one_address),
+      cmocka_unit_test(test_rd_check_quick_is_one_connection),
+      cmocka_unit_test(test_rd_check_moves_plan_to_address_that_connects),
+      cmocka_unit_test(test_rd_check_side_ports_when_silent),
+      cmocka_unit_test(test_rd_check_one_authentication_attempt),
+      cmocka_unit_test(test_rd_check_auth_falls_back_to_another_probe),
+      cmocka_unit_test(test_rd_check_whole_deadline_is_ours),
+      cmocka_unit_test(test_rd_check_cut_while_resolving),
+      cmocka_unit_test(test_rd_check_drip_server),
+      cmocka_unit_test(test_rd_check_local_error_is_ours),
+      cmocka_unit_test(test_rd_check_certificate_choice),
+  };
+  int r = cmocka_run_group_tests(tests, NULL, NULL);
+  OPENSSL_free(cert_der);
+  return r;
+}
