@@ -15,6 +15,10 @@ BUILD_PKGS=(cmake make gcc clang libclang-rt-14-dev pkg-config libssl-dev libuv1
 TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert chromium tmux
            faketime netcat-openbsd jq iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop
            prometheus)
+# rdpdoctor.exe: the mingw-w64 cross toolchain, Wine to test it, dpkg-dev for `apt-get source`
+# (scripts/build-windows.sh builds the dependencies from Debian's sources; it installs these too).
+WIN_PKGS=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev
+          wine wine64 dpkg-dev)
 # Peer tools for the side-by-side benchmarks.
 BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket)
 
@@ -33,7 +37,8 @@ fi
 cleanup() { if [ "$guard_ours" = 1 ]; then rm -f "$guard"; fi; }
 trap cleanup EXIT
 
-apt-get install -y -q --no-install-recommends "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}"
+apt-get install -y -q --no-install-recommends "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${WIN_PKGS[@]}" \
+    "${BENCH_PKGS[@]}"
 
 # Where an init system exists, make sure no packaged xrdp listens.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

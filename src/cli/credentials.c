@@ -5,13 +5,19 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 
+#include "console.h"
 #include "core/err.h"
+
+#ifdef _WIN32
+#define O_CLOEXEC _O_NOINHERIT
+/* Removes the variable from the C runtime's copy and from the process environment block. */
+#define unsetenv(name) _putenv_s((name), "")
+#endif
 
 void rd_credentials_wipe(rd_credentials *c) { rd_wipe(c, sizeof *c); }
 
@@ -117,34 +123,10 @@ void rd_credentials_forget_environment(void) {
 }
 
 static int from_prompt(rd_credentials *c, const char **why) {
-  int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
+  if (rd_console_read_secret("Password (not echoed): ", c->password, sizeof c->password) != 0) {
     *why = "no password: set RDPDOCTOR_PASSWORD, use --password-file, or run on a terminal";
     return RD_E_INVALID;
   }
-  struct termios old, quiet;
-  bool restore = tcgetattr(fd, &old) == 0;
-  if (restore) {
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-    tcsetattr(fd, TCSAFLUSH, &quiet);
-  }
-  static const char prompt[] = "Password (not echoed): ";
-  if (write(fd, prompt, sizeof prompt - 1) < 0) {
-    /* The prompt is a courtesy; reading still works. */
-  }
-  size_t used = 0;
-  char ch;
-  while (used + 1 < sizeof c->password && read(fd, &ch, 1) == 1 && ch != '\n' && ch != '\r')
-    c->password[used++] = ch;
-  c->password[used] = '\0';
-  ch = 0;
-  if (restore)
-    tcsetattr(fd, TCSAFLUSH, &old);
-  if (write(fd, "\n", 1) < 0) {
-    /* As above. */
-  }
-  close(fd);
   return 0;
 }
 

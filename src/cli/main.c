@@ -1,3 +1,7 @@
 #include "cli/cli.h"
+#include "cli/console.h"
 
-int main(int argc, char **argv) { return rd_cli_run(argc, argv); }
+int main(int argc, char **argv) {
+  rd_console_init(&argc, &argv);
+  return rd_cli_run(argc, argv);
+}

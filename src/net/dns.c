@@ -29,6 +29,14 @@
 #include "core/err.h"
 #include "core/hostname.h"
 
+#ifdef _WIN32
+/* A Winsock SOCKET is a handle (its low 32 bits are significant), not a C runtime descriptor. */
+#define close_socket(fd) closesocket((SOCKET)(fd))
+typedef long suseconds_t; /* Winsock's struct timeval has long fields */
+#else
+#define close_socket(fd) close(fd)
+#endif
+
 #define DEFAULT_TIMEOUT_MS 3000u
 #define DEFAULT_TRIES 2u
 #define MAX_TRIES 5u
@@ -263,7 +271,7 @@ static bool usable(const rd_dns_addr *a) {
   else
     ((struct sockaddr_in6 *)&ss)->sin6_port = htons(9);
   bool ok = connect(fd, (const struct sockaddr *)&ss, a->salen) == 0;
-  close(fd);
+  close_socket(fd);
   return ok;
 }
 

@@ -34,7 +34,7 @@ typedef struct spec {
   const char *not_before; /* "YYYYMMDDHHMMSSZ"; NULL: 20240101000000Z */
   const char *not_after;  /* NULL: 20340101000000Z */
   const EVP_MD *md;     /* NULL: SHA-256 (ignored for Ed25519) */
-  long serial;          /* 0: 0x1234 */
+  int64_t serial;       /* 0: 0x1234 (int64_t: a long has 32 bits on Windows) */
 } spec;
 
 static void set_time(ASN1_TIME *t, const char *s) {
@@ -74,7 +74,7 @@ static X509 *build(const spec *s) {
   const EVP_MD *md = s->md != NULL ? s->md : EVP_sha256();
   assert_non_null(x);
   assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
-  assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), s->serial ? s->serial : 0x1234), 1);
+  assert_int_equal(ASN1_INTEGER_set_int64(X509_get_serialNumber(x), s->serial ? s->serial : 0x1234), 1);
   set_time(X509_getm_notBefore(x), s->not_before ? s->not_before : "20240101000000Z");
   set_time(X509_getm_notAfter(x), s->not_after ? s->not_after : "20340101000000Z");
   assert_int_equal(X509_set_subject_name(x, subj), 1);
@@ -136,7 +136,7 @@ static spec good_spec(void) {
             .org = "Rdpdoctor Lab",
             .san = "DNS:rdp-lab.local,IP:127.0.0.1,IP:::1",
             .eku = "serverAuth",
-            .serial = 0x0123456789abcdefL};
+            .serial = 0x0123456789abcdef};
   return s;
 }
 

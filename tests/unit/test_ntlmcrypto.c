@@ -124,6 +124,11 @@ static void assert_no_openssl_errors(void) {
 /* ---- The library context ---- */
 
 static void test_rd_crypto_new_without_legacy_provider(void **state) {
+#ifdef _WIN32
+  /* rdpdoctor.exe has the legacy provider built into libcrypto (OpenSSL's no-module): it cannot
+   * go missing there (scripts/build-windows.sh). */
+  skip();
+#else
   char dir[] = "/tmp/rd-ntlmcrypto-XXXXXX";
   char errfile[] = "/tmp/rd-ntlmcrypto-err-XXXXXX";
   const char *old = getenv("OPENSSL_MODULES");
@@ -170,6 +175,7 @@ static void test_rd_crypto_new_without_legacy_provider(void **state) {
   assert_null(why);
   rd_crypto_free(c);
   rd_crypto_free(NULL);
+#endif
 }
 
 static void test_rd_crypto_random_fills(void **state) {

@@ -1,0 +1,6 @@
+/* Windows build only: <arpa/inet.h> is <winsock2.h> + <ws2tcpip.h> there (see src/compat/win/README.md). */
+#ifndef RD_COMPAT_WIN_ARPA_INET_H
+#define RD_COMPAT_WIN_ARPA_INET_H
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#endif
