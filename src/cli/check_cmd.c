@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "console.h"
 #include "credentials.h"
 #include "core/err.h"
 #include "diag/diag.h"
@@ -249,10 +250,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     code = rd_nagios_state(&facts, &diag, &nopts);
     r = rd_report_nagios(out, &facts, &diag, &nopts);
   } else {
-    int out_fd = fileno(out);
-    rd_text_opts topts = {false, rd_text_width(out_fd)};
-    r = json ? rd_report_check_json(out, &facts, &diag)
-             : rd_report_check_text_colour(out, &facts, &diag, &topts, rd_text_colour(out_fd));
+    rd_text_opts topts = {false, rd_console_width(out), rd_console_colour(out)};
+    r = json ? rd_report_check_json(out, &facts, &diag) : rd_report_check_text(out, &facts, &diag, &topts);
   }
   if (html != NULL) {
     int hr = rd_report_check_html(html, &facts, &diag);

@@ -1,9 +1,25 @@
 #include "console.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "core/err.h"
 #include "core/wipe.h"
+
+/* A positive COLUMNS below 10000, else 0. */
+static unsigned columns_variable(void) {
+  const char *cols = getenv("COLUMNS");
+  if (cols == NULL || *cols == '\0')
+    return 0;
+  char *end;
+  unsigned long v = strtoul(cols, &end, 10);
+  return *end == '\0' && v > 0 && v < 10000 ? (unsigned)v : 0;
+}
+
+static bool no_color(void) {
+  const char *no = getenv("NO_COLOR");
+  return no != NULL && *no != '\0';
+}
 
 #ifdef _WIN32
 
@@ -107,10 +123,56 @@ int rd_console_read_secret(const char *prompt, char *buf, size_t size) {
   return 0;
 }
 
+static HANDLE stream_handle(FILE *f) {
+  int fd = _fileno(f);
+  return fd < 0 ? INVALID_HANDLE_VALUE : (HANDLE)_get_osfhandle(fd);
+}
+
+bool rd_console_is_terminal(FILE *f) {
+  DWORD mode;
+  HANDLE h = stream_handle(f);
+  return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode) != 0;
+}
+
+unsigned rd_console_width(FILE *f) {
+  CONSOLE_SCREEN_BUFFER_INFO info;
+  HANDLE h = stream_handle(f);
+  if (!rd_console_is_terminal(f))
+    return 80;
+  unsigned w = columns_variable();
+  if (w == 0 && GetConsoleScreenBufferInfo(h, &info) && info.srWindow.Right >= info.srWindow.Left)
+    w = (unsigned)(info.srWindow.Right - info.srWindow.Left + 1);
+  return w < 80 ? 80 : w;
+}
+
+static HANDLE vt_handle = INVALID_HANDLE_VALUE;
+static DWORD vt_saved_mode;
+
+static void restore_vt_mode(void) { SetConsoleMode(vt_handle, vt_saved_mode); }
+
+bool rd_console_colour(FILE *f) {
+  DWORD mode;
+  HANDLE h = stream_handle(f);
+  if (no_color() || h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
+    return false;
+  if (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING)
+    return true;
+  /* Consoles older than Windows 10 1511 refuse it: then no colour rather than raw escapes. */
+  if (!SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING))
+    return false;
+  if (vt_handle == INVALID_HANDLE_VALUE) {
+    vt_handle = h;
+    vt_saved_mode = mode;
+    atexit(restore_vt_mode);
+  }
+  return true;
+}
+
 #else /* POSIX */
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -147,5 +209,22 @@ int rd_console_read_secret(const char *prompt, char *buf, size_t size) {
   close(fd);
   return 0;
 }
+
+bool rd_console_is_terminal(FILE *f) {
+  int fd = fileno(f);
+  return fd >= 0 && isatty(fd);
+}
+
+unsigned rd_console_width(FILE *f) {
+  if (!rd_console_is_terminal(f))
+    return 80;
+  unsigned w = columns_variable();
+  struct winsize ws;
+  if (w == 0 && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    w = ws.ws_col;
+  return w < 80 ? 80 : w;
+}
+
+bool rd_console_colour(FILE *f) { return rd_console_is_terminal(f) && !no_color(); }
 
 #endif

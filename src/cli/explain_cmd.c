@@ -169,7 +169,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
   rd_explanation ex;
   rd_explain(args, roles, n, &ex);
   ex.dialog = dialog;
-  rd_text_opts opts = {brief, 100};
+  rd_text_opts opts = {brief, 100, false};
   int r = json ? rd_report_explain_json(out, &ex, (const char *const *)ops, (size_t)n_ops)
                : rd_report_explain_text(out, &ex, &opts);
   if (r != 0) {

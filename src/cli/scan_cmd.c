@@ -6,13 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
 #include "cli.h"
+#include "console.h"
 #include "core/err.h"
 #include "credentials.h"
 #include "diag/diag.h"
@@ -258,6 +261,10 @@ static void print_summary(scan *sc) {
 
 /* Raises the soft open-file limit to the hard one and returns the checks it allows at once. */
 static unsigned fd_budget(void) {
+#ifdef _WIN32
+  /* Winsock sockets are handles, not C runtime descriptors: no open-file limit to respect. */
+  return 100000;
+#else
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 16;
@@ -273,6 +280,7 @@ static unsigned fd_budget(void) {
     return 1;
   rlim_t n = (rl.rlim_cur - FDS_RESERVED) / FDS_PER_CHECK;
   return n > 100000 ? 100000 : (unsigned)n;
+#endif
 }
 
 static int add_file(rd_target_list *l, const char *path, FILE *err) {
@@ -396,7 +404,7 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
     step_ms = timeout_ms;
   sc->base.timeout_us = (rd_us)timeout_ms * 1000u;
   sc->base.step_us = (rd_us)step_ms * 1000u;
-  bool tty = isatty(fileno(err));
+  bool tty = rd_console_is_terminal(err);
   sc->progress_on = !quiet && tty;
   sc->summary_on = !quiet && (tty || force_summary);
 

@@ -3,7 +3,8 @@
  * (facts), what that means (findings, worst first), and the verdict with the fix. Everything is
  * wrapped at the width asked, never inside a word; commands keep their line. Everything the
  * server sent (names, banners, certificate fields) is escaped (rd_text_escape): no control
- * character reaches the terminal raw. Colour only when asked (a terminal, NO_COLOR unset). */
+ * character reaches the terminal raw. Colour only when asked (opts->colour: the command line
+ * decides it from its terminal and NO_COLOR). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,12 +609,7 @@ static void verdict_section(const out *o, const rd_check_facts *c, const rd_diag
 }
 
 int rd_report_check_text(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, const rd_text_opts *opts) {
-  return rd_report_check_text_colour(f, c, d, opts, false);
-}
-
-int rd_report_check_text_colour(FILE *f, const rd_check_facts *c, const rd_diagnosis *d, const rd_text_opts *opts,
-                                bool colour) {
-  out o = {f, opts != NULL && opts->width >= 40 ? opts->width : 80, colour};
+  out o = {f, opts != NULL && opts->width >= 40 ? opts->width : 80, opts != NULL && opts->colour};
   char tgt[300], when[40];
   bool v6 = strchr(c->host, ':') != NULL;
   snprintf(tgt, sizeof tgt, "%s%s%s:%u", v6 ? "[" : "", E(c->host), v6 ? "]" : "", c->port);

@@ -132,7 +132,7 @@ static void print_cause(FILE *f, size_t rank, const rd_kb_cause *c, const rd_tex
 }
 
 int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts) {
-  rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 100};
+  rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 100, false};
   if (ex->dialog != NULL)
     print_dialog(f, ex->dialog);
   for (size_t i = 0; i < ex->n_codes; i++)

@@ -17,16 +17,13 @@
  * findings[].evidence became JSON pointers (the prose moved to findings[].detail). */
 #define RD_JSON_SCHEMA_VERSION 2
 
+/* How text is laid out. The command line decides width and colour from its terminal
+ * (src/cli/console.h: rd_console_width, rd_console_colour); renderers never look at one. */
 typedef struct rd_text_opts {
   bool brief;     /* causes as one line each, without why/confirm/fix */
   unsigned width; /* wrap prose at this column */
+  bool colour;    /* check text: ANSI colour for severities and phase states */
 } rd_text_opts;
-
-/* The width a report wraps at (docs: `check` text): the terminal's when output is one (COLUMNS,
- * else TIOCGWINSZ), never narrower than 80; 80 when output is not a terminal. */
-unsigned rd_text_width(int fd);
-/* Whether colour is wanted: fd is a terminal and NO_COLOR is unset or empty (no-color.org). */
-bool rd_text_colour(int fd);
 
 /* How a JSON document is printed: indented for people (`--json`), or on one line for a stream of
  * documents (JSON lines). */
@@ -40,12 +37,9 @@ json_t *rd_report_explain_document(const rd_explanation *ex, const char *const *
 /* Prints rd_report_explain_document pretty; 0, RD_E_IO or RD_E_NOMEM. */
 int rd_report_explain_json(FILE *f, const rd_explanation *ex, const char *const *input, size_t n_input);
 
-/* `rdpdoctor check` for people: timeline, facts, findings by severity, verdict and fix. */
+/* `rdpdoctor check` for people: timeline, facts, findings by severity, verdict and fix; in
+ * colour when opts->colour. */
 int rd_report_check_text(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d, const rd_text_opts *opts);
-/* The same with ANSI colour for severities and phase states when `colour` (a terminal, NO_COLOR
- * unset: rd_text_colour). */
-int rd_report_check_text_colour(FILE *f, const rd_check_facts *facts, const rd_diagnosis *d,
-                                const rd_text_opts *opts, bool colour);
 /* The check document (docs/json.md): facts, findings with their evidence pointers, verdict. NULL
  * when out of memory; the caller owns the reference. */
 json_t *rd_report_check_document(const rd_check_facts *facts, const rd_diagnosis *d);

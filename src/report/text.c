@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width) {
   unsigned col = 0;
@@ -65,28 +63,6 @@ char *rd_text_for_target(const char *text, const char *host, unsigned port) {
   }
   *o = '\0';
   return out;
-}
-
-unsigned rd_text_width(int fd) {
-  if (!isatty(fd))
-    return 80;
-  unsigned w = 0;
-  const char *cols = getenv("COLUMNS");
-  if (cols != NULL && *cols != '\0') {
-    char *end;
-    unsigned long v = strtoul(cols, &end, 10);
-    if (*end == '\0' && v > 0 && v < 10000)
-      w = (unsigned)v;
-  }
-  struct winsize ws;
-  if (w == 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-    w = ws.ws_col;
-  return w < 80 ? 80 : w;
-}
-
-bool rd_text_colour(int fd) {
-  const char *no = getenv("NO_COLOR");
-  return isatty(fd) && (no == NULL || *no == '\0');
 }
 
 /* The length of the valid UTF-8 sequence at p (2-4), 0 when it is not one. */

@@ -22,7 +22,7 @@ static FILE *sink(void) {
 static void render(const rd_code_arg *args, const rd_code_role *roles, size_t n) {
   rd_explanation ex;
   rd_explain(args, roles, n, &ex);
-  rd_text_opts opts = {false, 100};
+  rd_text_opts opts = {false, 100, false};
   const char *input[] = {args[0].text};
   rd_report_explain_text(sink(), &ex, &opts);
   rd_report_explain_json(sink(), &ex, input, 1);
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rd_explanation ex;
     rd_explain(args, NULL, 1, &ex);
     ex.dialog = d;
-    rd_text_opts opts = {false, 100};
+    rd_text_opts opts = {false, 100, false};
     const char *input[] = {text};
     rd_report_explain_text(sink(), &ex, &opts);
     rd_report_explain_json(sink(), &ex, input, 1);
