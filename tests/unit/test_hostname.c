@@ -93,6 +93,14 @@ static void test_rd_hostname_parse_ip_like_inet_pton(void **state) {
     const char *s = cases[i];
     uint8_t got[16], want[16];
     size_t n = rd_hostname_parse_ip(s, strlen(s), got);
+#ifdef _WIN32
+    /* Windows' inet_pton (and Wine's) takes a leading zero in an IPv6 address's dotted tail; the
+     * parser is glibc's on every platform, so there the answer is glibc's: not an address. */
+    if (strcmp(s, "::01.2.3.4") == 0) {
+      assert_int_equal(n, 0);
+      continue;
+    }
+#endif
     size_t expect = inet_pton(AF_INET, s, want) == 1 ? 4 : inet_pton(AF_INET6, s, want) == 1 ? 16 : 0;
     if (n != expect)
       fail_msg("'%s': %zu bytes, inet_pton %zu", s, n, expect);
