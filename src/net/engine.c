@@ -398,13 +398,15 @@ static void on_connect(uv_connect_t *req, int status) {
     if (c->probe && (run->fastest_connect == 0 || attempt < run->fastest_connect))
       run->fastest_connect = attempt;
     if (uv_read_start((uv_stream_t *)&c->tcp[c->cur], alloc_cb, on_read) != 0) {
-      rd_check_connected(run->chk, c->id, RD_CONN_OK, 0, attempt, c->replaced, now);
+      rd_check_connected(run->chk, c->id, RD_CONN_OK, NULL, attempt, c->replaced, now);
       rd_check_local_error(run->chk, c->id, RD_E_IO, now);
       drive(run);
       return;
     }
   }
-  rd_check_connected(run->chk, c->id, outcome_of(status), status == 0 ? 0 : -status, attempt, c->replaced, now);
+  /* libuv's error name: the same on every platform (its numbers are the OS's errno values). */
+  rd_check_connected(run->chk, c->id, outcome_of(status), status == 0 ? NULL : uv_err_name(status), attempt,
+                     c->replaced, now);
   drive(run);
 }
 

@@ -398,7 +398,7 @@ void rd_check_launched(rd_check *chk, int conn, rd_us now) {
     rd_probe_launch(&s->probe, now);
 }
 
-void rd_check_connected(rd_check *chk, int conn, rd_conn_outcome outcome, int sys_errno, rd_us attempt_us,
+void rd_check_connected(rd_check *chk, int conn, rd_conn_outcome outcome, const char *error, rd_us attempt_us,
                         unsigned retries, rd_us now) {
   slot *s = slot_of(chk, conn);
   if (s == NULL)
@@ -412,7 +412,7 @@ void rd_check_connected(rd_check *chk, int conn, rd_conn_outcome outcome, int sy
   }
   if (s->probe.state != RD_PS_CONNECTING)
     return;
-  rd_probe_connected(&s->probe, outcome, sys_errno, attempt_us, retries, now);
+  rd_probe_connected(&s->probe, outcome, error, attempt_us, retries, now);
   record_address(chk, s->probe.facts, now);
   advance(chk, now);
 }

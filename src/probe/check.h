@@ -81,7 +81,7 @@ bool rd_check_done(const rd_check *chk);
 /* The name's answer (addresses in the order the driver will connect them by index). */
 void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now);
 void rd_check_launched(rd_check *chk, int conn, rd_us now);
-void rd_check_connected(rd_check *chk, int conn, rd_conn_outcome outcome, int sys_errno, rd_us attempt_us,
+void rd_check_connected(rd_check *chk, int conn, rd_conn_outcome outcome, const char *error, rd_us attempt_us,
                         unsigned retries, rd_us now);
 /* Framing (see rd_probe_need): the size of the next frame on conn, 0 when unknown yet. */
 size_t rd_check_need(const rd_check *chk, int conn, const uint8_t *head, size_t have);

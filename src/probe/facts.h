@@ -244,7 +244,7 @@ typedef struct rd_probe_request {
 typedef struct rd_probe_facts {
   rd_probe_request req;
   rd_conn_outcome connect;
-  int connect_errno;
+  char connect_error[24]; /* how the connect failed, libuv's error name ("ECONNREFUSED"); "" when it did not */
   rd_us connect_us;     /* connect() -> connected or failed, replacements included */
   rd_us connect_attempt_us; /* the last attempt alone: the RTT sample */
   unsigned connect_retries; /* replacement connects after a SYN went unanswered */

@@ -80,7 +80,7 @@ void rd_probe_launch(rd_probe *p, rd_us now) {
   rd_probe_enter(p, RD_PS_CONNECTING, now);
 }
 
-void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_us attempt_us, unsigned retries,
+void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, const char *error, rd_us attempt_us, unsigned retries,
                         rd_us now) {
   if (p->state != RD_PS_CONNECTING)
     return;
@@ -88,7 +88,7 @@ void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_
     p->started = now;
   rd_probe_facts *f = p->facts;
   f->connect = outcome;
-  f->connect_errno = sys_errno;
+  snprintf(f->connect_error, sizeof f->connect_error, "%s", error != NULL ? error : "");
   f->connect_us = now - p->started;
   f->connect_attempt_us = attempt_us;
   f->connect_retries = retries;
@@ -376,7 +376,7 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
     rd_probe_end_ident(p, reset ? RD_IDENT_RESET : RD_IDENT_CLOSED, now);
     return;
   case RD_PS_CONNECTING: /* a close before the connect completed is the connect's outcome */
-    rd_probe_connected(p, reset ? RD_CONN_REFUSED : RD_CONN_ERROR, 0, 0, 0, now);
+    rd_probe_connected(p, reset ? RD_CONN_REFUSED : RD_CONN_ERROR, NULL, 0, 0, now);
     return;
   case RD_PS_DONE:
     return;

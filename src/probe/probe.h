@@ -127,9 +127,10 @@ typedef struct rd_probe {
 void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us);
 /* The driver sent the SYN: the connect step's deadline starts now. */
 void rd_probe_launch(rd_probe *p, rd_us now);
-/* The connect finished: RD_CONN_OK or how it failed. attempt_us is the last attempt alone (the
- * RTT sample), retries the replacement connects the driver made. */
-void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, int sys_errno, rd_us attempt_us, unsigned retries,
+/* The connect finished: RD_CONN_OK or how it failed; error names the failure the same way on
+ * every platform (libuv's error name, "ECONNREFUSED"), NULL when there is none. attempt_us is
+ * the last attempt alone (the RTT sample), retries the replacement connects the driver made. */
+void rd_probe_connected(rd_probe *p, rd_conn_outcome outcome, const char *error, rd_us attempt_us, unsigned retries,
                         rd_us now);
 
 /* Bytes the next frame needs, judged from the first `have` bytes received in the probe's transport:

@@ -1,5 +1,6 @@
 /* `rdpdoctor check --json`: facts and findings as separate parts (docs/json.md "check"). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/hexfmt.h"
 #include "core/rdtime.h"
@@ -142,6 +143,27 @@ static json_t *ident_json(const rd_probe_facts *p) {
                    "duration_ms", ms(id->took_us));
 }
 
+/* The connect's "errno": the POSIX number (as Linux numbers them) of the libuv error names the
+ * connect outcomes come from, so that the document reads the same from every platform's build;
+ * 0 for none or another name ("error" has the name). */
+static int posix_errno(const char *error) {
+  static const struct {
+    const char *name;
+    int number;
+  } table[] = {
+      {"EPERM", 1},         {"ENOENT", 2},        {"EINTR", 4},           {"EIO", 5},
+      {"EBADF", 9},         {"EAGAIN", 11},       {"ENOMEM", 12},         {"EACCES", 13},
+      {"EINVAL", 22},       {"ENFILE", 23},       {"EMFILE", 24},         {"EPIPE", 32},
+      {"EADDRINUSE", 98},   {"EADDRNOTAVAIL", 99}, {"ENETDOWN", 100},     {"ENETUNREACH", 101},
+      {"ECONNABORTED", 103}, {"ECONNRESET", 104}, {"ENOBUFS", 105},       {"ETIMEDOUT", 110},
+      {"ECONNREFUSED", 111}, {"EHOSTDOWN", 112},  {"EHOSTUNREACH", 113},  {"ECANCELED", 125},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcmp(error, table[i].name) == 0)
+      return table[i].number;
+  return 0;
+}
+
 static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
   char protos[64], sel[64];
   const rd_kb_code *neg = p->nego == RD_NEGO_FAILURE ? rd_kb_find(RD_TAB_NEGF, p->failure_code) : NULL;
@@ -149,8 +171,9 @@ static json_t *probe_json(const rd_check_facts *c, const rd_probe_facts *p) {
                           (json_int_t)p->req.protocols, "protocols_name",
                           p->req.legacy ? "none" : rd_protocols_name(p->req.protocols, protos, sizeof protos),
                           "tls_version", p->req.tls_pin, "session", p->req.session);
-  json_t *connect = json_pack("{s:s, s:i, s:o, s:i, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect), "errno",
-                              p->connect_errno, "duration_ms", ms(p->connect_us), "retries", p->connect_retries,
+  json_t *connect = json_pack("{s:s, s:i, s:s, s:o, s:i, s:i, s:i}", "outcome", rd_conn_outcome_name(p->connect),
+                              "errno", posix_errno(p->connect_error), "error", p->connect_error, "duration_ms",
+                              ms(p->connect_us), "retries", p->connect_retries,
                               "retransmits_before_reply", p->retransmits_before_reply, "retransmits_after_reply",
                               p->retransmits_after_reply);
   json_t *nego = json_pack("{s:s, s:I, s:s, s:i, s:I, s:s?, s:o, s:I, s:o, s:s, s:s}", "outcome",

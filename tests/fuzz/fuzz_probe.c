@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rd_us now = 1000, step = 3000000;
   rd_probe_init(&probe, &facts, step);
   rd_probe_launch(&probe, now);
-  rd_probe_connected(&probe, RD_CONN_OK, 0, 100, 0, now += 100);
+  rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   pull(&probe, now);
 
   size_t i = 2;

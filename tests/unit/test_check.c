@@ -107,7 +107,7 @@ static void resolve(size_t n_addrs, rd_name_status status) {
 }
 
 static void connected(int conn, rd_conn_outcome o) {
-  rd_check_connected(F.chk, conn, o, 0, 100, 0, F.now);
+  rd_check_connected(F.chk, conn, o, NULL, 100, 0, F.now);
   drain();
 }
 

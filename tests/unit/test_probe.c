@@ -68,7 +68,7 @@ static int receive(const uint8_t *in, size_t n, rd_us now) {
 
 static void connect_and_send(const uint8_t *expect, size_t n) {
   uint8_t out[256];
-  rd_probe_connected(&probe, RD_CONN_OK, 0, 100, 0, 100);
+  rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, 100);
   size_t len = pull(out, sizeof out, 120);
   assert_int_equal(len, n);
   assert_memory_equal(out, expect, n);
@@ -242,9 +242,10 @@ static void test_rd_probe_expire_connect_and_tls(void **state) {
 
 static void test_rd_probe_connected_failure(void **state) {
   start(false, 3, 0);
-  rd_probe_connected(&probe, RD_CONN_REFUSED, 111, 50, 0, 50);
+  rd_probe_connected(&probe, RD_CONN_REFUSED, "ECONNREFUSED", 50, 0, 50);
   assert_true(rd_probe_done(&probe));
   assert_int_equal(facts.connect, RD_CONN_REFUSED);
+  assert_string_equal(facts.connect_error, "ECONNREFUSED");
   assert_int_equal(facts.connect_us, 50);
   uint8_t out[64];
   assert_int_equal(pull(out, sizeof out, 60), 0);

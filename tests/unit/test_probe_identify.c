@@ -28,7 +28,7 @@ static void start(bool plain) {
   P.plain_http = plain;
   now = 1000 * MS;
   rd_probe_launch(&P, now);
-  rd_probe_connected(&P, RD_CONN_OK, 0, 100, 0, now);
+  rd_probe_connected(&P, RD_CONN_OK, NULL, 100, 0, now);
 }
 
 /* Frames `in` the way the engine does, feeding each whole frame, the rest as partial. */

@@ -105,7 +105,7 @@ static void to_session(void) {
   now = 1000;
   rd_probe_init(&probe, &facts, STEP);
   rd_probe_launch(&probe, now);
-  rd_probe_connected(&probe, RD_CONN_OK, 0, 100, 0, now += 100);
+  rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   free((pull(&out), out));
   feed(cc_ssl, sizeof cc_ssl);
   rd_tls_request tls;

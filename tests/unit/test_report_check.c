@@ -284,7 +284,7 @@ static void scenario_refused(void) {
   for (size_t i = 0; i < F.n_probes; i++) {
     rd_probe_facts *p = probe(i);
     p->connect = RD_CONN_REFUSED;
-    p->connect_errno = 111;
+    snprintf(p->connect_error, sizeof p->connect_error, "ECONNREFUSED");
     p->reply_us = 0;
     p->total_us = p->connect_us;
   }
