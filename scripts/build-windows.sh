@@ -14,6 +14,14 @@
 # Environment: RD_WIN_CACHE (default /var/cache/rdpdoctor-win), RD_WIN_BUILD (default
 # build/windows), RD_WIN_DEPS (the dependencies to bring up to date, default all), RD_WIN_NO_APT=1
 # skips the apt-get step: for callers that ran the script once as root, which sets up deb-src.
+#
+# Exit codes (CI tells a broken build from a network that let it down; scripts/test.sh):
+#   0  built
+#   1  a build failed (a dependency or rdpdoctor): the sources were there
+#   3  it cannot run here: not root for apt-get, or no Debian mirror configured
+#   4  something could not be FETCHED: the toolchain packages, or a dependency's source (no
+#      network, or a mirror that does not serve it); the reason is the last line on stderr
+#   64 usage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -29,6 +37,10 @@ build=${RD_WIN_BUILD:-$root/build/windows}
 jobs=$(nproc)
 
 log() { printf '== %s\n' "$*"; }
+
+# apt's downloads give up in bounded time: a dead mirror makes this a skip in minutes, not an hour.
+apt_net=(-o Acquire::Retries=2 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30)
+apt_failed=0
 
 # --- packages -------------------------------------------------------------------------------------
 # The toolchain, Wine for the tests, dpkg-dev for `apt-get source`, and the Linux -dev packages
@@ -91,12 +103,27 @@ if [ "${RD_WIN_NO_APT:-0}" != 1 ]; then
   fi
   write_deb_src
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${WIN_PKGS[@]}" >/dev/null
+  # Offline, a warm cache still builds: a failed update or install is only fatal below, when a
+  # tool or a source it would have brought is missing (exit 4).
+  if ! apt-get update -q "${apt_net[@]}" >/dev/null; then
+    echo "build-windows: apt-get update failed (network or mirror); going on with what is installed" >&2
+    apt_failed=1
+  fi
+  if ! apt-get install -y -q --no-install-recommends "${apt_net[@]}" "${WIN_PKGS[@]}" >/dev/null; then
+    echo "build-windows: apt-get install failed (network or mirror); going on with what is installed" >&2
+    apt_failed=1
+  fi
 fi
 
 for tool in $triple-gcc $triple-windres cmake pkg-config dpkg-source; do
-  command -v "$tool" >/dev/null || { echo "build-windows: $tool not found (run as root once)" >&2; exit 3; }
+  if ! command -v "$tool" >/dev/null; then
+    if [ "$apt_failed" = 1 ]; then
+      echo "build-windows: cannot fetch: $tool is not installed and apt-get could not install it" >&2
+      exit 4
+    fi
+    echo "build-windows: $tool not found (run as root once)" >&2
+    exit 3
+  fi
 done
 
 # --- dependencies ---------------------------------------------------------------------------------
@@ -114,7 +141,7 @@ source_versions() {
     exit 3
   fi
   printf '%s\n' "$v"
-  apt-cache madison "$src" | awk -F' [|] ' '$3 ~ / Sources$/ { print $2 }' | grep -vxF "$v" |
+  apt-cache madison "$src" | awk -F'[|]' '$3 ~ / Sources *$/ { gsub(/ /, "", $2); print $2 }' | grep -vxF "$v" |
     sort -u | sort -r -V || true
 }
 
@@ -124,11 +151,14 @@ fetch() {
   local src=$1 ver=$2 dir=$3
   rm -rf "$dir/src" "$dir/dl"
   mkdir -p "$dir/dl"
-  if ! (cd "$dir/dl" && apt-get source -q --download-only "$src=$ver" >"$dir/fetch.log" 2>&1); then
+  if ! (cd "$dir/dl" && apt-get source -q --download-only "${apt_net[@]}" "$src=$ver" >"$dir/fetch.log" 2>&1); then
     rm -rf "$dir/dl"
     return 1
   fi
-  (cd "$dir/dl" && dpkg-source --no-check -x ./*.dsc "$dir/src" >/dev/null)
+  if ! (cd "$dir/dl" && dpkg-source --no-check -x ./*.dsc "$dir/src" >>"$dir/fetch.log" 2>&1); then
+    rm -rf "$dir/dl" "$dir/src"
+    return 1 # a truncated or damaged download
+  fi
   rm -rf "$dir/dl"
   rm -f "$dir"/*.orig.tar.* # the links dpkg-source leaves beside the tree it unpacks
 }
@@ -196,6 +226,10 @@ dep() {
   local src=$1 dev=$2 fn=$3 recipe=$4 ver dir t0 wanted
   local -a vers
   mapfile -t vers < <(source_versions "$src" "$dev")
+  if [ ${#vers[@]} -eq 0 ]; then # source_versions said why
+    [ "$apt_failed" = 1 ] && { echo "build-windows: cannot fetch: $dev could not be installed" >&2; exit 4; }
+    exit 3
+  fi
   # One build of a dependency at a time (two worktrees, or ctest and a person, share the cache).
   exec 9>"$cache/$src.lock"
   flock 9
@@ -221,12 +255,12 @@ dep() {
     dir=
   done
   if [ -z "$dir" ]; then
-    echo "build-windows: no version of the $src source could be fetched" >&2
-    if [ "${RD_WIN_NO_APT:-0}" = 1 ]; then
+    if [ "${RD_WIN_NO_APT:-0}" = 1 ] && [ ! -f "$srclist" ]; then
       echo "build-windows: run it once without RD_WIN_NO_APT, as root: that sets up deb-src" >&2
       exit 3
     fi
-    exit 1
+    echo "build-windows: cannot fetch: no version of the $src source could be downloaded (${vers[*]}: network or mirror)" >&2
+    exit 4
   fi
   [ "$ver" != "$wanted" ] && log "$src: building $ver (Linux builds with $wanted)"
   log "$src $ver: building for $triple (log: $dir/build.log)"

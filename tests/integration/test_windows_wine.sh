@@ -8,8 +8,12 @@
 # The Windows build is brought up to date first (scripts/build-windows.sh with RD_WIN_NO_APT=1:
 # seconds when the dependency cache is warm, an OpenSSL cross build when it is cold). Wine runs in
 # a WINEPREFIX of its own, created here and removed at exit, with WINEDEBUG=-all.
-# Exit 0 pass, 1 fail, 77 skip (no mingw-w64 or Wine: run scripts/install-deps.sh as root).
+# Exit 0 pass, 1 fail, 77 skip: no mingw-w64 or Wine (run scripts/install-deps.sh as root), or
+# the dependencies' sources could not be fetched (build-windows.sh exit 3 or 4: no network, a
+# mirror that does not serve them). A build that fails once the sources are there is a failure.
 # RD_WIN_BUILD: the Windows build folder (default build/windows of this clone).
+# RD_WIN_PREBUILT (set by scripts/test.sh, which runs build-windows.sh first): "ok", "failed"
+# (fail without building again) or "skip:REASON" (skip with that reason).
 set -euo pipefail
 [[ $# -ge 1 ]] || { echo "usage: bash $0 /path/to/rdpdoctor" >&2; exit 64; }
 linux=$(readlink -f -- "$1")
@@ -24,6 +28,10 @@ for cmd in wine wineserver x86_64-w64-mingw32-gcc; do
   command -v "$cmd" >/dev/null || skip "$cmd not installed (scripts/install-deps.sh installs it)"
 done
 [[ -x $linux ]] || { echo "FAIL: no Linux binary at $linux" >&2; exit 1; }
+case ${RD_WIN_PREBUILT:-} in
+  skip:*) skip "the Windows build was skipped: ${RD_WIN_PREBUILT#skip:}" ;;
+  failed) echo "FAIL: scripts/build-windows.sh failed earlier in this run (scripts/test.sh)" >&2; exit 1 ;;
+esac
 
 t0=$(ms)
 set +e
@@ -31,9 +39,13 @@ RD_WIN_NO_APT=1 "$src/scripts/build-windows.sh" > "${TMPDIR:-/tmp}/rdpdoctor-win
 rc=$?
 set -e
 if [[ $rc -ne 0 ]]; then
+  if [[ $rc -eq 3 || $rc -eq 4 ]]; then
+    why=$(grep '^build-windows: ' "${TMPDIR:-/tmp}/rdpdoctor-win-build.$$.log" | tail -n 1)
+    rm -f "${TMPDIR:-/tmp}/rdpdoctor-win-build.$$.log"
+    skip "the Windows build could not get its sources or tools: ${why:-build-windows.sh exited $rc}"
+  fi
   tail -n 30 "${TMPDIR:-/tmp}/rdpdoctor-win-build.$$.log" >&2
   rm -f "${TMPDIR:-/tmp}/rdpdoctor-win-build.$$.log"
-  [[ $rc -eq 3 ]] && skip "the Windows build cannot run here (see above)"
   echo "FAIL: scripts/build-windows.sh exited $rc" >&2
   exit 1
 fi
@@ -119,6 +131,16 @@ same top_help    ''                          -- --help
 same version     ''                          -- --version
 same no_command  ''                          --
 t_explain=$(( $(ms) - t0 ))
+
+# ---- what differs on purpose: no exporter in rdpdoctor.exe (README, On Windows)
+wrc=0
+wine "$exe" exporter --listen 127.0.0.1:9733 >"$work/exporter.out" 2>"$work/exporter.err" || wrc=$?
+if [[ $wrc -eq 64 && ! -s $work/exporter.out ]] &&
+   [[ $(cat "$work/exporter.err") == "rdpdoctor: exporter: not available in the Windows build" ]]; then
+  pass
+else
+  fail "exporter: exit $wrc, stderr '$(head -c 200 "$work/exporter.err")' (want 64 and one line)"
+fi
 
 printf 'windows: build %d ms, wineboot %d ms, unit tests %d ms (%s), explain comparisons %d ms\n' \
   "$t_build" "$t_boot" "$t_units" "$units" "$t_explain"
