@@ -34,6 +34,7 @@ static const char check_usage[] =
     "  --timeout SEC      deadline for the whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
+    "  --no-session       stop after the security phase (no MCS, licensing, Demand Active)\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
     "  --html FILE        also write a self-contained HTML report to FILE\n"
     "  --codes CODE[,EXT] the codes your client showed (0x904,0x7): does the live evidence match?\n"
@@ -144,6 +145,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       *(a[2] == 'h' ? &html_path : &codes) = argv[++i];
     } else if (strcmp(a, "--no-side-ports") == 0) {
       opts.no_side_ports = true;
+    } else if (strcmp(a, "--no-session") == 0) {
+      opts.no_session = true;
     } else if (strcmp(a, "-4") == 0) {
       opts.family = 4;
     } else if (strcmp(a, "-6") == 0) {

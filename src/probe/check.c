@@ -132,6 +132,8 @@ static void add_probe(rd_check *chk, const rd_probe_request *req, int addr_index
   memset(pf, 0, sizeof *pf);
   pf->req = *req;
   pf->req.addr_index = addr_index;
+  if (chk->cfg.no_session)
+    pf->req.session = false;
   rd_probe_init(&s->probe, pf, chk->cfg.step_us);
 }
 
