@@ -46,17 +46,6 @@ static const char check_usage[] =
     "Exit codes: 0 healthy, 1 warning, 2 critical (a client fails to connect), 3 could not check,\n"
     "64 usage error.\n";
 
-/* Seconds as a decimal with up to 3 fractional digits, 0.05 to 3600. */
-static bool parse_seconds(const char *s, unsigned *ms_out) {
-  char *end;
-  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-    return false;
-  double v = strtod(s, &end);
-  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
-    return false;
-  *ms_out = (unsigned)(v * 1000.0 + 0.5);
-  return true;
-}
 
 
 /* Whole days, 0 to 36500. */
@@ -123,12 +112,12 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       nopts.cert_thresholds = true;
       i++;
     } else if (strcmp(a, "--time-warn") == 0 || strcmp(a, "--time-crit") == 0) {
-      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &time_warn_ms : &time_crit_ms))
+      if (!rd_cli_parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &time_warn_ms : &time_crit_ms))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
       unsigned *dst = a[2] == 't' ? &timeout_ms : &step_ms;
-      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
+      if (!rd_cli_parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--user") == 0 || strcmp(a, "--password-file") == 0) {

@@ -82,16 +82,6 @@ struct scan {
 
 static uint64_t now_us(void) { return uv_hrtime() / 1000u; }
 
-static bool parse_seconds(const char *s, unsigned *ms_out) {
-  char *end;
-  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-    return false;
-  double v = strtod(s, &end);
-  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
-    return false;
-  *ms_out = (unsigned)(v * 1000.0 + 0.5);
-  return true;
-}
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out) {
   char *end;
@@ -321,7 +311,7 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
       fputs(scan_usage, out);
       goto done;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
-      if (!parse_seconds(v, a[2] == 't' ? &timeout_ms : &step_ms))
+      if (!rd_cli_parse_seconds(v, a[2] == 't' ? &timeout_ms : &step_ms))
         code = rd_cli_usage_error(err, "scan: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--max-in-flight") == 0) {
