@@ -36,6 +36,7 @@ static const char scan_usage[] =
     "  --timeout SEC      deadline for each whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when an RDP port is silent, do not try ports 22/80/443/445\n"
+    "  --no-session       stop after the security phase (no MCS, licensing, Demand Active)\n"
     "  --quick            only the request a Windows client sends and its TLS (one connection per\n"
     "                     target, no side ports): the certificate and the selected protocol, fast\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
@@ -337,6 +338,8 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
       from_stdin = true;
     } else if (strcmp(a, "--no-side-ports") == 0) {
       sc->base.no_side_ports = true;
+    } else if (strcmp(a, "--no-session") == 0) {
+      sc->base.no_session = true;
     } else if (strcmp(a, "--quick") == 0) {
       sc->base.quick = true;
     } else if (strcmp(a, "-4") == 0 || strcmp(a, "-6") == 0) {
