@@ -1,6 +1,7 @@
 /* NTLMv2 and CredSSP computations on libcrypto: see ntlmcrypto.h for the contract. */
 #define RD_NTLMCRYPTO_INTERNAL
 #include "auth/ntlmcrypto.h"
+#include "auth/cryptoctx.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -16,13 +17,6 @@
 
 #include "core/err.h"
 
-struct rd_crypto {
-  OSSL_LIB_CTX *lib;
-  OSSL_PROVIDER *prov_default, *prov_legacy;
-  EVP_MD *md4, *md5, *sha256;
-  EVP_MAC *hmac;
-  EVP_CIPHER *rc4;
-};
 
 /* NegotiateFlags bits this module reads ([MS-NLMP] 2.2.2.5). The message codecs own the full list;
  * these stay private so the two headers cannot clash. */
@@ -50,11 +44,15 @@ rd_crypto *rd_crypto_new(const char **why) {
   }
   c->md4 = EVP_MD_fetch(c->lib, "MD4", NULL);
   c->md5 = EVP_MD_fetch(c->lib, "MD5", NULL);
+  c->sha1 = EVP_MD_fetch(c->lib, "SHA1", NULL);
   c->sha256 = EVP_MD_fetch(c->lib, "SHA2-256", NULL);
   c->hmac = EVP_MAC_fetch(c->lib, "HMAC", NULL);
   c->rc4 = EVP_CIPHER_fetch(c->lib, "RC4", NULL);
-  if (c->md4 == NULL || c->md5 == NULL || c->sha256 == NULL || c->hmac == NULL || c->rc4 == NULL) {
-    msg = "OpenSSL does not provide MD4, MD5, SHA-256, HMAC and RC4: NTLM cannot be computed";
+  c->des3 = EVP_CIPHER_fetch(c->lib, "DES-EDE3-CBC", NULL);
+  if (c->md4 == NULL || c->md5 == NULL || c->sha1 == NULL || c->sha256 == NULL || c->hmac == NULL ||
+      c->rc4 == NULL || c->des3 == NULL) {
+    msg = "OpenSSL does not provide MD4, MD5, SHA-1, SHA-256, HMAC, RC4 and 3DES: NTLM and Standard RDP "
+          "Security cannot be computed";
     goto fail;
   }
   ERR_clear_error();
@@ -72,9 +70,11 @@ void rd_crypto_free(rd_crypto *c) {
     return;
   EVP_MD_free(c->md4);
   EVP_MD_free(c->md5);
+  EVP_MD_free(c->sha1);
   EVP_MD_free(c->sha256);
   EVP_MAC_free(c->hmac);
   EVP_CIPHER_free(c->rc4);
+  EVP_CIPHER_free(c->des3);
   if (c->prov_legacy != NULL)
     OSSL_PROVIDER_unload(c->prov_legacy);
   if (c->prov_default != NULL)

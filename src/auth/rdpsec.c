@@ -15,15 +15,9 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include "auth/cryptoctx.h"
 #include "core/err.h"
 
-struct rd_rdpsec_lib {
-  OSSL_LIB_CTX *ctx;
-  OSSL_PROVIDER *prov_default, *prov_legacy;
-  EVP_MD *md5, *sha1;
-  EVP_MAC *hmac;
-  EVP_CIPHER *rc4, *des3;
-};
 
 #define RSA_MAX_BYTES 2048
 
@@ -49,62 +43,14 @@ static int crypto_failed(void) {
 
 /* ---- The library context ---- */
 
-rd_rdpsec_lib *rd_rdpsec_lib_new(const char **why) {
-  const char *msg = "out of memory while setting up OpenSSL for Standard RDP Security";
-  rd_rdpsec_lib *l = calloc(1, sizeof(*l));
-  if (why != NULL)
-    *why = NULL;
-  if (l == NULL || (l->ctx = OSSL_LIB_CTX_new()) == NULL)
-    goto fail;
-  if ((l->prov_default = OSSL_PROVIDER_load(l->ctx, "default")) == NULL) {
-    msg = "OpenSSL's default provider is not available: Standard RDP Security cannot be computed";
-    goto fail;
-  }
-  if ((l->prov_legacy = OSSL_PROVIDER_load(l->ctx, "legacy")) == NULL) {
-    msg = "OpenSSL's legacy provider is not available: RC4 for Standard RDP Security cannot be "
-          "computed";
-    goto fail;
-  }
-  l->md5 = EVP_MD_fetch(l->ctx, "MD5", NULL);
-  l->sha1 = EVP_MD_fetch(l->ctx, "SHA1", NULL);
-  l->hmac = EVP_MAC_fetch(l->ctx, "HMAC", NULL);
-  l->rc4 = EVP_CIPHER_fetch(l->ctx, "RC4", NULL);
-  l->des3 = EVP_CIPHER_fetch(l->ctx, "DES-EDE3-CBC", NULL);
-  if (l->md5 == NULL || l->sha1 == NULL || l->hmac == NULL || l->rc4 == NULL || l->des3 == NULL) {
-    msg = "OpenSSL does not provide MD5, SHA-1, HMAC, RC4 and 3DES: Standard RDP Security cannot "
-          "be computed";
-    goto fail;
-  }
-  ERR_clear_error();
-  return l;
-fail:
-  rd_rdpsec_lib_free(l);
-  ERR_clear_error();
-  if (why != NULL)
-    *why = msg;
-  return NULL;
-}
+rd_rdpsec_lib *rd_rdpsec_lib_new(const char **why) { return rd_crypto_new(why); }
 
-void rd_rdpsec_lib_free(rd_rdpsec_lib *l) {
-  if (l == NULL)
-    return;
-  EVP_MD_free(l->md5);
-  EVP_MD_free(l->sha1);
-  EVP_MAC_free(l->hmac);
-  EVP_CIPHER_free(l->rc4);
-  EVP_CIPHER_free(l->des3);
-  if (l->prov_legacy != NULL)
-    OSSL_PROVIDER_unload(l->prov_legacy);
-  if (l->prov_default != NULL)
-    OSSL_PROVIDER_unload(l->prov_default);
-  OSSL_LIB_CTX_free(l->ctx);
-  free(l);
-}
+void rd_rdpsec_lib_free(rd_rdpsec_lib *l) { rd_crypto_free(l); }
 
 int rd_rdpsec_random(rd_rdpsec_lib *l, uint8_t *out, size_t n) {
   if (l == NULL || (out == NULL && n > 0))
     return RD_E_INVALID;
-  if (n > 0 && RAND_bytes_ex(l->ctx, out, n, 0) != 1) {
+  if (n > 0 && RAND_bytes_ex(l->lib, out, n, 0) != 1) {
     OPENSSL_cleanse(out, n);
     return crypto_failed();
   }
@@ -250,7 +196,7 @@ int rd_rdpsec_rsa_raw(rd_rdpsec_lib *l, const uint8_t *in, size_t in_len, const 
       mod_len == 0 || exp_len == 0 || in_len > RSA_MAX_BYTES || mod_len > RSA_MAX_BYTES ||
       exp_len > RSA_MAX_BYTES || out_cap < mod_len)
     return RD_E_INVALID;
-  if ((bc = BN_CTX_new_ex(l->ctx)) == NULL || (m = BN_lebin2bn(in, (int)in_len, NULL)) == NULL ||
+  if ((bc = BN_CTX_new_ex(l->lib)) == NULL || (m = BN_lebin2bn(in, (int)in_len, NULL)) == NULL ||
       (n = BN_lebin2bn(modulus, (int)mod_len, NULL)) == NULL ||
       (e = BN_lebin2bn(exp, (int)exp_len, NULL)) == NULL || (res = BN_new()) == NULL) {
     r = crypto_failed();

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/ntlmcrypto.h"
 #include "core/sec.h"
 
 /* encryptionMethod values (2.2.1.4.3; reference §5.1). */
@@ -38,7 +39,9 @@
 #define RD_RDPSEC_PREMASTER_LEN    48 /* licensing premaster secret */
 #define RD_RDPSEC_UPDATE_INTERVAL  4096 /* packets between key updates (5.3.7) */
 
-typedef struct rd_rdpsec_lib rd_rdpsec_lib;
+/* The library context of ntlmcrypto.h (one type, one set of fetched algorithms for NTLM, CredSSP and
+ * Standard RDP Security). */
+typedef struct rd_crypto rd_rdpsec_lib;
 
 /* A library context with MD5, SHA-1, HMAC, RC4 and DES-EDE3-CBC fetched, or NULL with *why (when not
  * NULL) set to one static line for the user. */

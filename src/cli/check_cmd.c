@@ -21,8 +21,11 @@ static const char check_usage[] =
     "Usage: rdpdoctor check [OPTIONS] HOST[:PORT]\n"
     "\n"
     "Tests a Remote Desktop server layer by layer, the way a client connects: name lookup, TCP,\n"
-    "security negotiation (every protocol set, at once), TLS (versions, certificate). Then names the\n"
-    "root cause with its evidence, the fix, and the error a Windows client would show.\n"
+    "security negotiation (every protocol set, at once), TLS (versions, certificate), CredSSP (who\n"
+    "the server is; with --user, one authentication), and the session phase (MCS, licensing, the\n"
+    "server's own reason when it refuses: errorInfo 0x7 is \"0x904, extended 0x7\"), then a clean\n"
+    "disconnect. Then names the root cause with its evidence, the fix, and the error a Windows\n"
+    "client would show. When the port does not speak RDP, one more connection names what does.\n"
     "\n"
     "HOST is a name or an address; IPv6 as [::1]:3389. PORT defaults to 3389.\n"
     "\n"
@@ -35,6 +38,7 @@ static const char check_usage[] =
     "  --timeout SEC      deadline for the whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
+    "  --no-session       stop after the security phase (no MCS, licensing, Demand Active)\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
     "  --html FILE        also write a self-contained HTML report to FILE\n"
     "  --codes CODE[,EXT] the codes your client showed (0x904,0x7): does the live evidence match?\n"
@@ -46,17 +50,6 @@ static const char check_usage[] =
     "Exit codes: 0 healthy, 1 warning, 2 critical (a client fails to connect), 3 could not check,\n"
     "64 usage error.\n";
 
-/* Seconds as a decimal with up to 3 fractional digits, 0.05 to 3600. */
-static bool parse_seconds(const char *s, unsigned *ms_out) {
-  char *end;
-  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-    return false;
-  double v = strtod(s, &end);
-  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
-    return false;
-  *ms_out = (unsigned)(v * 1000.0 + 0.5);
-  return true;
-}
 
 
 /* Whole days, 0 to 36500. */
@@ -123,12 +116,12 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       nopts.cert_thresholds = true;
       i++;
     } else if (strcmp(a, "--time-warn") == 0 || strcmp(a, "--time-crit") == 0) {
-      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &time_warn_ms : &time_crit_ms))
+      if (!rd_cli_parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, a[7] == 'w' ? &time_warn_ms : &time_crit_ms))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
       unsigned *dst = a[2] == 't' ? &timeout_ms : &step_ms;
-      if (!parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
+      if (!rd_cli_parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--user") == 0 || strcmp(a, "--password-file") == 0) {
@@ -145,6 +138,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       *(a[2] == 'h' ? &html_path : &codes) = argv[++i];
     } else if (strcmp(a, "--no-side-ports") == 0) {
       opts.no_side_ports = true;
+    } else if (strcmp(a, "--no-session") == 0) {
+      opts.no_session = true;
     } else if (strcmp(a, "-4") == 0) {
       opts.family = 4;
     } else if (strcmp(a, "-6") == 0) {

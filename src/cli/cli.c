@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -112,4 +113,15 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
                               rd_cli_option_shown(shown, sizeof shown, cmd));
   return rd_cli_usage_error(err, "unknown command '%s' (try 'rdpdoctor --help')",
                             rd_cli_printable(shown, sizeof shown, cmd));
+}
+
+bool rd_cli_parse_seconds(const char *s, unsigned *ms_out) {
+  char *end;
+  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+    return false;
+  double v = strtod(s, &end);
+  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
+    return false;
+  *ms_out = (unsigned)(v * 1000.0 + 0.5);
+  return true;
 }

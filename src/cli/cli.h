@@ -55,4 +55,8 @@ const char *rd_cli_option_shown(char *buf, size_t size, const char *arg);
 /* Prints "rdpdoctor: <what>" as the single line of a usage error and returns RD_EXIT_USAGE. */
 int rd_cli_usage_error(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Seconds as a decimal with up to 3 fractional digits, 0.05 to 3600, into milliseconds: the
+ * deadlines of check, scan and the exporter's modules. False for anything else. */
+bool rd_cli_parse_seconds(const char *s, unsigned *ms_out);
+
 #endif

@@ -39,6 +39,7 @@ static const char scan_usage[] =
     "  --timeout SEC      deadline for each whole check (default 10)\n"
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when an RDP port is silent, do not try ports 22/80/443/445\n"
+    "  --no-session       stop after the security phase (no MCS, licensing, Demand Active)\n"
     "  --quick            only the request a Windows client sends and its TLS (one connection per\n"
     "                     target, no side ports): the certificate and the selected protocol, fast\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
@@ -85,16 +86,6 @@ struct scan {
 
 static uint64_t now_us(void) { return uv_hrtime() / 1000u; }
 
-static bool parse_seconds(const char *s, unsigned *ms_out) {
-  char *end;
-  if (s == NULL || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-    return false;
-  double v = strtod(s, &end);
-  if (*end != '\0' || !(v >= 0.05 && v <= 3600))
-    return false;
-  *ms_out = (unsigned)(v * 1000.0 + 0.5);
-  return true;
-}
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out) {
   char *end;
@@ -329,7 +320,7 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
       fputs(scan_usage, out);
       goto done;
     } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--step-timeout") == 0) {
-      if (!parse_seconds(v, a[2] == 't' ? &timeout_ms : &step_ms))
+      if (!rd_cli_parse_seconds(v, a[2] == 't' ? &timeout_ms : &step_ms))
         code = rd_cli_usage_error(err, "scan: %s needs a number of seconds from 0.05 to 3600", a);
       i++;
     } else if (strcmp(a, "--max-in-flight") == 0) {
@@ -355,6 +346,8 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
       from_stdin = true;
     } else if (strcmp(a, "--no-side-ports") == 0) {
       sc->base.no_side_ports = true;
+    } else if (strcmp(a, "--no-session") == 0) {
+      sc->base.no_session = true;
     } else if (strcmp(a, "--quick") == 0) {
       sc->base.quick = true;
     } else if (strcmp(a, "-4") == 0 || strcmp(a, "-6") == 0) {

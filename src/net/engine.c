@@ -26,6 +26,7 @@ struct rd_engine {
   uv_loop_t *loop;
   rd_engine_opts opts;
   rd_tls_ctx *tls_ctx;
+  rd_crypto *crypto;    /* licensing's computations, shared by every check (NULL: each makes one) */
   rd_dns_resolver *dns; /* one c-ares channel for every run's Name phase */
   uint8_t rbuf[65536];  /* every read on the loop lands here, then moves to its connection */
   uint8_t plain[16384]; /* decrypted application data, on its way to a connection's frame buffer */
@@ -747,11 +748,13 @@ rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts) {
     e->opts.burst = RD_ENGINE_DEFAULT_BURST;
     e->opts.pace_ms = RD_ENGINE_DEFAULT_PACE_MS;
   }
+  e->crypto = rd_crypto_new(NULL); /* without the legacy provider a check still runs: no licensing */
   e->tls_ctx = rd_tls_ctx_new();
   rd_dns_resolver_opts dns = {.timeout_ms = e->opts.dns_timeout_ms};
   e->dns = e->tls_ctx != NULL ? rd_dns_resolver_new(loop, &dns) : NULL;
   if (e->dns == NULL) {
     rd_tls_ctx_free(e->tls_ctx);
+    rd_crypto_free(e->crypto);
     free(e);
     return NULL;
   }
@@ -763,6 +766,7 @@ void rd_engine_free(rd_engine *e) {
     return;
   rd_dns_resolver_free(e->dns); /* its handles close on the loop's next run */
   rd_tls_ctx_free(e->tls_ctx);
+  rd_crypto_free(e->crypto);
   free(e);
 }
 
@@ -771,7 +775,10 @@ int rd_engine_start(rd_engine *e, const rd_check_config *cfg, rd_check_facts *fa
   rd_run *run = calloc(1, sizeof *run);
   if (run == NULL)
     return RD_E_NOMEM;
-  run->chk = rd_check_new(cfg, facts, now_us());
+  rd_check_config c = *cfg;
+  if (c.crypto == NULL)
+    c.crypto = e->crypto;
+  run->chk = rd_check_new(&c, facts, now_us());
   if (run->chk == NULL) {
     free(run);
     return cfg->host == NULL || cfg->host[0] == '\0' ? RD_E_INVALID : RD_E_NOMEM;

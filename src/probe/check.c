@@ -132,7 +132,10 @@ static void add_probe(rd_check *chk, const rd_probe_request *req, int addr_index
   memset(pf, 0, sizeof *pf);
   pf->req = *req;
   pf->req.addr_index = addr_index;
+  if (chk->cfg.no_session || chk->cfg.quick)
+    pf->req.session = false;
   rd_probe_init(&s->probe, pf, chk->cfg.step_us);
+  s->probe.crypto = chk->cfg.crypto;
 }
 
 /* Grows the probes' facts; they may move, so every probe is pointed at its own again. */

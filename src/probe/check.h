@@ -34,9 +34,12 @@ typedef struct rd_check_config {
   rd_us timeout_us;       /* the whole check; 0 = 10 s */
   rd_us step_us;          /* each step of a connection (connect, reply, handshake); 0 = 3 s */
   bool no_side_ports;     /* do not try other ports when the RDP port is silent */
+  bool no_session;        /* stop after the security phase: no MCS, licensing or Demand Active */
   bool quick;             /* only the request a client sends and its TLS (one connection per address),
                              no side ports: for very large ranges */
   const rd_auth_input *auth; /* credentials for the one authentication attempt, NULL for none */
+  rd_crypto *crypto;      /* the computations' context (licensing), shared and borrowed; NULL: a
+                             probe that needs one makes its own */
   int64_t started_unix;   /* wall-clock start, for certificate dates and the clock comparison */
 } rd_check_config;
 

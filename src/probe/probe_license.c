@@ -19,7 +19,8 @@
 #define CLIENT_NAME "rdpdoctor"
 
 struct rd_probe_license {
-  rd_rdpsec_lib *lib;
+  rd_rdpsec_lib *lib;   /* the check's (borrowed) or, without one, our own */
+  bool own_lib;
   uint8_t mac_salt_key[RD_RDPSEC_LICENSE_KEY_LEN];
   uint8_t license_key[RD_RDPSEC_LICENSE_KEY_LEN];
 };
@@ -27,7 +28,8 @@ struct rd_probe_license {
 void rd_probe_license_free(rd_probe *p) {
   if (p->license == NULL)
     return;
-  rd_rdpsec_lib_free(p->license->lib);
+  if (p->license->own_lib)
+    rd_rdpsec_lib_free(p->license->lib);
   rd_wipe(p->license, sizeof *p->license);
   free(p->license);
   p->license = NULL;
@@ -76,8 +78,13 @@ int rd_probe_license_request(rd_probe *p, const rd_license_msg *m) {
     return r;
   if (p->license == NULL && (p->license = calloc(1, sizeof *p->license)) == NULL)
     return RD_E_NOMEM;
-  if (p->license->lib == NULL && (p->license->lib = rd_rdpsec_lib_new(&why)) == NULL)
-    return RD_E_NOMEM;
+  if (p->license->lib == NULL && p->crypto != NULL)
+    p->license->lib = p->crypto;
+  if (p->license->lib == NULL) {
+    if ((p->license->lib = rd_rdpsec_lib_new(&why)) == NULL)
+      return RD_E_NOMEM;
+    p->license->own_lib = true;
+  }
   rd_rdpsec_lib *lib = p->license->lib;
   if ((r = rd_rdpsec_random(lib, client_random, sizeof client_random)) != 0 ||
       (r = rd_rdpsec_random(lib, premaster, sizeof premaster)) != 0 ||

@@ -24,8 +24,8 @@ printf '%s\n' "$LAB_PASS" >"$LAB/pw"
 chmod 600 "$LAB/pw"
 cat >"$LAB/exporter.json" <<EOF
 {"modules": {
-  "default": {"timeout": 2.5, "step_timeout": 1, "side_ports": false},
-  "nla": {"timeout": 2.5, "step_timeout": 1, "user": "$LAB_USER", "password_file": "$LAB/pw"}
+  "default": {"timeout": 2.5, "step_timeout": 2, "side_ports": false},
+  "nla": {"timeout": 2.5, "step_timeout": 2, "user": "$LAB_USER", "password_file": "$LAB/pw"}
 }}
 EOF
 

@@ -50,7 +50,7 @@ if command -v chromium >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
     grep -q 'data-match="cause"' "$LAB/closed.dom" || lab_fail "DOM: --codes match missing"
     grep -q 'class="copy"' "$LAB/closed.dom" || lab_fail "DOM: no copy buttons"
     chrome --dump-dom "file://$LAB/hostile.html" >"$LAB/hostile.dom" || lab_fail "chromium --dump-dom failed"
-    grep -q 'data-finding="not-rdp-service"' "$LAB/hostile.dom" || lab_fail "DOM: no finding not-rdp-service"
+    grep -qE 'data-finding="(ssh-not-rdp|not-rdp-service)"' "$LAB/hostile.dom" || lab_fail "DOM: no not-RDP finding for the hostile SSH-like banner"
     [[ $(grep -c '<script' "$LAB/hostile.dom") -eq 1 ]] || lab_fail "DOM: server text became a script"
     (cd "$LAB" && chrome --screenshot="$ARTIFACTS/closed.png" --window-size=1100,1400 "file://$LAB/closed.html") \
         || lab_fail "chromium --screenshot failed"
@@ -83,7 +83,7 @@ run_in_tmux colour TERM=xterm-256color
 run_in_tmux plain TERM=xterm-256color NO_COLOR=1
 tmux -S "$SOCK" kill-server 2>/dev/null || true
 grep -q '^RC=2' "$LAB/colour.pane" || lab_fail "tmux: the check did not finish with exit 2: $(tail -3 "$LAB/colour.pane")"
-head -1 "$LAB/colour.pane" | grep -q '^CRITICAL: Another service answers on this port' \
+head -1 "$LAB/colour.pane" | grep -qE '^CRITICAL: (Another service|An SSH server) answers on this port' \
     || lab_fail "tmux: the first line is not the verdict: $(head -1 "$LAB/colour.pane")"
 awk 'length > 80 { bad = 1 } END { exit bad }' "$LAB/colour.pane" || lab_fail "tmux: a line wider than 80 columns"
 grep -q 'pwned' "$LAB/colour.title" && lab_fail "tmux: the server's bytes changed the pane title"

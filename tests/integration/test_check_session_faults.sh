@@ -1,0 +1,48 @@
+#!/bin/bash
+# The server's own reasons, from a real protocol peer (issue #12): our FreeRDP-based minisrv sends a
+# chosen errorInfo at a chosen step, a licensing error, or closes at a step (tests/servers/
+# MINISRV.md); `rdpdoctor check` must capture each in the session facts, name it with its finding,
+# predict the client's code and exit 2. The headline case is errorInfo 0x7 after Client Info: the
+# exact "0x904, extended 0x7". Exit 0 pass, 1 fail, 77 skip.
+source "$(dirname "$0")/lib.sh"
+lab_init "$@"
+lab_require_root
+lab_require_cmd jq
+lab_certs
+
+# fault NAME ARGS… : minisrv in tls mode with the fault options, one check in JSON; sets RC.
+fault() {
+    local name=$1
+    shift
+    lab_minisrv tls good "$@"
+    RC=0
+    "$RDPDOCTOR" check --json --no-side-ports "127.0.0.1:$MINISRV_PORT" >"$LAB/$name.json" 2>"$LAB/$name.err" || RC=$?
+    [[ -s $LAB/$name.json ]] || lab_fail "$name: no JSON report (exit $RC): $(cat "$LAB/$name.err")"
+    lab_stop "$MINISRV_PID"
+}
+q() { jq -r "$2" "$LAB/$1.json"; }
+sess() { q "$1" "[.facts.probes[] | select(.request.session)][0].session | $2"; }
+
+fault denied --error-info 7@info
+assert_eq 2 "$RC" "denied: exit code"
+assert_eq server-denied-connection "$(q denied .verdict.root_cause)" "denied: primary cause"
+assert_eq "7 ERRINFO_SERVER_DENIED_CONNECTION" "$(sess denied '.error_info[0] | "\(.code) \(.name)"')" \
+    "denied: the errorInfo as number and name"
+assert_eq session "$(q denied .verdict.ends_at)" "denied: the connection ends in the session phase"
+q denied .verdict.client_error | grep -q '0x904, extended 0x7' || lab_fail "denied: predicted client code: $(q denied .verdict.client_error)"
+
+fault privileges --error-info 9@info
+assert_eq insufficient-privileges "$(q privileges .verdict.root_cause)" "errorInfo 9: primary cause"
+
+fault licensing --error-info 0x101@license
+assert_eq license-no-server "$(q licensing .verdict.root_cause)" "errorInfo 0x101: primary cause"
+
+fault closed --close-at info
+assert_eq 2 "$RC" "close after Client Info: exit code"
+assert_eq session-closed-during-setup "$(q closed .verdict.root_cause)" "close after Client Info: primary cause"
+
+fault plain
+assert_eq active "$(sess plain .outcome)" "no fault: Demand Active"
+[[ " $(q plain '[.findings[].id] | join(" ")') " == *" session-ok "* ]] || lab_fail "no fault: no session-ok"
+
+lab_log "session faults test passed in $(($(lab_ms) - LAB_T0)) ms"
