@@ -1,7 +1,8 @@
 #!/bin/bash
-# rdpdoctor.exe under Wine: the Windows build's unit tests pass, and `explain` writes byte for byte
+# rdpdoctor.exe under Wine: the Windows build's unit tests pass, `explain` writes byte for byte
 # what the Linux build writes (stdout, stderr and exit code), for the golden cases of
-# tests/unit/test_cli_explain.c and a few more.
+# tests/unit/test_cli_explain.c and a few more, and `check` of a closed port on 127.0.0.1 finds
+# what the Linux build finds (with jq).
 #
 #     bash tests/integration/test_windows_wine.sh /path/to/linux/rdpdoctor
 #
@@ -132,6 +133,29 @@ same version     ''                          -- --version
 same no_command  ''                          --
 t_explain=$(( $(ms) - t0 ))
 
+# ---- check over the network: a port nothing listens on, on both builds. The same exit code,
+# findings and connect facts (libuv's error name and its POSIX number, not the platform's
+# errno); the time is the report's duration_ms, never the wall clock (which under Wine includes
+# Wine's start-up).
+t0=$(ms)
+if command -v jq >/dev/null; then
+  closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  lrc=0 wrc=0
+  "$linux" check --json --step-timeout 2 --timeout 5 "127.0.0.1:$closed" >"$work/refused.l.json" 2>&1 || lrc=$?
+  wine "$exe" check --json --step-timeout 2 --timeout 5 "127.0.0.1:$closed" >"$work/refused.w.json" 2>&1 || wrc=$?
+  facts='[([.findings[].id] | sort), ([.facts.probes[].connect | {outcome, errno, error}] | unique)]'
+  if [[ $lrc -ne 2 || $wrc -ne 2 ]]; then
+    fail "check refused: exit $wrc on Windows, $lrc on Linux (want 2)"
+  elif [[ $(jq -c "$facts" "$work/refused.w.json") != "$(jq -c "$facts" "$work/refused.l.json")" ]]; then
+    fail "check refused: $(jq -c "$facts" "$work/refused.w.json") on Windows, $(jq -c "$facts" "$work/refused.l.json") on Linux"
+  elif ! jq -e '.duration_ms < 3000' "$work/refused.w.json" >/dev/null; then
+    fail "check refused: $(jq .duration_ms "$work/refused.w.json") ms on Windows (want under 3000)"
+  else
+    pass
+  fi
+fi
+t_check=$(( $(ms) - t0 ))
+
 # ---- what differs on purpose: no exporter in rdpdoctor.exe (README, On Windows)
 wrc=0
 wine "$exe" exporter --listen 127.0.0.1:9733 >"$work/exporter.out" 2>"$work/exporter.err" || wrc=$?
@@ -142,7 +166,7 @@ else
   fail "exporter: exit $wrc, stderr '$(head -c 200 "$work/exporter.err")' (want 64 and one line)"
 fi
 
-printf 'windows: build %d ms, wineboot %d ms, unit tests %d ms (%s), explain comparisons %d ms\n' \
-  "$t_build" "$t_boot" "$t_units" "$units" "$t_explain"
+printf 'windows: build %d ms, wineboot %d ms, unit tests %d ms (%s), explain comparisons %d ms, check %d ms\n' \
+  "$t_build" "$t_boot" "$t_units" "$units" "$t_explain" "$t_check"
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [[ $failed -eq 0 ]]
