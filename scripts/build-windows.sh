@@ -17,7 +17,8 @@
 #
 # Exit codes (CI tells a broken build from a network that let it down; scripts/test.sh):
 #   0  built
-#   1  a build failed (a dependency or rdpdoctor): the sources were there
+#   1  a dependency's build failed, its source was there (a failed rdpdoctor build exits with
+#      make's or cmake's code, 2 or 1: also a failure)
 #   3  it cannot run here: not root for apt-get, or no Debian mirror configured
 #   4  something could not be FETCHED: the toolchain packages, or a dependency's source (no
 #      network, or a mirror that does not serve it); the reason is the last line on stderr
