@@ -16,7 +16,7 @@ TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb o
            faketime netcat-openbsd jq iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop
            prometheus)
 # Peer tools for the side-by-side benchmarks.
-BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket)
+BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket prometheus-blackbox-exporter curl bc)
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
