@@ -20,7 +20,7 @@ TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb o
 WIN_PKGS=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev
           wine wine64 dpkg-dev)
 # Peer tools for the side-by-side benchmarks.
-BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket)
+BENCH_PKGS=(hyperfine valgrind time nmap sslscan python3-impacket prometheus-blackbox-exporter curl bc)
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q

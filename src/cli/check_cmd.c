@@ -39,6 +39,7 @@ static const char check_usage[] =
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
     "  --no-session       stop after the security phase (no MCS, licensing, Demand Active)\n"
+    "  --quick            only the request a Windows client sends and its TLS: one connection\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"
     "  --html FILE        also write a self-contained HTML report to FILE\n"
     "  --codes CODE[,EXT] the codes your client showed (0x904,0x7): does the live evidence match?\n"
@@ -140,6 +141,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       opts.no_side_ports = true;
     } else if (strcmp(a, "--no-session") == 0) {
       opts.no_session = true;
+    } else if (strcmp(a, "--quick") == 0) {
+      opts.quick = true;
     } else if (strcmp(a, "-4") == 0) {
       opts.family = 4;
     } else if (strcmp(a, "-6") == 0) {

@@ -53,6 +53,8 @@ static const char scan_usage[] =
  * socket for each (engine.c), the resolver's socket. The in-flight cap keeps N × this under the
  * open-file limit. */
 #define FDS_PER_CHECK 32
+/* A quick check opens one connection per address of the name (at most 8) and one replacement. */
+#define FDS_PER_QUICK_CHECK 10
 #define FDS_RESERVED 64
 
 typedef struct scan scan;
@@ -250,10 +252,12 @@ static void print_summary(scan *sc) {
   fflush(e);
 }
 
-/* Raises the soft open-file limit to the hard one and returns the checks it allows at once. */
-static unsigned fd_budget(void) {
+/* Raises the soft open-file limit to the hard one and returns the checks it allows at once, each
+ * holding up to per_check descriptors. */
+static unsigned fd_budget(unsigned per_check) {
 #ifdef _WIN32
   /* Winsock sockets are handles, not C runtime descriptors: no open-file limit to respect. */
+  (void)per_check;
   return 100000;
 #else
   struct rlimit rl;
@@ -267,9 +271,9 @@ static unsigned fd_budget(void) {
         getrlimit(RLIMIT_NOFILE, &rl);
     }
   }
-  if (rl.rlim_cur <= FDS_RESERVED + FDS_PER_CHECK)
+  if (rl.rlim_cur <= FDS_RESERVED + per_check)
     return 1;
-  rlim_t n = (rl.rlim_cur - FDS_RESERVED) / FDS_PER_CHECK;
+  rlim_t n = (rl.rlim_cur - FDS_RESERVED) / per_check;
   return n > 100000 ? 100000 : (unsigned)n;
 #endif
 }
@@ -384,7 +388,7 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
   }
   rd_credentials_forget_environment();
 
-  unsigned budget = fd_budget();
+  unsigned budget = fd_budget(sc->base.quick ? FDS_PER_QUICK_CHECK : FDS_PER_CHECK);
   if (max_in_flight > budget) {
     fprintf(err, "rdpdoctor: scan: --max-in-flight %lu lowered to %u (open-file limit)\n", max_in_flight, budget);
     max_in_flight = budget;

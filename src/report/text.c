@@ -44,12 +44,17 @@ char *rd_text_for_target(const char *text, const char *host, unsigned port) {
   snprintf(port_text, sizeof port_text, "%u", port);
   size_t hl = strlen(host), pl = strlen(port_text), cap = 1;
   for (const char *p = text; *p; p++)
-    cap += hl + pl + 1; /* generous: every byte could start a replacement */
+    cap += hl + pl + 4; /* generous: every byte could start a replacement (brackets, colon) */
   char *out = malloc(cap), *o = out;
   if (out == NULL)
     return NULL;
+  bool v6 = strchr(host, ':') != NULL;
   for (const char *p = text; *p;) {
-    if (strncmp(p, "SERVER", 6) == 0) {
+    bool our_check = o - out >= 16 && memcmp(o - 16, "rdpdoctor check ", 16) == 0;
+    if (strncmp(p, "SERVER", 6) == 0 && our_check && port != 3389 && p[6] != ':') {
+      /* Our own command is given the port the check ran on, so it reaches the same listener. */
+      o += sprintf(o, "%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port_text), p += 6;
+    } else if (strncmp(p, "SERVER", 6) == 0) {
       memcpy(o, host, hl), o += hl, p += 6;
     } else if (port != 3389 && (strncmp(p, ":3389", 5) == 0 || strncmp(p, "-Port 3389", 10) == 0)) {
       /* Only where the port is what a command connects to or looks for; "-Value 3389" that sets

@@ -62,6 +62,16 @@ assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$EXP_P
 curl -s "http://127.0.0.1:$EXP_PORT/probe?target=127.0.0.1:$MINISRV_PORT&module=nla" >"$LAB/p-auth.txt"
 assert_contains "$LAB/p-auth.txt" "rdp_auth_success 1"
 
+# The server's own reason, from the session phase: minisrv denies after Client Info (errorInfo 7).
+NLA_PORT=$MINISRV_PORT NLA_PID=$MINISRV_PID
+lab_minisrv tls good --error-info 7@info
+DENIED_PORT=$MINISRV_PORT
+MINISRV_PORT=$NLA_PORT MINISRV_PID=$NLA_PID
+curl -s "http://127.0.0.1:$EXP_PORT/probe?target=127.0.0.1:$DENIED_PORT" >"$LAB/p-denied.txt"
+assert_contains "$LAB/p-denied.txt" 'rdp_error_info{code="0x7",name="ERRINFO_SERVER_DENIED_CONNECTION"} 1'
+assert_contains "$LAB/p-denied.txt" 'rdp_finding{id="server-denied-connection",severity="critical"} 1'
+assert_contains "$LAB/p-denied.txt" 'rdp_probe_success 0'
+
 # --- Prometheus scrapes it
 PROM_PORT=$(lab_port)
 cat >"$LAB/prometheus.yml" <<EOF

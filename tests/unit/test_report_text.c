@@ -19,6 +19,16 @@ static void test_rd_text_for_target_fills_host_and_port(void **state) {
   s = rd_text_for_target("mstsc /v:SERVER", "10.0.0.5", 3389);
   assert_string_equal(s, "mstsc /v:10.0.0.5");
   free(s);
+  /* Our own command reaches the same listener: the port the check ran on, brackets for IPv6. */
+  s = rd_text_for_target("rdpdoctor check SERVER shows it", "10.0.0.5", 3390);
+  assert_string_equal(s, "rdpdoctor check 10.0.0.5:3390 shows it");
+  free(s);
+  s = rd_text_for_target("rdpdoctor check SERVER", "::1", 3390);
+  assert_string_equal(s, "rdpdoctor check [::1]:3390");
+  free(s);
+  s = rd_text_for_target("rdpdoctor check SERVER", "rdp.example.com", 3389);
+  assert_string_equal(s, "rdpdoctor check rdp.example.com");
+  free(s);
 }
 
 static void test_rd_text_wrap_indents_every_line(void **state) {
