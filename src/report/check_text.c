@@ -415,6 +415,14 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
       para(o, "  ", 2, 6, "connect %s -> %s", c->name.addrs[p->req.addr_index], rd_conn_outcome_name(p->connect));
       continue;
     }
+    if (p->req.kind == RD_PROBE_IDENTIFY) {
+      /* The follow-up sends no RDP request: what it asked and what answered (banner escaped). */
+      const rd_ident_facts *k = &p->ident;
+      para(o, "  ", 2, 6, "follow-up, %s -> %s%s%s%s%s%s", k->request[0] ? k->request : "waiting for a greeting",
+           p->banner[0] ? "\"" : rd_ident_outcome_name(k->outcome), p->banner, p->banner[0] ? "\"" : "",
+           k->server[0] ? " (Server: " : "", k->server, k->server[0] ? ")" : "");
+      continue;
+    }
     request_name(p, req, sizeof req);
     answer_text(p, ans, sizeof ans);
     tls_text(&p->tls, tls, sizeof tls);
