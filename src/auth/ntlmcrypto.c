@@ -65,6 +65,20 @@ fail:
   return NULL;
 }
 
+rd_crypto *rd_crypto_once_get(rd_crypto_once *o) {
+  if (!o->tried) {
+    o->tried = true;
+    o->c = rd_crypto_new(NULL);
+  }
+  return o->c;
+}
+
+void rd_crypto_once_free(rd_crypto_once *o) {
+  rd_crypto_free(o->c);
+  o->c = NULL;
+  o->tried = false;
+}
+
 void rd_crypto_free(rd_crypto *c) {
   if (c == NULL)
     return;

@@ -600,10 +600,6 @@ int rd_cli_exporter(int argc, char **argv, FILE *out, FILE *err) {
     mhd.stop_daemon(x->mhd);
   }
   rd_engine_free(x->eng);
-  /* The engine's resolver closes its handles (engine.h); a few turns of the loop let their close
-   * callbacks run without waiting on handles that are still ours. */
-  for (int turn = 0; turn < 8; turn++)
-    uv_run(&x->loop, UV_RUN_NOWAIT);
   uv_loop_close(&x->loop);
   pthread_mutex_destroy(&x->mu);
 

@@ -422,10 +422,6 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
   uv_close((uv_handle_t *)&sc->progress, NULL);
   uv_run(&sc->loop, UV_RUN_DEFAULT);
   rd_engine_free(sc->eng);
-  /* The engine's resolver closes its handles (engine.h); a few turns of the loop let their close
-   * callbacks run without waiting on handles that are still ours. */
-  for (int turn = 0; turn < 8; turn++)
-    uv_run(&sc->loop, UV_RUN_NOWAIT);
   uv_loop_close(&sc->loop);
   if (sc->progress_on)
     print_progress(sc, true);

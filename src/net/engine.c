@@ -26,7 +26,7 @@ struct rd_engine {
   uv_loop_t *loop;
   rd_engine_opts opts;
   rd_tls_ctx *tls_ctx;
-  rd_crypto *crypto;    /* licensing's computations, shared by every check (NULL: each makes one) */
+  rd_crypto_once crypto; /* licensing's computations, made when a check first needs them */
   rd_dns_resolver *dns; /* one c-ares channel for every run's Name phase */
   uint8_t rbuf[65536];  /* every read on the loop lands here, then moves to its connection */
   uint8_t plain[16384]; /* decrypted application data, on its way to a connection's frame buffer */
@@ -748,13 +748,11 @@ rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts) {
     e->opts.burst = RD_ENGINE_DEFAULT_BURST;
     e->opts.pace_ms = RD_ENGINE_DEFAULT_PACE_MS;
   }
-  e->crypto = rd_crypto_new(NULL); /* without the legacy provider a check still runs: no licensing */
   e->tls_ctx = rd_tls_ctx_new();
   rd_dns_resolver_opts dns = {.timeout_ms = e->opts.dns_timeout_ms};
   e->dns = e->tls_ctx != NULL ? rd_dns_resolver_new(loop, &dns) : NULL;
   if (e->dns == NULL) {
     rd_tls_ctx_free(e->tls_ctx);
-    rd_crypto_free(e->crypto);
     free(e);
     return NULL;
   }
@@ -764,10 +762,15 @@ rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts) {
 void rd_engine_free(rd_engine *e) {
   if (e == NULL)
     return;
-  rd_dns_resolver_free(e->dns); /* its handles close on the loop's next run */
+  uv_loop_t *loop = e->loop;
+  rd_dns_resolver_free(e->dns); /* its handles close on the loop's next turns */
   rd_tls_ctx_free(e->tls_ctx);
-  rd_crypto_free(e->crypto);
+  rd_crypto_once_free(&e->crypto);
   free(e);
+  /* Let those close callbacks run here, so no caller has to know: a few turns that never wait on
+   * handles that are the caller's. */
+  for (int turn = 0; turn < 8; turn++)
+    uv_run(loop, UV_RUN_NOWAIT);
 }
 
 int rd_engine_start(rd_engine *e, const rd_check_config *cfg, rd_check_facts *facts, rd_run_done_cb done, void *arg,
@@ -777,7 +780,7 @@ int rd_engine_start(rd_engine *e, const rd_check_config *cfg, rd_check_facts *fa
     return RD_E_NOMEM;
   rd_check_config c = *cfg;
   if (c.crypto == NULL)
-    c.crypto = e->crypto;
+    c.crypto = &e->crypto;
   run->chk = rd_check_new(&c, facts, now_us());
   if (run->chk == NULL) {
     free(run);
@@ -823,7 +826,6 @@ int rd_check_run(const rd_check_config *cfg, const rd_engine_opts *opts, rd_chec
   uv_run(&loop, UV_RUN_DEFAULT);
   rd_run_free(run);
   rd_engine_free(e);
-  uv_run(&loop, UV_RUN_DEFAULT); /* the engine's handles finish closing */
   uv_loop_close(&loop);
   return r != 0 ? r : (done ? 0 : RD_E_STATE);
 }

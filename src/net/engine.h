@@ -35,8 +35,9 @@ typedef void (*rd_run_done_cb)(void *arg, rd_run *run);
 /* NULL when OpenSSL, c-ares or memory fails. `opts` may be NULL (defaults). Creates the loop's
  * one DNS resolver (reading /etc/resolv.conf); its handles never keep the loop alive alone. */
 rd_engine *rd_engine_new(uv_loop_t *loop, const rd_engine_opts *opts);
-/* After every run on it has called its done callback and been freed. Starts closing the
- * engine's libuv handles: run the loop again (uv_run until it returns 0) before uv_loop_close. */
+/* After every run on it has called its done callback and been freed, and outside the loop's
+ * callbacks: closes the engine's libuv handles (turning the loop until their close callbacks ran),
+ * so the caller may close its own handles and the loop afterwards. */
 void rd_engine_free(rd_engine *e);
 
 /* Starts a check; `facts` (caller-owned) is complete when `done` runs, from the loop. Returns 0, or

@@ -38,8 +38,8 @@ typedef struct rd_check_config {
   bool quick;             /* only the request a client sends and its TLS (one connection per address),
                              no side ports: for very large ranges */
   const rd_auth_input *auth; /* credentials for the one authentication attempt, NULL for none */
-  rd_crypto *crypto;      /* the computations' context (licensing), shared and borrowed; NULL: a
-                             probe that needs one makes its own */
+  rd_crypto_once *crypto; /* the computations' context (licensing), made on first use, shared and
+                             borrowed; NULL: a probe that needs one makes its own */
   int64_t started_unix;   /* wall-clock start, for certificate dates and the clock comparison */
 } rd_check_config;
 

@@ -115,7 +115,7 @@ typedef struct rd_probe {
   uint8_t n_join, next_join;
   rd_us session_started;
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
-  rd_crypto *crypto;     /* the check's computations context, borrowed; NULL: licensing makes one */
+  rd_crypto_once *crypto; /* the check's computations context, borrowed; NULL: licensing makes one */
   /* Identify: the name and port for the HTTP Host header (the check's, borrowed), whether to ask
    * HTTP in clear rather than TLS first (the check's choice), and when the connection opened. */
   const char *host;

@@ -79,7 +79,7 @@ int rd_probe_license_request(rd_probe *p, const rd_license_msg *m) {
   if (p->license == NULL && (p->license = calloc(1, sizeof *p->license)) == NULL)
     return RD_E_NOMEM;
   if (p->license->lib == NULL && p->crypto != NULL)
-    p->license->lib = p->crypto;
+    p->license->lib = rd_crypto_once_get(p->crypto);
   if (p->license->lib == NULL) {
     if ((p->license->lib = rd_rdpsec_lib_new(&why)) == NULL)
       return RD_E_NOMEM;

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "../common/selfsigned.h"
 
 #include "probe/probe.h"
 
@@ -23,27 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t *cert_der;
 static int cert_len;
 static rd_crypto *crypto;
-
-/* A self-signed P-256 certificate, made once: its SubjectPublicKey is what CredSSP binds to. */
-static void make_certificate(void) {
-  EVP_PKEY *key = EVP_EC_gen("P-256");
-  X509 *x = X509_new();
-  if (key == NULL || x == NULL)
-    abort();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"fuzz", -1, -1, 0);
-  X509_set_issuer_name(x, X509_get_subject_name(x));
-  X509_set_pubkey(x, key);
-  X509_sign(x, key, EVP_sha256());
-  cert_len = i2d_X509(x, &cert_der);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  if (cert_len <= 0)
-    abort();
-}
 
 static uint8_t stream[1 << 16];
 static size_t stream_len;
@@ -89,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2)
     return 0;
   if (cert_der == NULL) {
-    make_certificate();
+    if ((cert_len = rd_test_selfsigned("fuzz", 1, &cert_der)) == 0)
+      abort();
     crypto = rd_crypto_new(NULL);
   }
   memset(&facts, 0, sizeof facts);

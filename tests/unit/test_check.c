@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "../common/selfsigned.h"
 
 #include "core/x224.h"
 #include "probe/check.h"
@@ -147,21 +146,8 @@ static uint8_t *cert_der;
 static int cert_len;
 
 static void make_certificate(void) {
-  if (cert_der != NULL)
-    return;
-  EVP_PKEY *key = EVP_EC_gen("P-256");
-  X509 *x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"lab", -1, -1, 0);
-  X509_set_issuer_name(x, X509_get_subject_name(x));
-  X509_set_pubkey(x, key);
-  X509_sign(x, key, EVP_sha256());
-  cert_len = i2d_X509(x, &cert_der);
-  X509_free(x);
-  EVP_PKEY_free(key);
+  if (cert_der == NULL)
+    cert_len = rd_test_selfsigned("lab", 7, &cert_der);
   assert_true(cert_len > 0);
 }
 
