@@ -27,6 +27,25 @@ static void check_same(rd_bld *b, int r, const uint8_t *d, size_t used) {
   free(out);
 }
 
+/* Send Data: a sender may write the user data's PER length in the two-octet form even below 128
+ * (a receiver takes it), so the round trip compares the fields, not the bytes. */
+static void check_same_send_data(rd_bld *b, int r, const rd_mcs_send_data *in,
+                                 int (*decode)(rd_cur *, rd_mcs_send_data *)) {
+  uint8_t *out;
+  size_t len;
+  rd_cur c;
+  rd_mcs_send_data again;
+  if (r != 0 || !rd_bld_finish(b, &out, &len))
+    abort();
+  rd_cur_init(&c, out, len);
+  if (decode(&c, &again) != 0 || !rd_cur_is_empty(&c) || again.initiator != in->initiator ||
+      again.channel_id != in->channel_id || again.priority != in->priority ||
+      again.segmentation != in->segmentation || rd_cur_len(&again.user_data) != rd_cur_len(&in->user_data) ||
+      memcmp(rd_cur_data(&again.user_data), rd_cur_data(&in->user_data), rd_cur_len(&in->user_data)) != 0)
+    abort();
+  free(out);
+}
+
 static void check_type(const uint8_t *d, size_t n, uint8_t want) {
   rd_cur c;
   uint8_t type;
@@ -169,7 +188,7 @@ static void check_domain(const uint8_t *d, size_t n) {
     accepted++;
     check_type(d, n, RD_MCS_SEND_DATA_REQUEST);
     rd_bld_init(&b, 65535);
-    check_same(&b, rd_mcs_encode_send_data_request(&sd, &b), d, n - rd_cur_len(&c));
+    check_same_send_data(&b, rd_mcs_encode_send_data_request(&sd, &b), &sd, rd_mcs_decode_send_data_request);
   } else {
     check_unmoved(&c, d, n);
   }
@@ -178,7 +197,7 @@ static void check_domain(const uint8_t *d, size_t n) {
     accepted++;
     check_type(d, n, RD_MCS_SEND_DATA_INDICATION);
     rd_bld_init(&b, 65535);
-    check_same(&b, rd_mcs_encode_send_data_indication(&sd, &b), d, n - rd_cur_len(&c));
+    check_same_send_data(&b, rd_mcs_encode_send_data_indication(&sd, &b), &sd, rd_mcs_decode_send_data_indication);
   } else {
     check_unmoved(&c, d, n);
   }
