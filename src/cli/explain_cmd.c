@@ -5,25 +5,31 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "console.h"
 #include "core/err.h"
 #include "kb/explain.h"
 #include "report/report.h"
 
 static const char explain_usage[] =
     "Usage: rdpdoctor explain [--json] [--brief] CODE [EXTCODE]\n"
-    "       rdpdoctor explain [--json] [--brief] \"Error code: 0x904 Extended error code: 0x7\"\n"
+    "       rdpdoctor explain [--json] [--brief] \"TEXT OF THE DIALOG\"\n"
     "\n"
-    "Decodes the codes a Remote Desktop user sees, offline: what each means, at which phase of the\n"
-    "connection it arises, the likely causes (most likely first), how to confirm each and the fix.\n"
+    "Decodes the codes a Remote Desktop user sees, offline: what each means, at\n"
+    "which phase of the connection it arises, the likely causes (most likely\n"
+    "first), how to confirm each and the fix.\n"
     "\n"
-    "CODE is hex (0x904), decimal (2308), a negative decimal as event logs print it (-1073741715),\n"
-    "or a name (ERRINFO_SERVER_DENIED_CONNECTION, STATUS_LOGON_FAILURE). Given two codes, the first\n"
-    "is the dialog's \"Error code\" and the second its \"Extended error code\".\n"
+    "CODE is hex (0x904), decimal (2308), a negative decimal as event logs print it\n"
+    "(-1073741715), or a name (ERRINFO_SERVER_DENIED_CONNECTION,\n"
+    "STATUS_LOGON_FAILURE). Given two codes, the first is the dialog's \"Error code\"\n"
+    "and the second its \"Extended error code\". TEXT is what the dialog says, e.g.\n"
+    "\"Error code: 0x904 Extended error code: 0x7\" or \"An authentication error has\n"
+    "occurred ... (Code: 0x80090322)\".\n"
     "\n"
     "  --json    one JSON document (docs/json.md)\n"
     "  --brief   causes as titles only\n"
     "\n"
-    "Exit codes: 0 every code explained, 1 a code is unknown, 64 usage error or malformed code.\n";
+    "Exit codes: 0 every code explained, 1 a code is unknown, 64 usage error or\n"
+    "malformed code.\n";
 
 /* Longest command line explain reads; longer is a usage error, not something to truncate. */
 #define MAX_OPERANDS 64
@@ -169,7 +175,7 @@ int rd_cli_explain(int argc, char **argv, FILE *out, FILE *err) {
   rd_explanation ex;
   rd_explain(args, roles, n, &ex);
   ex.dialog = dialog;
-  rd_text_opts opts = {brief, 100, false};
+  rd_text_opts opts = {brief, rd_console_width(out), false};
   int r = json ? rd_report_explain_json(out, &ex, (const char *const *)ops, (size_t)n_ops)
                : rd_report_explain_text(out, &ex, &opts);
   if (r != 0) {

@@ -72,14 +72,20 @@ static const char exporter_usage[] =
     "Usage: rdpdoctor exporter --listen ADDR:PORT [--config FILE]\n"
     "\n"
     "A Prometheus multi-target probe, in blackbox_exporter's style:\n"
-    "  GET /probe?target=HOST:PORT&module=NAME   one check, its metrics (docs/exporter.md)\n"
-    "  GET /metrics                              the exporter's own metrics\n"
+    "  GET /probe?target=HOST:PORT&module=NAME  one check, its metrics\n"
+    "                                           (docs/exporter.md)\n"
+    "  GET /metrics                             the exporter's own metrics\n"
     "\n"
-    "  --listen ADDR:PORT  address to serve on: 127.0.0.1:9389, [::1]:9389, 0.0.0.0:9389\n"
-    "  --config FILE       modules (JSON): {\"modules\": {\"NAME\": {\"timeout\": 10, \"step_timeout\": 3,\n"
-    "                      \"side_ports\": true, \"family\": 0, \"user\": \"DOM\\\\name\",\n"
-    "                      \"password_file\": \"/etc/rdpdoctor/pw\"}}}; without it, module \"default\"\n"
-    "  --max-in-flight N   checks running at once (default 64); more wait their turn\n";
+    "  --listen ADDR:PORT  address to serve on: 127.0.0.1:9389, [::1]:9389,\n"
+    "                      0.0.0.0:9389\n"
+    "  --config FILE       modules (JSON), for example\n"
+    "                      {\"modules\": {\"NAME\": {\"timeout\": 10,\n"
+    "                      \"step_timeout\": 3, \"side_ports\": true, \"family\": 0,\n"
+    "                      \"user\": \"DOM\\\\name\",\n"
+    "                      \"password_file\": \"/etc/rdpdoctor/pw\"}}};\n"
+    "                      without it, module \"default\"\n"
+    "  --max-in-flight N   checks running at once (default 64); more wait their\n"
+    "                      turn\n";
 
 #define MAX_MODULES 32
 #define MAX_CONNECTIONS 128

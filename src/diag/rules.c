@@ -315,7 +315,10 @@ static void rule_reach(const rd_check_facts *f, rd_diagnosis *d) {
     param(fd, "retransmits", resent);
     param(fd, "connections", resent_conns);
     ev_probe(fd, resent_probe, "connect/retransmits_after_reply");
-  } else if (rc.timeout + rc.unreachable > 0) {
+  } else if (rc.timeout + rc.unreachable > 0 && nr > 0) {
+    /* Some connects failed while others got the server's answer: the path loses packets. With no
+     * answer at all the listener is the question (a backlog nobody accepts from also times out
+     * connects), and the negotiation rules name it. */
     fd = add(d, RD_F_NETWORK_UNSTABLE, RD_FT_NETWORK_LOSSY, rc.first_failed);
     ev_probe(fd, rc.first_failed, "connect/outcome");
   }

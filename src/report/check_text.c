@@ -418,6 +418,10 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
     if (p->req.kind == RD_PROBE_IDENTIFY) {
       /* The follow-up sends no RDP request: what it asked and what answered (banner escaped). */
       const rd_ident_facts *k = &p->ident;
+      if (p->connect != RD_CONN_OK) { /* it asked nothing: the connect is the answer */
+        para(o, "  ", 2, 6, "follow-up -> connect %s", rd_conn_outcome_name(p->connect));
+        continue;
+      }
       para(o, "  ", 2, 6, "follow-up, %s -> %s%s%s%s%s%s", k->request[0] ? k->request : "waiting for a greeting",
            p->banner[0] ? "\"" : rd_ident_outcome_name(k->outcome), p->banner, p->banner[0] ? "\"" : "",
            k->server[0] ? " (Server: " : "", k->server, k->server[0] ? ")" : "");
@@ -503,55 +507,11 @@ static void findings_section(const out *o, const rd_check_facts *c, const rd_dia
     }
 }
 
-/* Whether a line of the kb is a command to paste (its first word a PowerShell Verb-Noun, a
- * variable, or a known tool) rather than prose. */
-static bool is_command(const char *p, size_t len) {
-  static const char *const tools[] = {"netstat", "rdpdoctor", "systemctl", "mstsc", "qwinsta", "quser", "logoff",
-                                      "reg", "cmdkey", "certutil", "ipconfig", "nslookup", "wevtutil", "openssl",
-                                      "xfreerdp", "gpupdate", "netsh", "sc", "shutdown", "klist", "w32tm",
-                                      "icacls", "takeown", "tnc", "Get-WinEvent", "xrdp"};
-  size_t w = strcspn(p, " ");
-  if (w > len)
-    w = len;
-  if (w > 0 && p[0] == '$')
-    return true;
-  for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-    if (strlen(tools[i]) == w && strncmp(p, tools[i], w) == 0)
-      return true;
-  const char *dash = memchr(p, '-', w);
-  return dash != NULL && p[0] >= 'A' && p[0] <= 'Z' && dash + 1 < p + w && dash[1] >= 'A' && dash[1] <= 'Z';
-}
-
-/* The kb's confirm and fix texts, one line each: prose wraps; a command keeps its line however
- * long, and starts on a line of its own ("On the server: Get-Service …" puts the command under
- * its prose). */
+/* The kb's confirm and fix texts: report.h rd_text_kb_lines. */
 static void print_lines(const out *o, const char *text, unsigned indent) {
   char pad[16];
   snprintf(pad, sizeof pad, "%*s", (int)indent, "");
-  for (const char *p = text; *p != '\0';) {
-    size_t len = strcspn(p, "\n");
-    char ln[2048];
-    snprintf(ln, sizeof ln, "%.*s", (int)(len < sizeof ln - 1 ? len : sizeof ln - 1), p);
-    if (indent + len <= o->width || is_command(ln, strlen(ln))) {
-      fprintf(o->f, "%s%s\n", pad, ln);
-    } else {
-      /* prose, perhaps ending in a command after its last ": " */
-      char *colon = NULL;
-      for (char *c = strstr(ln, ": "); c != NULL; c = strstr(c + 2, ": "))
-        if (is_command(c + 2, strlen(c + 2)))
-          colon = c;
-      if (colon != NULL) {
-        colon[1] = '\0';
-        rd_text_wrap_hanging(o->f, pad, indent, ln, indent, o->width);
-        fprintf(o->f, "%s%s\n", pad, colon + 2);
-      } else {
-        rd_text_wrap_hanging(o->f, pad, indent, ln, indent, o->width);
-      }
-    }
-    p += len;
-    if (*p == '\n')
-      p++;
-  }
+  rd_text_kb_lines(o->f, pad, text, indent, o->width);
 }
 
 static void slugs(const rd_diagnosis *d, const int *idx, size_t n, char *buf, size_t size) {

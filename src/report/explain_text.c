@@ -30,13 +30,14 @@ static void print_value(FILE *f, const rd_code_arg *arg) {
 }
 
 static void print_reading(FILE *f, const rd_kb_code *row, bool first, unsigned width) {
-  fprintf(f, "  %s%s", first ? "" : "Also: ", rd_kb_table_title(row->table));
-  if (row->name[0] != '\0')
-    fprintf(f, ": %s", row->name);
-  fputc('\n', f);
+  char head[256], arises[512];
+  snprintf(head, sizeof head, "%s%s%s%s", first ? "" : "Also: ", rd_kb_table_title(row->table),
+           row->name[0] != '\0' ? ": " : "", row->name);
+  rd_text_wrap_hanging(f, "  ", 2, head, 4, width);
   rd_text_wrap(f, row->meaning, 4, width);
-  fprintf(f, "    Arises in: %s. Source: %s%s\n", rd_phase_title(row->phase), row->source,
-          row->conf == RD_CONF_C ? "" : row->conf == RD_CONF_I ? " (inferred)" : " (unconfirmed: single or conflicting sources)");
+  snprintf(arises, sizeof arises, "Arises in: %s. Source: %s%s", rd_phase_title(row->phase), row->source,
+           row->conf == RD_CONF_C ? "" : row->conf == RD_CONF_I ? " (inferred)" : " (unconfirmed: single or conflicting sources)");
+  rd_text_wrap(f, arises, 4, width);
 }
 
 /* Which way a number without "0x" was read, and the command for the other way. */
@@ -87,52 +88,44 @@ static void print_code(FILE *f, const rd_explained_code *ec, unsigned width) {
   fputc('\n', f);
 }
 
-/* Prints each "\n"-separated line of `text` after a label, the label only on the first line. */
-static void print_lines(FILE *f, const char *label, const char *text) {
-  const char *p = text;
-  bool first = true;
-  while (*p != '\0') {
-    size_t len = strcspn(p, "\n");
-    fprintf(f, "    %-9s%.*s\n", first ? label : "", (int)len, p);
-    first = false;
-    p += len;
-    if (*p == '\n')
-      p++;
-  }
-}
-
-static void print_checks(FILE *f, const char *check) {
+/* The finding ids that show a cause, as one list wrapped under its label (ids never break). */
+static void print_checks(FILE *f, const char *check, unsigned width) {
   if (check[0] == '\0')
     return;
-  fprintf(f, "    %-9srdpdoctor check SERVER shows it as: ", "Check:");
-  const char *p = check;
-  bool first = true;
-  while (*p != '\0') {
+  char list[1024];
+  size_t n = 0;
+  list[0] = '\0';
+  for (const char *p = check; *p != '\0' && n + 1 < sizeof list;) {
     size_t len = strcspn(p, " ");
     if (len > 0) {
-      fprintf(f, "%s%.*s", first ? "" : ", ", (int)len, p);
-      first = false;
+      int w = snprintf(list + n, sizeof list - n, "%s%.*s", n > 0 ? ", " : "", (int)len, p);
+      n = w > 0 && (size_t)w < sizeof list - n ? n + (size_t)w : sizeof list - 1;
     }
     p += len;
     while (*p == ' ')
       p++;
   }
-  fputc('\n', f);
+  char text[1200];
+  snprintf(text, sizeof text, "rdpdoctor check SERVER shows it as: %s", list);
+  rd_text_wrap_hanging(f, "    Check:   ", 13, text, 13, width);
 }
 
 static void print_cause(FILE *f, size_t rank, const rd_kb_cause *c, const rd_text_opts *o) {
-  fprintf(f, "%2zu. %s  [%s]\n", rank, c->title, rd_phase_title(c->phase));
+  char num[16], title[512];
+  snprintf(num, sizeof num, "%2zu. ", rank);
+  snprintf(title, sizeof title, "%s  [%s]", c->title, rd_phase_title(c->phase));
+  rd_text_wrap_hanging(f, num, 4, title, 4, o->width);
   if (o->brief)
     return;
   rd_text_wrap(f, c->why, 4, o->width);
-  print_checks(f, c->check);
-  print_lines(f, "Confirm:", c->confirm);
-  print_lines(f, "Fix:", c->fix);
+  print_checks(f, c->check, o->width);
+  rd_text_kb_lines(f, "    Confirm: ", c->confirm, 13, o->width);
+  rd_text_kb_lines(f, "    Fix:     ", c->fix, 13, o->width);
   fputc('\n', f);
 }
 
 int rd_report_explain_text(FILE *f, const rd_explanation *ex, const rd_text_opts *opts) {
-  rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 100, false};
+  rd_text_opts o = opts != NULL ? *opts : (rd_text_opts){false, 80, false};
   if (ex->dialog != NULL)
     print_dialog(f, ex->dialog);
   for (size_t i = 0; i < ex->n_codes; i++)

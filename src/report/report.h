@@ -78,6 +78,11 @@ char *rd_text_escape(const char *in, char *out, size_t size);
 void rd_text_wrap_hanging(FILE *f, const char *first, unsigned first_w, const char *text, unsigned indent,
                           unsigned width);
 
+/* The kb's confirm and fix texts, a line each, the first after `first` (visible width indent, the
+ * others indented as much): prose wraps at width; a command to paste keeps its line whatever its
+ * length, so it copies cleanly. */
+void rd_text_kb_lines(FILE *f, const char *first, const char *text, unsigned indent, unsigned width);
+
 /* Writes `text` wrapped at opts->width, every line starting with `indent` spaces (the first
  * after `first_prefix` when given). Exposed for the check report and for tests. */
 void rd_text_wrap(FILE *f, const char *text, unsigned indent, unsigned width);

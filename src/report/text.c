@@ -158,3 +158,53 @@ void rd_text_wrap_hanging(FILE *f, const char *first, unsigned first_w, const ch
   (void)start;
   fputc('\n', f);
 }
+
+/* Whether a line of the kb is a command to paste (its first word a PowerShell Verb-Noun, a
+ * variable, or a known tool) rather than prose. */
+static bool is_command(const char *p, size_t len) {
+  static const char *const tools[] = {"netstat", "rdpdoctor", "systemctl", "mstsc", "qwinsta", "quser", "logoff",
+                                      "reg", "cmdkey", "certutil", "ipconfig", "nslookup", "wevtutil", "openssl",
+                                      "xfreerdp", "gpupdate", "netsh", "sc", "shutdown", "klist", "w32tm",
+                                      "icacls", "takeown", "tnc", "Get-WinEvent", "xrdp"};
+  size_t w = strcspn(p, " ");
+  if (w > len)
+    w = len;
+  if (w > 0 && p[0] == '$')
+    return true;
+  for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+    if (strlen(tools[i]) == w && strncmp(p, tools[i], w) == 0)
+      return true;
+  const char *dash = memchr(p, '-', w);
+  return dash != NULL && p[0] >= 'A' && p[0] <= 'Z' && dash + 1 < p + w && dash[1] >= 'A' && dash[1] <= 'Z';
+}
+
+/* The kb's confirm and fix texts, one line each: prose wraps; a command keeps its line however
+ * long, and starts on a line of its own ("On the server: Get-Service …" puts the command under
+ * its prose), so it copies cleanly. */
+void rd_text_kb_lines(FILE *f, const char *first, const char *text, unsigned indent, unsigned width) {
+  char pad[32];
+  snprintf(pad, sizeof pad, "%*s", (int)(indent < sizeof pad ? indent : sizeof pad - 1), "");
+  for (const char *p = text; *p != '\0'; first = pad) {
+    size_t len = strcspn(p, "\n");
+    char ln[2048];
+    snprintf(ln, sizeof ln, "%.*s", (int)(len < sizeof ln - 1 ? len : sizeof ln - 1), p);
+    if (indent + len <= width || is_command(ln, strlen(ln))) {
+      fprintf(f, "%s%s\n", first, ln);
+    } else {
+      /* prose, perhaps ending in a command after its last ": " */
+      char *colon = NULL;
+      for (char *c = strstr(ln, ": "); c != NULL; c = strstr(c + 2, ": "))
+        if (is_command(c + 2, strlen(c + 2)))
+          colon = c;
+      if (colon != NULL)
+        colon[1] = '\0';
+      rd_text_wrap_hanging(f, first, indent, ln, indent, width);
+      if (colon != NULL)
+        fprintf(f, "%s%s\n", pad, colon + 2);
+    }
+    p += len;
+    if (*p == '\n')
+      p++;
+  }
+}
+

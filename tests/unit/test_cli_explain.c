@@ -230,8 +230,37 @@ static void test_help_and_version(void **state) {
   assert_non_null(strstr(r.out, "Exit codes"));
 }
 
+/* The longest line of a text, in bytes (help texts are ASCII). */
+static size_t longest_line(const char *text) {
+  size_t best = 0;
+  for (const char *p = text; *p != '\0';) {
+    size_t len = strcspn(p, "\n");
+    best = len > best ? len : best;
+    p += len + (p[len] == '\n');
+  }
+  return best;
+}
+
+/* Every help text reads in an 80-column terminal without a line breaking mid-word. */
+static void test_help_fits_80_columns(void **state) {
+  static run r;
+  RUN(&r, "--help");
+  assert_in_range(longest_line(r.out), 40, 80);
+  RUN(&r, "check", "--help");
+  assert_in_range(longest_line(r.out), 40, 80);
+  RUN(&r, "scan", "--help");
+  assert_in_range(longest_line(r.out), 40, 80);
+  RUN(&r, "explain", "--help");
+  assert_in_range(longest_line(r.out), 40, 80);
+#ifndef _WIN32
+  RUN(&r, "exporter", "--help");
+  assert_in_range(longest_line(r.out), 40, 80);
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_help_fits_80_columns),
       cmocka_unit_test(test_explain_pair_golden),
       cmocka_unit_test(test_explain_dialog_line_golden),
       cmocka_unit_test(test_explain_ambiguous_number_golden),

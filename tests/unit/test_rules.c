@@ -285,6 +285,21 @@ static void test_rd_diagnose_network_unstable(void **state) {
   F.reach.rtt_max_us = 900; /* LAN jitter is not instability */
   diagnose();
   assert_false(found("network-unstable"));
+  /* Some connects timed out while the others got the server's answer: a lossy path. */
+  xrdp_negotiate();
+  routed();
+  F.probes[3].connect = RD_CONN_TIMEOUT;
+  F.probes[3].nego = RD_NEGO_NOT_TRIED;
+  diagnose();
+  assert_true(found("network-unstable"));
+  /* The same connect failures with no answer anywhere (`nc -l`: one connection accepted and
+   * silent, the rest left in its backlog): the listener is the cause, not the path. */
+  for (size_t i = 0; i < F.n_probes; i++)
+    if (F.probes[i].connect == RD_CONN_OK)
+      F.probes[i].nego = RD_NEGO_SILENT, F.probes[i].tls.outcome = RD_TLSO_NOT_TRIED;
+  diagnose();
+  assert_false(found("network-unstable"));
+  assert_string_equal(root(), "rdp-no-answer");
 }
 
 static void test_rd_diagnose_restricted_admin_and_root_order(void **state) {
