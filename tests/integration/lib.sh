@@ -803,6 +803,14 @@ assert_eq() {
     lab_log "ok: ${3:-value} = $2"
 }
 
+# assert_client NAME CODE EXT : the code and extended code a Windows client would most likely show,
+# as the verdict of $LAB/NAME.json predicts them for its primary cause ("none" for no code).
+assert_client() {
+    local j=$LAB/$1.json
+    assert_eq "$2" "$(jq -r '.verdict.client_error_code // "none"' "$j")" "$1: predicted client code"
+    assert_eq "$3" "$(jq -r '.verdict.client_error_extended // "none"' "$j")" "$1: predicted extended code"
+}
+
 assert_contains() {
     [[ -f $1 ]] || lab_fail "assert_contains: no file $1"
     grep -qF -- "$2" "$1" || { tail -n 20 "$1" >&2; lab_fail "$1 does not contain: $2"; }

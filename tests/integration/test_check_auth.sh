@@ -42,12 +42,14 @@ if DISPLAY=$DISPLAY timeout 20 xfreerdp "/v:127.0.0.1:$SHADOW_PORT" "/u:$LAB_USE
 
 auth shadow-bad "$SHADOW_PORT" "$LAB_USER" 'Wrong-Passw0rd'
 assert_eq auth-failed "$(q shadow-bad .verdict.root_cause)" "shadow, wrong password: root cause"
+assert_client shadow-bad 0x807 none
 assert_eq 2 "$RC" "shadow, wrong password: exit code"
 assert_eq 1 "$(attempts shadow-bad)" "shadow, wrong password: exactly one attempt"
 assert_contains "$LAB/shadow-bad.txt" "0x807"
 
 auth shadow-nouser "$SHADOW_PORT" nosuchuser
 assert_eq auth-failed "$(q shadow-nouser .verdict.root_cause)" "shadow, unknown user: root cause"
+assert_client shadow-nouser 0x807 none
 
 # The password from a file, the user as DOMAIN\name.
 printf '%s\n' "$PASS" >"$LAB/pw.txt"
@@ -61,6 +63,7 @@ auth minisrv-ok "$MINISRV_PORT" "$LAB_USER"
 assert_eq accepted "$(outcome minisrv-ok)" "minisrv, right password"
 auth minisrv-bad "$MINISRV_PORT" "$LAB_USER" 'nope'
 assert_eq auth-failed "$(q minisrv-bad .verdict.root_cause)" "minisrv, wrong password"
+assert_client minisrv-bad 0x807 none
 lab_stop "$MINISRV_PID"
 
 # No NLA on offer: say so, and never claim that a credential check happened.

@@ -32,6 +32,7 @@ echo "127.0.0.1 wrong-name.lab.test" >"$LAB/hosts"
 RC=0
 CARES_HOSTS=$LAB/hosts "$RDPDOCTOR" check --json "wrong-name.lab.test:$SHADOW_PORT" >"$LAB/wrongname.json" || RC=$?
 assert_eq dns-wrong-host "$(q wrongname .verdict.root_cause)" "wrong name: root cause"
+assert_client wrongname 0x904 none
 assert_eq 2 "$RC" "wrong name: exit code"
 lab_stop "$SHADOW_PID"
 

@@ -27,6 +27,7 @@ responder_start rd-gateway || lab_fail "responder rd-gateway did not start"
 check gateway "$RESPONDER_PORT"
 responder_stop || true
 assert_eq rd-gateway-on-port "$(root gateway)" "gateway: root cause"
+assert_client gateway 0x904 none
 assert_eq 2 "$RC" "gateway: exit code"
 assert_eq 401 "$(ident gateway .identify.http_status)" "gateway: status"
 assert_eq "Negotiate, NTLM" "$(ident gateway .identify.www_authenticate)" "gateway: schemes"
@@ -43,6 +44,7 @@ lab_wait_port 127.0.0.1 "$HTTPS_PORT" || lab_fail "s_server did not listen"
 check https "$HTTPS_PORT"
 lab_stop "$HTTPS_PID"
 assert_eq https-not-rdp "$(root https)" "https: root cause"
+assert_client https 0x904 none
 assert_eq 2 "$RC" "https: exit code"
 assert_eq https "$(ident https .identify.service)" "https: service"
 assert_eq true "$(ident https .identify.tls)" "https: inside TLS"
@@ -55,6 +57,7 @@ lab_wait_port 127.0.0.1 "$HTTP_PORT" || lab_fail "http.server did not listen"
 check http "$HTTP_PORT"
 lab_stop "$HTTP_PID"
 assert_eq http-not-rdp "$(root http)" "http: root cause"
+assert_client http 0x904 none
 assert_eq 2 "$RC" "http: exit code"
 assert_eq "GET / HTTP/1.0" "$(ident http .identify.request)" "http: asked in clear"
 assert_eq 200 "$(ident http .identify.http_status)" "http: status"
@@ -64,12 +67,14 @@ responder_start ssh-banner || lab_fail "responder ssh-banner did not start"
 check ssh "$RESPONDER_PORT"
 responder_stop || true
 assert_eq ssh-not-rdp "$(root ssh)" "ssh: root cause"
+assert_client ssh 0x904 none
 assert_eq 2 "$RC" "ssh: exit code"
 
 responder_start vnc-banner || lab_fail "responder vnc-banner did not start"
 check vnc "$RESPONDER_PORT"
 responder_stop || true
 assert_eq vnc-not-rdp "$(root vnc)" "vnc: root cause"
+assert_client vnc 0x904 none
 assert_eq 2 "$RC" "vnc: exit code"
 assert_eq "RFB 003.008" "$(ident vnc .identify.banner)" "vnc: banner"
 

@@ -33,26 +33,31 @@ assert_eq none "$(q baseline .verdict.ends_at)" "baseline: ends at"
 lab_fault drop
 run drop "$SRV_IP"
 assert_eq tcp-filtered "$(root drop)" "drop: root cause"
+assert_client drop 0x204 none
 assert_eq refused "$(q drop '[.facts.reach.other_ports[] | select(.outcome == "refused")][0].outcome')" "drop: another port answers"
 (( ELAPSED_MS < 5500 )) || lab_fail "drop: took $ELAPSED_MS ms"
 run drop-noside "$SRV_IP" --no-side-ports
 assert_eq tcp-filtered "$(root drop-noside)" "drop without side ports: root cause"
+assert_client drop-noside 0x204 none
 assert_eq 0 "$(q drop-noside '.facts.reach.other_ports | length')" "drop without side ports: none tried"
 lab_fault_clear
 
 lab_fault reset
 run reset "$SRV_IP"
 assert_eq tcp-refused "$(root reset)" "reject tcp-reset: root cause"
+assert_client reset 0x204 none
 lab_fault_clear
 
 lab_fault host-prohibited
 run prohibited "$SRV_IP"
 assert_eq tcp-unreachable "$(root prohibited)" "icmp host-prohibited: root cause"
+assert_client prohibited 0x204 none
 lab_fault_clear
 
 lab_silent_host
 run silent "$SILENT_IP"
 assert_eq host-down "$(root silent)" "silent host: root cause"
+assert_client silent 0x204 none
 
 # Every 5th packet to the RDP port is lost: some SYNs wait for their retransmission.
 lab_fault nth-loss
@@ -64,6 +69,7 @@ lab_fault_clear
 lab_fault tls-drop
 run tlsdrop "$SRV_IP"
 assert_eq tls-handshake-failed "$(root tlsdrop)" "tls-drop: root cause"
+assert_client tlsdrop 0x904 none
 assert_eq stall "$(q tlsdrop '[.facts.probes[] | select(.kind == "negotiate" and .tls != null)][0].tls.outcome')" "tls-drop: stall"
 lab_in_srv nft delete table inet rdlab
 
@@ -74,9 +80,11 @@ run byname rdp.lab.test
 assert_eq "$SRV_IP" "$(q byname .facts.reach.address)" "by name: address"
 run nxdomain nxdomain.lab.test
 assert_eq dns-nxdomain "$(root nxdomain)" "nxdomain: root cause"
+assert_client nxdomain 0x104 none
 assert_eq name "$(q nxdomain .verdict.ends_at)" "nxdomain: ends at"
 run wrong wrong.lab.test
 assert_eq tcp-refused "$(root wrong)" "wrong host: root cause"
+assert_client wrong 0x204 none
 # Two addresses, the first (::1, tried first by RFC 6724) refuses: the probes move to the second.
 run dual dual.lab.test
 assert_eq "::1 $SRV_IP" "$(q dual '[.facts.name.addresses[].address] | join(" ")')" "dual: addresses in order"

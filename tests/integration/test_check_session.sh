@@ -65,6 +65,7 @@ assert_eq 3 "$(sess nocreds .disconnect_ultimatum)" "nocreds: DPU reason"
 has_finding nocreds session-closed-during-setup
 no_finding nocreds session-ok
 assert_eq session-closed-during-setup "$(q nocreds .verdict.root_cause)" "nocreds: root cause"
+assert_client nocreds 0x904 none
 assert_eq session "$(q nocreds .verdict.ends_at)" "nocreds: ends at"
 assert_eq failed "$(q nocreds .verdict.phases.session)" "nocreds: session phase"
 assert_eq 0x904 "$(q nocreds .verdict.client_error_code)" "nocreds: predicted client code"

@@ -26,6 +26,7 @@ sess() { q "$1" "[.facts.probes[] | select(.request.session)][0].session | $2"; 
 fault denied --error-info 7@info
 assert_eq 2 "$RC" "denied: exit code"
 assert_eq server-denied-connection "$(q denied .verdict.root_cause)" "denied: primary cause"
+assert_client denied 0x904 0x7
 assert_eq "7 ERRINFO_SERVER_DENIED_CONNECTION" "$(sess denied '.error_info[0] | "\(.code) \(.name)"')" \
     "denied: the errorInfo as number and name"
 assert_eq session "$(q denied .verdict.ends_at)" "denied: the connection ends in the session phase"
@@ -33,13 +34,16 @@ q denied .verdict.client_error | grep -q '0x904, extended 0x7' || lab_fail "deni
 
 fault privileges --error-info 9@info
 assert_eq insufficient-privileges "$(q privileges .verdict.root_cause)" "errorInfo 9: primary cause"
+assert_client privileges 0x904 0x9
 
 fault licensing --error-info 0x101@license
 assert_eq license-no-server "$(q licensing .verdict.root_cause)" "errorInfo 0x101: primary cause"
+assert_client licensing 0x904 0x101
 
 fault closed --close-at info
 assert_eq 2 "$RC" "close after Client Info: exit code"
 assert_eq session-closed-during-setup "$(q closed .verdict.root_cause)" "close after Client Info: primary cause"
+assert_client closed 0x904 none
 
 fault plain
 assert_eq active "$(sess plain .outcome)" "no fault: Demand Active"

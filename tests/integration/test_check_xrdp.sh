@@ -66,6 +66,7 @@ lab_xrdp_as_xrdp_user tls unreadable
 check unreadable "127.0.0.1:$XRDP_PORT"
 assert_eq 2 "$RC" "unreadable: exit code (critical)"
 assert_eq tls-cert-not-on-server "$(q unreadable .verdict.root_cause)" "unreadable: root cause"
+assert_client unreadable 0x904 0x7
 assert_eq negotiate "$(q unreadable .verdict.ends_at)" "unreadable: ends at"
 assert_eq "failure SSL_CERT_NOT_ON_SERVER" "$(selected unreadable "SSL|HYBRID|HYBRID_EX")" "unreadable: F3"
 assert_contains "$LAB/unreadable.txt" "0x904, extended 0x7"
@@ -84,6 +85,7 @@ lab_xrdp tls mismatch
 check mismatch "127.0.0.1:$XRDP_PORT"
 assert_eq 2 "$RC" "mismatch: exit code"
 assert_eq tls-key-unusable "$(q mismatch .verdict.root_cause)" "mismatch: root cause"
+assert_client mismatch 0x904 0x7
 assert_eq tls "$(q mismatch .verdict.ends_at)" "mismatch: ends at"
 assert_eq plaintext "$(q mismatch '[.facts.probes[] | select(.kind == "negotiate" and .tls != null)][0].tls.outcome')" "mismatch: TLS outcome"
 has_finding mismatch tls-required
@@ -128,6 +130,7 @@ lab_xrdp tls good 'ssl_protocols=TLSv1'
 check tls10alert "127.0.0.1:$XRDP_PORT"
 assert_eq 2 "$RC" "tls10alert: exit code"
 assert_eq tls-handshake-failed "$(q tls10alert .verdict.root_cause)" "tls10alert: root cause"
+assert_client tls10alert 0x904 none
 lab_stop "$XRDP_PID"
 
 # --- IPv6.
@@ -142,5 +145,6 @@ port=$(lab_port)
 check closed "127.0.0.1:$port"
 assert_eq 2 "$RC" "closed: exit code"
 assert_eq tcp-refused "$(q closed .verdict.root_cause)" "closed: root cause"
+assert_client closed 0x204 none
 assert_eq reach "$(q closed .verdict.ends_at)" "closed: ends at"
 lab_log "xrdp check tests passed in $(($(lab_ms) - LAB_T0)) ms"
