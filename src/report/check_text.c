@@ -484,7 +484,12 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
     para(o, "  names     ", 12, 12, "%s", names);
   }
   para(o, "  key       ", 12, 12, "%s %d bits, signature %s", E(x->key_type), x->key_bits, E(x->sig_alg));
-  para(o, "  sha256    ", 12, 12, "%s", fp);
+  /* 95 characters: at a colon into two halves of 16 bytes when the line would not fit. */
+  if (12 + strlen(fp) > o->width && strlen(fp) == 95) {
+    fprintf(o->f, "  sha256    %.48s\n            %s\n", fp, fp + 48);
+  } else {
+    para(o, "  sha256    ", 12, 12, "%s", fp);
+  }
 }
 
 /* ---- findings and verdict ---- */
