@@ -138,7 +138,7 @@ static void test_rd_sec_encode_exchange_roundtrip(void **state) {
   want[4] = 0x48;  /* length 72 */
   memcpy(want + 8, random, 64);
   rd_bld_init(&b, 256);
-  assert_int_equal(rd_sec_encode_exchange(random, sizeof random, &b), 0);
+  assert_int_equal(rd_sec_encode_exchange(0, random, sizeof random, &b), 0);
   assert_true(rd_bld_finish(&b, &out, &n));
   assert_int_equal(n, sizeof want);
   assert_memory_equal(out, want, n);
@@ -163,7 +163,7 @@ static void test_rd_sec_encode_exchange_roundtrip(void **state) {
   free(longer);
   free(out);
   rd_bld_init(&b, 256);
-  assert_int_equal(rd_sec_encode_exchange(random, 0, &b), RD_E_INVALID);
+  assert_int_equal(rd_sec_encode_exchange(0, random, 0, &b), RD_E_INVALID);
   rd_bld_cleanup(&b);
 }
 
