@@ -338,6 +338,7 @@ const char *rd_probe_kind_name(rd_probe_kind k);           /* "negotiate" */
 const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
 const char *rd_ident_outcome_name(rd_ident_outcome o);     /* "greeting" */
 const char *rd_rdpsec_cert_name(rd_rdpsec_cert c);         /* "verified" */
+const char *rd_rdpsec_cert_what(rd_rdpsec_cert c);         /* its facts.def sentence */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -83,7 +83,7 @@ static int read_cert(rd_probe_rdpsec *st, const rd_gcc_sc_security *sec, rd_rdps
     f->cert = r == 0 ? RD_RDPSEC_CERT_VERIFIED : RD_RDPSEC_CERT_BAD_SIGNATURE;
     if (cert.key.modulus_len > sizeof st->modulus) {
       f->cert = RD_RDPSEC_CERT_UNUSABLE_KEY;
-      return RD_E_UNSUPPORTED;
+      return RD_E_MALFORMED;
     }
     memcpy(st->modulus, cert.key.modulus, cert.key.modulus_len);
     st->key = cert.key;
