@@ -14,6 +14,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "auth/cryptoctx.h"
 #include "core/err.h"
@@ -258,6 +259,49 @@ int rd_rdpsec_verify_proprietary(rd_rdpsec_lib *l, const rd_sec_server_cert *cer
   for (size_t i = 17; i < 62; i++)
     ok = ok && plain[i] == 0xff;
   return ok ? 0 : RD_E_MALFORMED;
+}
+
+int rd_rdpsec_x509_key(rd_rdpsec_lib *l, const uint8_t *der, size_t n, uint8_t *modulus, size_t cap,
+                       rd_sec_rsa_key *key) {
+  const unsigned char *p = der;
+  X509 *x = NULL;
+  BIGNUM *bn_n = NULL, *bn_e = NULL;
+  int r = RD_E_MALFORMED;
+  if (l == NULL || der == NULL || modulus == NULL || key == NULL || n == 0 || n > LONG_MAX)
+    return RD_E_INVALID;
+  /* d2i stops at the end of the first SEQUENCE: what follows is not this certificate. */
+  if ((x = d2i_X509(NULL, &p, (long)n)) == NULL || p != der + n)
+    goto out;
+  EVP_PKEY *pk = X509_get0_pubkey(x);
+  if (pk == NULL)
+    goto out;
+  r = RD_E_UNSUPPORTED;
+  if (!EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &bn_n) != 1 ||
+      EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &bn_e) != 1 || BN_num_bits(bn_e) > 32 ||
+      BN_is_zero(bn_n))
+    goto out;
+  size_t len = (size_t)BN_num_bytes(bn_n);
+  r = RD_E_TOO_BIG;
+  if (len > cap || len > RSA_MAX_BYTES)
+    goto out;
+  if (BN_bn2lebinpad(bn_n, modulus, (int)len) != (int)len) {
+    r = crypto_failed();
+    goto out;
+  }
+  memset(key, 0, sizeof(*key));
+  key->modulus = modulus;
+  key->modulus_len = len;
+  key->bitlen = (uint32_t)len * 8;
+  key->keylen = key->bitlen / 8 + 8;
+  key->datalen = key->bitlen / 8 - 1;
+  key->pub_exp = (uint32_t)BN_get_word(bn_e);
+  r = 0;
+out:
+  BN_free(bn_n);
+  BN_free(bn_e);
+  X509_free(x);
+  ERR_clear_error();
+  return r;
 }
 
 /* ---- Sessions ---- */

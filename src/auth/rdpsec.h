@@ -73,6 +73,15 @@ int rd_rdpsec_encrypt_random(rd_rdpsec_lib *lib, const rd_sec_rsa_key *key, cons
  * signature says the key blob arrived as a Terminal Server wrote it, not who the server is. */
 int rd_rdpsec_verify_proprietary(rd_rdpsec_lib *lib, const rd_sec_server_cert *cert);
 
+/* The server key of an X.509 chain (TS_UD_SC_SEC1 version 2, 5.3.3.2): the RSA key of the DER
+ * certificate der (n bytes, the chain's last), its modulus written little-endian into modulus (cap
+ * bytes), *key pointing at it (keylen and bitlen filled as an RSA1 blob would give them). The
+ * chain is not validated: that needs the licensing root, which a client takes on trust. 0;
+ * RD_E_MALFORMED when der is not one certificate; RD_E_UNSUPPORTED for a key that is not RSA or an
+ * exponent above 32 bits; RD_E_TOO_BIG for a modulus above cap or 2048 bytes. */
+int rd_rdpsec_x509_key(rd_rdpsec_lib *lib, const uint8_t *der, size_t n, uint8_t *modulus, size_t cap,
+                       rd_sec_rsa_key *key);
+
 /* ---- Session keys, encryption and MACs (5.3.5-5.3.7) ---- */
 
 typedef struct rd_rdpsec_session rd_rdpsec_session;

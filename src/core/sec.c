@@ -48,10 +48,10 @@ int rd_sec_encode_header(const rd_sec_header *h, rd_sec_hdr_kind kind, rd_bld *b
   return ok ? 0 : RD_E_NOMEM;
 }
 
-int rd_sec_encode_exchange(const uint8_t *encrypted_random, size_t n, rd_bld *b) {
+int rd_sec_encode_exchange(uint16_t flags, const uint8_t *encrypted_random, size_t n, rd_bld *b) {
   if (encrypted_random == NULL || n == 0 || n > EXCHANGE_MAX)
     return RD_E_INVALID;
-  rd_bld_add_u16le(b, RD_SEC_EXCHANGE_PKT);
+  rd_bld_add_u16le(b, (uint16_t)(flags | RD_SEC_EXCHANGE_PKT));
   rd_bld_add_u16le(b, 0);
   rd_bld_add_u32le(b, (uint32_t)(n + RD_SEC_EXCHANGE_PADDING));
   rd_bld_add_bytes(b, encrypted_random, n);

@@ -74,9 +74,11 @@ int rd_sec_decode_header(rd_cur *c, rd_sec_hdr_kind kind, rd_sec_header *out);
 int rd_sec_encode_header(const rd_sec_header *h, rd_sec_hdr_kind kind, rd_bld *b);
 
 /* Security Exchange PDU data (TS_SECURITY_PACKET, 2.2.1.10.1): basic header with
- * RD_SEC_EXCHANGE_PKT, length = encrypted random + 8, the encrypted client random (the server
- * modulus' size, little-endian) and 8 zero bytes. RD_E_INVALID for n 0 or above 4096 bytes. */
-int rd_sec_encode_exchange(const uint8_t *encrypted_random, size_t n, rd_bld *b);
+ * RD_SEC_EXCHANGE_PKT and flags (a client that reads encrypted licensing PDUs adds
+ * RD_SEC_LICENSE_ENCRYPT_SC, 3.2.5.3.10), length = encrypted random + 8, the encrypted client random
+ * (the server modulus' size, little-endian) and 8 zero bytes. RD_E_INVALID for n 0 or above 4096
+ * bytes. */
+int rd_sec_encode_exchange(uint16_t flags, const uint8_t *encrypted_random, size_t n, rd_bld *b);
 /* The inverse, for our test servers and fuzzing: random is the encrypted random without the 8
  * padding bytes (which must be present; their value is not checked, as Windows does not). The PDU
  * must fill the cursor: RD_E_MALFORMED for a missing EXCHANGE flag, a length below 8 or unequal to

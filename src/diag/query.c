@@ -56,6 +56,12 @@ int rd_query_auth_probe(const rd_check_facts *f) {
 
 int rd_query_session_probe(const rd_check_facts *f) {
   int client = rd_query_client_probe(f);
+  if (client >= 0 && f->probes[client].nego == RD_NEGO_FAILURE &&
+      f->probes[client].failure_code == RD_X224_FAIL_SSL_NOT_ALLOWED_BY_SERVER) {
+    int rdp = rd_query_find_nego(f, false, RD_X224_PROTOCOL_RDP);
+    if (rdp >= 0 && f->probes[rdp].req.session && f->probes[rdp].session.outcome != RD_SESS_NOT_TRIED)
+      return rdp;
+  }
   if (client >= 0 && f->probes[client].req.session)
     return client;
   for (size_t i = 0; i < f->n_probes; i++)

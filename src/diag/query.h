@@ -32,7 +32,9 @@ int rd_query_credssp_probe(const rd_check_facts *f);
 /* The probe that made the check's one authentication attempt, -1 none. */
 int rd_query_auth_probe(const rd_check_facts *f);
 /* The probe that went on into the session phase (its request asked for it: req.session), the
- * client's first; -1 none. Whether it got there: its session.outcome. */
+ * client's first; -1 none. Whether it got there: its session.outcome. When the client's request
+ * was refused with SSL_NOT_ALLOWED_BY_SERVER, a client connects again with PROTOCOL_RDP: then the
+ * RDP-only probe's session (Standard RDP Security) stands for it, once it got there. */
 int rd_query_session_probe(const rd_check_facts *f);
 /* The errorInfo the server's Set Error Info PDUs leave standing: the last one, a 0 clearing those
  * before it; -1 none. Returns its index into session.error_info. */

@@ -997,6 +997,26 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
     ev_probe(fd, i, "session/encryption_method");
     ev_probe(fd, i, "session/encryption_level");
   }
+  /* Standard RDP Security: a certificate a client cannot use, or a MAC that does not verify,
+   * ends a client's connection ([MS-RDPBCGR] 5.3.3.1.2, 5.3.6): its own finding, with the facts
+   * it rests on, and not also "closed during setup". */
+  const rd_rdpsec_facts *rs = &s->rdpsec;
+  bool rdpsec_broke = false;
+  if (rs->used && (rs->cert == RD_RDPSEC_CERT_BAD_SIGNATURE || rs->cert == RD_RDPSEC_CERT_MALFORMED ||
+                   rs->cert == RD_RDPSEC_CERT_UNUSABLE_KEY)) {
+    fd = add(d, RD_F_RDP_SECURITY_CERT_INVALID, RD_FT_RDPSEC_CERT_INVALID, i);
+    ev_probe(fd, i, "session/rdp_security/certificate");
+    ev_probe(fd, i, "session/rdp_security/certificate_version");
+    ev_probe(fd, i, "session/encryption_method");
+    rdpsec_broke = rs->cert != RD_RDPSEC_CERT_BAD_SIGNATURE;
+  }
+  if (rs->used && rs->mac_failed) {
+    fd = add(d, RD_F_RDP_SECURITY_MAC_INVALID, RD_FT_RDPSEC_MAC_INVALID, i);
+    ev_probe(fd, i, "session/rdp_security/mac_failed");
+    ev_probe(fd, i, "session/rdp_security/mac_failed_step");
+    ev_probe(fd, i, "session/rdp_security/received_encrypted");
+    rdpsec_broke = true;
+  }
   if (s->logon_error_present) {
     int kind;
     uint32_t msg;
@@ -1052,6 +1072,8 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
     form = RD_FT_SESSION_SILENT;
     break;
   case RD_SESS_MALFORMED:
+    if (rdpsec_broke)
+      return; /* rdp-security-cert-invalid or rdp-security-mac-invalid says it */
     form = RD_FT_SESSION_MALFORMED;
     break;
   case RD_SESS_ERROR_INFO:    /* an errorInfo later cleared by a 0: the server said nothing standing */
@@ -1061,7 +1083,7 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
   case RD_SESS_REFUSED:       /* encryption-mismatch says it */
   case RD_SESS_NOT_TRIED:
   case RD_SESS_ACTIVE:
-  case RD_SESS_NOT_SUPPORTED: /* ours: rdpdoctor does not take that step yet */
+  case RD_SESS_NOT_SUPPORTED: /* a method no client offers (encryption-mismatch), an X.509 licensing certificate */
   case RD_SESS_LOCAL_ERROR:
   case RD_SESS_CUT:
   default:

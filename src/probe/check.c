@@ -22,7 +22,9 @@ static const rd_probe_request plan[] = {
     {RD_PROBE_NEGO, false, CLIENT_LIKE, 0, 0, true}, /* goes on into the session */
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0, false},
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0, false},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0, false},
+    /* Also into the session: Standard RDP Security, which a client falls back to when the
+     * server refuses TLS (SSL_NOT_ALLOWED_BY_SERVER) and which the "security layer: RDP" fix forces. */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0, true},
     {RD_PROBE_NEGO, true, 0, 0, 0, false}, /* legacy: no RDP_NEG_REQ */
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0, false},
     {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0, false},

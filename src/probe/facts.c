@@ -72,7 +72,17 @@ static const char *const session_outcome_names[] = {
 static const char *const ident_outcome_names[] = {
 #include "facts.def"
 };
+#define RD_RDPSEC_CERT ROW
+static const char *const rdpsec_cert_names[] = {
+#include "facts.def"
+};
 #undef ROW
+#define WHAT(id, name, what) what,
+#define RD_RDPSEC_CERT WHAT
+static const char *const rdpsec_cert_whats[] = {
+#include "facts.def"
+};
+#undef WHAT
 
 #define LOOKUP(table, v) ((unsigned)(v) < sizeof table / sizeof table[0] ? table[v] : "unknown")
 const char *rd_name_status_name(rd_name_status s) { return LOOKUP(name_status_names, s); }
@@ -85,6 +95,8 @@ const char *rd_auth_outcome_name(rd_auth_outcome o) { return LOOKUP(auth_outcome
 const char *rd_probe_kind_name(rd_probe_kind k) { return LOOKUP(probe_kind_names, k); }
 const char *rd_session_outcome_name(rd_session_outcome o) { return LOOKUP(session_outcome_names, o); }
 const char *rd_ident_outcome_name(rd_ident_outcome o) { return LOOKUP(ident_outcome_names, o); }
+const char *rd_rdpsec_cert_name(rd_rdpsec_cert c) { return LOOKUP(rdpsec_cert_names, c); }
+const char *rd_rdpsec_cert_what(rd_rdpsec_cert c) { return LOOKUP(rdpsec_cert_whats, c); }
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

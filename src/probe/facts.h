@@ -151,6 +151,32 @@ typedef enum rd_session_outcome {
 
 #define RD_MAX_ERROR_INFOS 4
 #define RD_STEP_LEN 32
+
+#define RD_RDPSEC_CERT(id, name, what) RD_RDPSEC_CERT_##id,
+typedef enum rd_rdpsec_cert {
+#include "facts.def"
+} rd_rdpsec_cert;
+#undef RD_RDPSEC_CERT
+
+/* Standard RDP Security on this connection (the server selected PROTOCOL_RDP with an encryption
+ * level above NONE): the server's certificate, the exchange and what was encrypted either way. */
+typedef struct rd_rdpsec_facts {
+  bool used;                  /* the Connect Response asked for it (level above NONE under PROTOCOL_RDP) */
+  rd_rdpsec_cert cert;
+  uint32_t cert_version;      /* 1 proprietary, 2 X.509 chain, 0 unread */
+  bool cert_temporary;        /* dwVersion's high bit */
+  uint32_t chain_len;         /* X.509: certificates in the chain */
+  uint32_t key_bits;          /* the server's RSA modulus */
+  uint32_t key_exponent;
+  bool exchange_sent;         /* the Security Exchange PDU went out and the session keys were derived */
+  unsigned sent_encrypted;    /* PDUs we sent encrypted (the Client Info) */
+  unsigned received_encrypted; /* server PDUs decrypted with a MAC that verified */
+  unsigned received_salted;   /* of those, with a salted MAC (SEC_SECURE_CHECKSUM) */
+  unsigned received_clear;    /* server PDUs in the I/O channel sent without SEC_ENCRYPT */
+  bool license_encrypted;     /* the server encrypted a licensing PDU (after our SEC_LICENSE_ENCRYPT_SC) */
+  bool mac_failed;            /* a server PDU's MAC did not verify: nothing after it can be read */
+  char mac_failed_step[RD_STEP_LEN];
+} rd_rdpsec_facts;
 typedef struct rd_session_facts {
   rd_session_outcome outcome;
   char step[RD_STEP_LEN];     /* the probe state in which it ended ("mcs-wait-connect-response") */
@@ -166,6 +192,7 @@ typedef struct rd_session_facts {
   uint32_t early_caps;
   bool security_present;
   uint32_t encryption_method, encryption_level;
+  rd_rdpsec_facts rdpsec;
   uint16_t io_channel, msg_channel, user_channel;
   uint16_t n_channels;
   /* Licensing */
@@ -310,6 +337,8 @@ const char *rd_auth_outcome_name(rd_auth_outcome o);       /* "accepted" */
 const char *rd_probe_kind_name(rd_probe_kind k);           /* "negotiate" */
 const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
 const char *rd_ident_outcome_name(rd_ident_outcome o);     /* "greeting" */
+const char *rd_rdpsec_cert_name(rd_rdpsec_cert c);         /* "verified" */
+const char *rd_rdpsec_cert_what(rd_rdpsec_cert c);         /* its facts.def sentence */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -54,6 +54,7 @@ void rd_probe_finish(rd_probe *p, rd_us now) {
   if (p->started != RD_US_NONE)
     p->facts->total_us = now - p->started;
   drop_secrets(p);
+  rd_probe_rdpsec_free(p); /* the session keys go as soon as the connection is over */
   rd_probe_enter(p, RD_PS_DONE, now);
 }
 
@@ -526,6 +527,7 @@ rd_transport rd_probe_transport(const rd_probe *p) { return p->transport; }
 void rd_probe_cleanup(rd_probe *p) {
   drop_secrets(p);
   rd_probe_license_free(p);
+  rd_probe_rdpsec_free(p);
   free(p->pubkey);
   p->pubkey = NULL;
   p->pubkey_len = 0;

@@ -115,6 +115,7 @@ typedef struct rd_probe {
   uint8_t n_join, next_join;
   rd_us session_started;
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
+  struct rd_probe_rdpsec *rdpsec;   /* Standard RDP Security: the server's key, the layer (probe_rdpsec.c) */
   rd_crypto_once *crypto; /* the check's computations context, borrowed; NULL: licensing makes one */
   /* Identify: the name and port for the HTTP Host header (the check's, borrowed), whether to ask
    * HTTP in clear rather than TLS first (the check's choice), and when the connection opened. */
@@ -209,6 +210,23 @@ struct rd_license_msg;
 int rd_probe_license_request(rd_probe *p, const struct rd_license_msg *m);
 int rd_probe_license_challenge(rd_probe *p, const struct rd_license_msg *m);
 void rd_probe_license_free(rd_probe *p);
+/* Standard RDP Security (probe_rdpsec.c). prepare: the Connect Response's TS_UD_SC_SEC1 (method,
+ * random, certificate) read, the certificate's facts recorded; 0, RD_E_MALFORMED (a certificate or
+ * key a client cannot use), RD_E_UNSUPPORTED (no method a client offers), RD_E_NOMEM. exchange:
+ * the Security Exchange PDU data (malloc'd), the session keys derived. wrap/unwrap: the layer
+ * (seclayer.h); unwrap's RD_E_STATE is a MAC that did not verify (recorded). */
+typedef struct rd_probe_rdpsec rd_probe_rdpsec;
+struct rd_gcc_sc_security;
+struct rd_sec_header;
+struct rd_sec_rsa_key;
+int rd_probe_rdpsec_prepare(rd_probe *p, const struct rd_gcc_sc_security *sec);
+int rd_probe_rdpsec_exchange(rd_probe *p, uint8_t **pdu, size_t *len);
+int rd_probe_rdpsec_wrap(rd_probe *p, uint16_t flags, bool encrypt, const uint8_t *payload, size_t n, rd_bld *out);
+int rd_probe_rdpsec_unwrap(rd_probe *p, const rd_cur *user_data, struct rd_sec_header *h, rd_cur *body);
+int rd_probe_rdpsec_fastpath(rd_probe *p, const uint8_t *pdu, size_t n);
+bool rd_probe_rdpsec_active(const rd_probe *p);
+const struct rd_sec_rsa_key *rd_probe_rdpsec_key(const rd_probe *p);
+void rd_probe_rdpsec_free(rd_probe *p);
 void rd_probe_start_ident(rd_probe *p, rd_us now);
 size_t rd_probe_need_ident(const rd_probe *p, const uint8_t *head, size_t have);
 void rd_probe_partial_ident(rd_probe *p, const uint8_t *head, size_t have);

@@ -58,11 +58,18 @@ static int hold_pdu(rd_probe *p, rd_bld *msg_bld) {
   return 0;
 }
 
-/* The server's licensing key: the certificate in the License Request, else the one of its
- * security data. Only a proprietary certificate's RSA1 key is taken here. */
-static int licensing_key(const rd_license_msg *m, rd_sec_server_cert *cert) {
+/* The server's licensing key: the certificate in the License Request, else (an empty blob, as
+ * Windows sends under Standard RDP Security) the key of its security data. Only a proprietary
+ * certificate's RSA1 key is taken from the request. */
+static int licensing_key(const rd_probe *p, const rd_license_msg *m, rd_sec_server_cert *cert) {
   rd_cur c;
   c = m->certificate.data;
+  if (rd_cur_len(&c) == 0 && rd_probe_rdpsec_key(p) != NULL) {
+    memset(cert, 0, sizeof *cert);
+    cert->version = RD_SEC_CERT_CHAIN_VERSION_1;
+    cert->key = *rd_probe_rdpsec_key(p);
+    return 0;
+  }
   if (rd_cur_len(&c) == 0 || rd_sec_decode_server_cert(&c, cert) != 0)
     return RD_E_MALFORMED;
   return cert->version == RD_SEC_CERT_CHAIN_VERSION_1 ? 0 : RD_E_UNSUPPORTED;
@@ -73,7 +80,7 @@ int rd_probe_license_request(rd_probe *p, const rd_license_msg *m) {
   uint8_t client_random[RD_SEC_RANDOM_LEN], premaster[RD_RDPSEC_PREMASTER_LEN], enc[2048 / 8 + 8 + 512];
   size_t enc_len = 0;
   const char *why = NULL;
-  int r = licensing_key(m, &cert);
+  int r = licensing_key(p, m, &cert);
   if (r != 0)
     return r;
   if (p->license == NULL && (p->license = calloc(1, sizeof *p->license)) == NULL)

@@ -111,19 +111,44 @@ static int send_data(rd_probe *p, const uint8_t *payload, size_t n, rd_bld *out)
  * asks for nothing a user session would need), and the extended info. */
 static int send_client_info(rd_probe *p, rd_bld *out) {
   rd_bld b;
-  uint8_t *pdu = NULL;
-  size_t len = 0;
+  uint8_t *pdu = NULL, *plain = NULL;
+  size_t len = 0, plain_len = 0;
   rd_sec_header h = {.flags = RD_SEC_INFO_PKT};
   rd_info_client info;
+  int r;
+  /* Standard RDP Security: the Security Exchange goes first (2.2.1.10), in the same flight: the
+   * server answers neither, so waiting between them would only cost a round trip. */
+  if (rd_probe_rdpsec_active(p)) {
+    if ((r = rd_probe_rdpsec_exchange(p, &pdu, &len)) != 0)
+      return r;
+    r = send_data(p, pdu, len, out);
+    free(pdu);
+    pdu = NULL;
+    if (r != 0)
+      return r;
+  }
   memset(&info, 0, sizeof info);
   info.flags = RD_INFO_FLAGS_PROBE;
   info.address_family = RD_INFO_AF_INET;
   info.performance_flags = RD_INFO_PERF_DISABLE_WALLPAPER | RD_INFO_PERF_DISABLE_FULLWINDOWDRAG |
                            RD_INFO_PERF_DISABLE_MENUANIMATIONS;
   rd_bld_init(&b, 4096);
-  int r = rd_sec_encode_header(&h, RD_SEC_HDR_BASIC, &b);
-  if (r == 0)
+  if (rd_probe_rdpsec_active(p)) {
+    /* Encrypted and signed at every level above NONE: the client-to-server direction always is. */
     r = rd_info_encode(&info, &b);
+    if (r != 0 || !rd_bld_finish(&b, &plain, &plain_len)) {
+      rd_bld_cleanup(&b);
+      return r != 0 ? r : RD_E_NOMEM;
+    }
+    rd_bld_init(&b, plain_len + 64);
+    r = rd_probe_rdpsec_wrap(p, RD_SEC_INFO_PKT, true, plain, plain_len, &b);
+    rd_wipe(plain, plain_len);
+    free(plain);
+  } else {
+    r = rd_sec_encode_header(&h, RD_SEC_HDR_BASIC, &b);
+    if (r == 0)
+      r = rd_info_encode(&info, &b);
+  }
   if (r != 0 || !rd_bld_finish(&b, &pdu, &len)) {
     rd_bld_cleanup(&b);
     return r != 0 ? r : RD_E_NOMEM;
@@ -264,12 +289,19 @@ static int on_connect_response(rd_probe *p, rd_cur *c, rd_us now) {
     rd_probe_end_session(p, RD_SESS_REFUSED, now);
     return 0;
   }
-  /* Standard RDP Security needs the security exchange next: not taken yet. */
+  /* Standard RDP Security: the server's key and random for the Security Exchange after the joins. */
   if (p->facts->selected == RD_X224_PROTOCOL_RDP && s->encryption_level != RD_GCC_ENCRYPTION_LEVEL_NONE) {
-    s->outcome = RD_SESS_NOT_SUPPORTED;
-    note_step(p);
-    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
-    return 0;
+    int r = sd.security_present ? rd_probe_rdpsec_prepare(p, &sd.security) : RD_E_UNSUPPORTED;
+    if (r == RD_E_MALFORMED) /* a certificate no client can use: it would disconnect here */
+      return malformed(p, now);
+    if (r != 0) {
+      /* RD_E_UNSUPPORTED: a level without a method a client offers (encryption-mismatch says
+       * it); otherwise ours. Recorded, then a clean disconnect. */
+      s->outcome = r == RD_E_UNSUPPORTED ? RD_SESS_NOT_SUPPORTED : RD_SESS_LOCAL_ERROR;
+      note_step(p);
+      rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+      return 0;
+    }
   }
   rd_probe_enter(p, RD_PS_MCS_SEND_ATTACH_USER, now);
   return 0;
@@ -400,12 +432,45 @@ static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
   keep_unknown(p, pdu.is_data ? pdu.data.pdu_type2 : pdu.ctrl.pdu_type, pdu.head, pdu.head_len);
 }
 
+/* A MAC that did not verify (recorded by probe_rdpsec.c): nothing after it can be read, and a
+ * client would disconnect (a decryption error). */
+static int mac_failed(rd_probe *p, rd_us now) { return malformed(p, now); }
+
+/* A Send Data Indication under Standard RDP Security: every PDU on the I/O channel starts with a
+ * security header; the layer decrypts what the server encrypted and checks its MAC. */
+static int on_data_rdpsec(rd_probe *p, const rd_cur *user_data, rd_us now) {
+  rd_sec_header h;
+  rd_cur body;
+  int r = rd_probe_rdpsec_unwrap(p, user_data, &h, &body);
+  if (r == RD_E_STATE)
+    return mac_failed(p, now);
+  if (r == RD_E_NOMEM) {
+    sess(p)->outcome = RD_SESS_LOCAL_ERROR;
+    note_step(p);
+    rd_probe_local_error(p, r, now);
+    return r;
+  }
+  if (r != 0)
+    return malformed(p, now);
+  if (h.flags & RD_SEC_LICENSE_PKT) {
+    if (p->state == RD_PS_LICENSE_WAIT)
+      on_license(p, &body, now);
+    else
+      keep_unknown(p, RD_SEC_LICENSE_PKT, rd_cur_data(&body), rd_cur_len(&body));
+    return 0;
+  }
+  on_share(p, &body, now);
+  return 0;
+}
+
 /* A Send Data Indication after the joins: licensing (a basic security header with
  * SEC_LICENSE_PKT, as Enhanced RDP Security sends it) or a share PDU. */
 static int on_data(rd_probe *p, rd_cur *c, rd_us now) {
   rd_mcs_send_data sd;
   if (rd_mcs_decode_send_data_indication(c, &sd) != 0)
     return malformed(p, now);
+  if (rd_probe_rdpsec_active(p))
+    return on_data_rdpsec(p, &sd.user_data, now);
   rd_cur body = sd.user_data;
   rd_sec_header h;
   rd_cur look = body;
@@ -422,6 +487,10 @@ int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   rd_cur c;
   uint8_t type = 0;
   if ((frame[0] & 0x03) == 0) { /* fast-path: an update we do not model */
+    /* Encrypted, it still moves the server's cipher stream: the layer keeps in step. */
+    int r = rd_probe_rdpsec_fastpath(p, frame, n);
+    if (r == RD_E_STATE)
+      return mac_failed(p, now);
     keep_unknown(p, 0xfa57, frame, n);
     return 0;
   }

@@ -255,6 +255,12 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "%u", p->session.mcs_result);
   else if (IS("gcc_result"))
     put(o, "%u", p->session.gcc_result);
+  else if (IS("rdpsec_cert"))
+    put(o, "%s", rd_rdpsec_cert_name(p->session.rdpsec.cert));
+  else if (IS("rdpsec_cert_what"))
+    put(o, "%s", rd_rdpsec_cert_what(p->session.rdpsec.cert));
+  else if (IS("rdpsec_mac_step"))
+    put(o, "%s", rd_report_session_step(p->session.rdpsec.mac_failed_step));
   else if (IS("encryption_method"))
     put(o, "0x%X", p->session.encryption_method);
   else if (IS("encryption_level"))

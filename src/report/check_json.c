@@ -85,6 +85,21 @@ static json_t *auth_json(const rd_auth_facts *a) {
                    (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));
 }
 
+/* Standard RDP Security on the session's connection (docs/json.md "rdp_security"); null when the
+ * server did not ask for it. */
+static json_t *rdpsec_json(const rd_rdpsec_facts *r) {
+  if (!r->used)
+    return json_null();
+  return json_pack("{s:s, s:I, s:b, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:b, s:b, s:s?}", "certificate",
+                   rd_rdpsec_cert_name(r->cert), "certificate_version", (json_int_t)r->cert_version,
+                   "certificate_temporary", r->cert_temporary, "chain_length", (json_int_t)r->chain_len, "key_bits",
+                   (json_int_t)r->key_bits, "key_exponent", (json_int_t)r->key_exponent, "exchange_sent",
+                   r->exchange_sent, "sent_encrypted", (json_int_t)r->sent_encrypted, "received_encrypted",
+                   (json_int_t)r->received_encrypted, "received_salted", (json_int_t)r->received_salted,
+                   "received_clear", (json_int_t)r->received_clear, "license_encrypted", r->license_encrypted,
+                   "mac_failed", r->mac_failed, "mac_failed_step", r->mac_failed ? r->mac_failed_step : NULL);
+}
+
 /* The session phase: every errorInfo by number and by its kb name (ERRINFO_…). */
 static json_t *session_json(const rd_session_facts *s) {
   if (s->outcome == RD_SESS_NOT_TRIED)
@@ -109,6 +124,7 @@ static json_t *session_json(const rd_session_facts *s) {
     json_object_set_new(o, "requested_echo", json_integer((json_int_t)s->requested_echo));
   if (s->early_caps_present)
     json_object_set_new(o, "early_capabilities", json_integer((json_int_t)s->early_caps));
+  json_object_set_new(o, "rdp_security", rdpsec_json(&s->rdpsec));
   json_object_set_new(o, "error_info", infos);
   json_object_set_new(o, "license", json_pack("{s:b, s:i, s:b, s:b, s:I, s:s?, s:I}", "seen", s->license_seen,
                                               "message_type", s->license_msg, "valid_client",

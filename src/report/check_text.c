@@ -174,8 +174,8 @@ static void session_line(const out *o, const rd_check_facts *c, const rd_diagnos
          s->server_version, s->n_capabilities);
     return;
   case RD_SESS_NOT_SUPPORTED:
-    line(o, v, RD_PH_SESSION, at, "stopped %s: a step rdpdoctor does not take yet (Standard RDP Security "
-         "encryption or a licensing certificate)", step);
+    line(o, v, RD_PH_SESSION, at, "stopped %s: a step rdpdoctor does not take (an encryption method no client "
+         "offers, or an X.509 licensing certificate)", step);
     return;
   case RD_SESS_LOCAL_ERROR:
   case RD_SESS_CUT:
@@ -381,6 +381,20 @@ static void session_facts(const out *o, const rd_check_facts *c) {
          s->requested_echo_present ? rd_protocols_name(s->requested_echo, protos, sizeof protos) : "(none)");
     para(o, "  security  ", 12, 12, "encryption method 0x%X, level %u; I/O channel %u, %u static channels",
          s->encryption_method, s->encryption_level, s->io_channel, s->n_channels);
+  }
+  const rd_rdpsec_facts *r = &s->rdpsec;
+  if (r->used) {
+    para(o, "  rdp sec   ", 12, 12, "Standard RDP Security: certificate %s (%s%s, %u-bit RSA key); %s",
+         rd_rdpsec_cert_name(r->cert),
+         r->cert_version == 2 ? "X.509 chain" : r->cert_version == 1 ? "proprietary" : "unread",
+         r->cert_temporary ? ", temporary" : "", r->key_bits,
+         r->exchange_sent ? "client random sent" : "no security exchange");
+    if (r->exchange_sent)
+      para(o, "            ", 12, 12, "%u PDUs sent encrypted; from the server %u decrypted (%u with salted MACs), "
+           "%u in clear%s", r->sent_encrypted, r->received_encrypted, r->received_salted, r->received_clear,
+           r->license_encrypted ? "; licensing encrypted" : "");
+    if (r->mac_failed)
+      para(o, "            ", 12, 12, "a server PDU's MAC did not verify (step %s)", E(r->mac_failed_step));
   }
   if (s->license_seen) {
     const rd_kb_code *row = s->license_error_present ? rd_kb_find(RD_TAB_LICERR, s->license_error) : NULL;

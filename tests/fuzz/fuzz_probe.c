@@ -5,6 +5,9 @@
  * check's one authentication granted or refused; then a close, a reset, the deadline or the
  * whole-check cut. Framing, hostile lengths, deadlines and every state are in play.
  *
+ * Standard RDP Security (request RDP, the session bit) runs its security exchange under the key of
+ * the Connect Response in the input; what the input claims is encrypted fails its MAC.
+ *
  * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
  * session phase, the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
  * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
@@ -22,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t *cert_der;
 static int cert_len;
 static rd_crypto *crypto;
+static rd_crypto_once crypto_once; /* the computations context a check lends its probes */
 
 static uint8_t stream[1 << 16];
 static size_t stream_len;
@@ -80,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   stream_len = 0;
   rd_us now = 1000, step = 3000000;
   rd_probe_init(&probe, &facts, step);
+  probe.crypto = &crypto_once;
   rd_probe_launch(&probe, now);
   rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   pull(&probe, now);

@@ -304,6 +304,12 @@ static BOOL configure(freerdp_peer* client)
 	    !freerdp_settings_set_bool(s, FreeRDP_RdpSecurity, rdp) ||
 	    !freerdp_settings_set_bool(s, FreeRDP_ExtSecurity, FALSE))
 		return FALSE;
+	/* FreeRDP turns Standard RDP Security encryption off for a peer on loopback (its "local"
+	 * peers), and every test runs on loopback: treat the peer as remote, as a real server sees its
+	 * clients, so the security exchange and the encryption are exercised. */
+	client->local = FALSE;
+	if (!freerdp_settings_set_bool(s, FreeRDP_LocalConnection, FALSE))
+		return FALSE;
 	if (rdp && (!freerdp_settings_set_string(s, FreeRDP_RdpKeyFile, g_key) ||
 	            !freerdp_settings_set_uint32(s, FreeRDP_EncryptionLevel,
 	                                         ENCRYPTION_LEVEL_CLIENT_COMPATIBLE)))

@@ -12,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "auth/rdpsec.h"
+#include "core/err.h"
+#include "core/info.h"
 #include "core/mcs.h"
+#include "core/sec.h"
 #include "core/x224.h"
 #include "probe/probe.h"
 #include "vectors_mcs.h"
@@ -233,8 +239,244 @@ static void test_rd_probe_session_malformed(void **state) {
   assert_int_equal(facts.session.outcome, RD_SESS_MALFORMED);
 }
 
+/* ---- Standard RDP Security, against a server made of auth/rdpsec's primitives ----
+ * The server's key is the Terminal Services signing key of [MS-RDPBCGR] 5.3.3.1.1, whose private
+ * exponent the specification publishes: the test server can then sign its own certificate and
+ * decrypt the client random the probe sends. Its Connect Response is 4.1.4's (128-bit, client
+ * compatible, the server random 10 11 77 20 …) with that key in the certificate. */
+
+static const uint8_t tssk_modulus[64] = {
+    0x3d, 0x3a, 0x5e, 0xbd, 0x72, 0x43, 0x3e, 0xc9, 0x4d, 0xbb, 0xc1, 0x1e, 0x4a, 0xba, 0x5f, 0xcb,
+    0x3e, 0x88, 0x20, 0x87, 0xef, 0xf5, 0xc1, 0xe2, 0xd7, 0xb7, 0x6b, 0x9a, 0xf2, 0x52, 0x45, 0x95,
+    0xce, 0x63, 0x65, 0x6b, 0x58, 0x3a, 0xfe, 0xef, 0x7c, 0xe7, 0xbf, 0xfe, 0x3d, 0xf6, 0x5c, 0x7d,
+    0x6c, 0x5e, 0x06, 0x09, 0x1a, 0xf5, 0x61, 0xbb, 0x20, 0x93, 0x09, 0x5f, 0x05, 0x6d, 0xea, 0x87,
+};
+static const uint8_t tssk_public[4] = {0x5b, 0x7b, 0x88, 0xc0};
+static const uint8_t tssk_private[64] = {
+    0x87, 0xa7, 0x19, 0x32, 0xda, 0x11, 0x87, 0x55, 0x58, 0x00, 0x16, 0x16, 0x25, 0x65, 0x68, 0xf8,
+    0x24, 0x3e, 0xe6, 0xfa, 0xe9, 0x67, 0x49, 0x94, 0xcf, 0x92, 0xcc, 0x33, 0x99, 0xe8, 0x08, 0x60,
+    0x17, 0x9a, 0x12, 0x9f, 0x24, 0xdd, 0xb1, 0x24, 0x99, 0xc7, 0x3a, 0xb8, 0x0a, 0x7b, 0x0d, 0xdd,
+    0x35, 0x07, 0x79, 0x17, 0x0b, 0x51, 0x9b, 0xb3, 0xc7, 0x10, 0x01, 0x13, 0xe7, 0x3f, 0xf3, 0x5f,
+};
+static const uint8_t cc_rdp[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00,
+                                 0x02, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00}; /* PROTOCOL_RDP */
+
+static rd_rdpsec_lib *lib;
+static rd_rdpsec_session *server;
+
+/* 4.1.4's Connect Response with the certificate (its last 184 bytes) carrying the TS key, signed
+ * with it (5.3.3.1.2); bad_signature flips one signature byte. */
+static void rdpsec_connect_response(uint8_t *cr, bool bad_signature) {
+  uint8_t *cert = cr + sizeof spec_4_1_4 - 184, hash[16], plain[64];
+  unsigned int hl = 0;
+  memcpy(cr, spec_4_1_4, sizeof spec_4_1_4);
+  memcpy(cert + 32, tssk_public, 4);   /* pubExp */
+  memcpy(cert + 36, tssk_modulus, 64); /* modulus, then its 8 zero bytes */
+  assert_int_equal(EVP_Digest(cert, 108, hash, &hl, EVP_md5(), NULL), 1);
+  memcpy(plain, hash, 16);
+  plain[16] = 0x00;
+  memset(plain + 17, 0xff, 45);
+  plain[62] = 0x01;
+  plain[63] = 0x00;
+  assert_int_equal(rd_rdpsec_rsa_raw(lib, plain, 64, tssk_modulus, 64, tssk_private, 64, cert + 112, 64), 0);
+  if (bad_signature)
+    cert[112 + 5] ^= 0x20;
+}
+
+/* One TPKT frame off the front of *p (what the probe sent), as an MCS Send Data Request's data. */
+static rd_cur next_send_data(const uint8_t **p, size_t *left) {
+  size_t need = 0;
+  rd_cur c;
+  rd_mcs_send_data sd;
+  assert_int_equal(rd_tpkt_frame_need(*p, *left, 65535, &need), 0);
+  rd_cur_init(&c, *p, need);
+  assert_int_equal(rd_mcs_decode_send_data_request(&c, &sd), 0);
+  *p += need;
+  *left -= need;
+  return sd.user_data;
+}
+
+/* A client probe requesting PROTOCOL_RDP through the joins: it holds the Security Exchange and the
+ * Client Info. */
+static void to_rdpsec_info(const uint8_t *connect_response, size_t n) {
+  uint8_t *out;
+  const char *why;
+  memset(&facts, 0, sizeof facts);
+  facts.req.kind = RD_PROBE_NEGO;
+  facts.req.protocols = 0;
+  facts.req.session = true;
+  now = 1000;
+  rd_probe_init(&probe, &facts, STEP);
+  rd_probe_launch(&probe, now);
+  rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
+  free((pull(&out), out));
+  feed(cc_rdp, sizeof cc_rdp);
+  assert_int_equal(probe.state, RD_PS_MCS_SEND_CONNECT_INITIAL);
+  free((pull(&out), out));
+  feed(connect_response, n);
+  if (rd_probe_done(&probe))
+    return;
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  pull_expect(0x38);
+  feed(join_1007, sizeof join_1007);
+  pull_expect(0x38);
+  feed(join_1003, sizeof join_1003);
+  if (lib == NULL)
+    assert_non_null(lib = rd_rdpsec_lib_new(&why));
+}
+
+/* The server's side of the exchange: the client random decrypted with the private key, its keys,
+ * and the Client Info decrypted and verified. */
+static void server_reads_exchange_and_info(void) {
+  uint8_t *out, random[64], info[1024];
+  size_t n = pull(&out), left = n, len = 0;
+  const uint8_t *at = out;
+  rd_cur ex = next_send_data(&at, &left), enc, ci;
+  uint16_t flags;
+  rd_sec_header h;
+  assert_int_equal(rd_sec_decode_exchange(&ex, &flags, &enc), 0);
+  assert_int_equal(flags, RD_SEC_EXCHANGE_PKT | RD_SEC_LICENSE_ENCRYPT_SC);
+  assert_int_equal(rd_cur_len(&enc), 64);
+  assert_int_equal(rd_rdpsec_rsa_raw(lib, rd_cur_data(&enc), 64, tssk_modulus, 64, tssk_private, 64, random, 64), 0);
+  for (size_t i = 32; i < 64; i++)
+    assert_int_equal(random[i], 0); /* a 32-byte number */
+  rd_rdpsec_session_free(server);
+  static const uint8_t server_random[32] = {0x10, 0x11, 0x77, 0x20, 0x30, 0x61, 0x0a, 0x12, 0xe4, 0x34, 0xa1,
+                                            0x1e, 0xf2, 0xc3, 0x9f, 0x31, 0x7d, 0xa4, 0x5f, 0x01, 0x89, 0x34,
+                                            0x96, 0xe0, 0xff, 0x11, 0x08, 0x69, 0x7f, 0x1a, 0xc3, 0xd2};
+  assert_int_equal(rd_rdpsec_session_new(lib, RD_RDPSEC_METHOD_128BIT, false, random, server_random, &server), 0);
+  ci = next_send_data(&at, &left);
+  assert_int_equal(left, 0); /* the two in one flight, nothing else */
+  assert_int_equal(rd_sec_decode_header(&ci, RD_SEC_HDR_NON_FIPS, &h), 0);
+  assert_int_equal(h.flags, RD_SEC_INFO_PKT | RD_SEC_ENCRYPT);
+  assert_int_equal(rd_rdpsec_decrypt(server, rd_cur_data(&ci), rd_cur_len(&ci), 0, false, h.mac, info, &len), 0);
+  rd_info_packet parsed;
+  rd_cur ic;
+  rd_cur_init(&ic, info, len);
+  assert_int_equal(rd_info_decode(&ic, &parsed), 0);
+  assert_int_equal(parsed.flags, RD_INFO_FLAGS_PROBE);
+  free(out);
+  assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
+}
+
+/* payload from the server: a security header (flags, SEC_ENCRYPT with encrypt), then payload. */
+static void feed_server(uint16_t flags, bool encrypt, const uint8_t *payload, size_t n, bool tamper) {
+  uint8_t buf[512];
+  rd_sec_header h = {.flags = flags};
+  rd_bld b;
+  uint8_t *pdu;
+  size_t len;
+  uint8_t pad = 0;
+  memcpy(buf, payload, n);
+  if (encrypt) {
+    h.flags |= RD_SEC_ENCRYPT;
+    assert_int_equal(rd_rdpsec_encrypt(server, payload, n, false, buf, sizeof buf, h.mac, &pad), 0);
+  }
+  if (tamper)
+    buf[0] ^= 0x01;
+  rd_bld_init(&b, 1024);
+  assert_int_equal(rd_sec_encode_header(&h, RD_SEC_HDR_NON_FIPS, &b), 0);
+  assert_true(rd_bld_add_bytes(&b, buf, n));
+  assert_true(rd_bld_finish(&b, &pdu, &len));
+  feed_data(pdu, len);
+  free(pdu);
+}
+
+static void test_rd_probe_session_rdpsec_reaches_demand_active(void **state) {
+  uint8_t cr[sizeof spec_4_1_4], *out;
+  if (lib == NULL) {
+    const char *why;
+    assert_non_null(lib = rd_rdpsec_lib_new(&why));
+  }
+  rdpsec_connect_response(cr, false);
+  to_rdpsec_info(cr, sizeof cr);
+  const rd_rdpsec_facts *r = &facts.session.rdpsec;
+  assert_true(r->used);
+  assert_int_equal(r->cert, RD_RDPSEC_CERT_VERIFIED);
+  assert_int_equal(r->cert_version, 1);
+  assert_int_equal(r->key_bits, 512);
+  assert_int_equal(r->key_exponent, 0xc0887b5b);
+  server_reads_exchange_and_info();
+  assert_true(r->exchange_sent);
+  assert_int_equal(r->sent_encrypted, 1);
+  /* Licensing encrypted (we announced SEC_LICENSE_ENCRYPT_SC), then an encrypted Demand Active. */
+  feed_server(RD_SEC_LICENSE_PKT, true, license_valid + 4, sizeof license_valid - 4, false);
+  assert_true(facts.session.license_valid_client);
+  assert_true(r->license_encrypted);
+  assert_int_equal(probe.state, RD_PS_CAPS_WAIT_DEMAND_ACTIVE);
+  feed_server(0, true, set_error_info_7, sizeof set_error_info_7, false); /* then cleared by 0 */
+  static const uint8_t set_error_info_0[] = {0x16, 0x00, 0x17, 0x00, 0xea, 0x03, 0xea, 0x03, 0x01, 0x00, 0x00,
+                                             0x01, 0x08, 0x00, 0x2f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  feed_server(0, true, set_error_info_0, sizeof set_error_info_0, false);
+  assert_int_equal(facts.session.n_error_info, 2);
+  assert_int_equal(facts.session.error_info[0], 7);
+  feed_server(0, true, demand_active, sizeof demand_active, false);
+  assert_true(facts.session.demand_active);
+  assert_int_equal(facts.session.outcome, RD_SESS_ACTIVE);
+  assert_int_equal(r->received_encrypted, 4);
+  assert_int_equal(r->received_clear, 0);
+  assert_false(r->mac_failed);
+  size_t n = pull(&out);
+  assert_int_equal(n, sizeof dpu); /* the clean disconnect is MCS, outside the security layer */
+  free(out);
+  assert_true(rd_probe_done(&probe));
+  assert_null(probe.rdpsec); /* the keys went with the connection */
+}
+
+/* The server's errorInfo, encrypted, is read and named; a MAC that does not verify ends it. */
+static void test_rd_probe_session_rdpsec_error_info_and_mac(void **state) {
+  uint8_t cr[sizeof spec_4_1_4];
+  rdpsec_connect_response(cr, false);
+  to_rdpsec_info(cr, sizeof cr);
+  server_reads_exchange_and_info();
+  feed_server(0, true, set_error_info_7, sizeof set_error_info_7, false);
+  assert_int_equal(facts.session.n_error_info, 1);
+  assert_int_equal(facts.session.error_info[0], 7);
+  feed(dpu, sizeof dpu);
+  assert_int_equal(facts.session.outcome, RD_SESS_ERROR_INFO);
+  rd_probe_cleanup(&probe);
+  /* Licensing in clear, then a Demand Active whose ciphertext was altered on the way. */
+  to_rdpsec_info(cr, sizeof cr);
+  server_reads_exchange_and_info();
+  feed_server(RD_SEC_LICENSE_PKT, false, license_valid + 4, sizeof license_valid - 4, false);
+  assert_true(facts.session.license_valid_client);
+  assert_false(facts.session.rdpsec.license_encrypted);
+  assert_int_equal(facts.session.rdpsec.received_clear, 1);
+  feed_server(0, true, demand_active, sizeof demand_active, true);
+  assert_true(rd_probe_done(&probe));
+  assert_int_equal(facts.session.outcome, RD_SESS_MALFORMED);
+  assert_true(facts.session.rdpsec.mac_failed);
+  assert_string_equal(facts.session.rdpsec.mac_failed_step, "caps-wait-demand-active");
+  assert_false(facts.session.demand_active);
+}
+
+/* A certificate whose signature does not verify is recorded (a client refuses it; rdpdoctor goes
+ * on to see the rest); one that cannot be parsed ends the session phase there. */
+static void test_rd_probe_session_rdpsec_bad_certificates(void **state) {
+  uint8_t cr[sizeof spec_4_1_4];
+  rdpsec_connect_response(cr, true);
+  to_rdpsec_info(cr, sizeof cr);
+  assert_int_equal(facts.session.rdpsec.cert, RD_RDPSEC_CERT_BAD_SIGNATURE);
+  server_reads_exchange_and_info();
+  rd_probe_cleanup(&probe);
+  rdpsec_connect_response(cr, false);
+  cr[sizeof cr - 184 + 16] = 'X'; /* "RSA1" no more */
+  to_rdpsec_info(cr, sizeof cr);
+  assert_true(rd_probe_done(&probe));
+  assert_int_equal(facts.session.outcome, RD_SESS_MALFORMED);
+  assert_int_equal(facts.session.rdpsec.cert, RD_RDPSEC_CERT_MALFORMED);
+  assert_string_equal(facts.session.step, "mcs-wait-connect-response");
+}
+
 static int teardown(void **state) {
   rd_probe_cleanup(&probe);
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  rd_rdpsec_session_free(server);
+  rd_rdpsec_lib_free(lib);
   return 0;
 }
 
@@ -247,6 +489,9 @@ int main(void) {
       cmocka_unit_test_teardown(test_rd_probe_session_mcs_refused, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_silent, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_malformed, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_reaches_demand_active, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_error_info_and_mac, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_bad_certificates, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

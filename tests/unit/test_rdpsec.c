@@ -16,8 +16,14 @@
 #include <string.h>
 
 #define RD_RDPSEC_INTERNAL
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "auth/rdpsec.h"
 #include "core/err.h"
+#include "../common/selfsigned.h"
 
 static const uint8_t spec_cert[184] = {
     0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x5c, 0x00,
@@ -301,6 +307,69 @@ static void test_rd_rdpsec_sign_verify(void **state) {
   rd_rdpsec_session_free(s);
 }
 
+/* A self-signed certificate over an RSA key of the given bits, as DER (OPENSSL_malloc'd); *n_out
+ * the key's modulus, big-endian. */
+static int rsa_cert(int bits, unsigned char **der, BIGNUM **n_out) {
+  EVP_PKEY *key = EVP_RSA_gen((unsigned)bits);
+  X509 *x = X509_new();
+  int len = 0;
+  assert_non_null(key);
+  assert_non_null(x);
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"ts", -1, -1, 0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_set_pubkey(x, key);
+  assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+  len = i2d_X509(x, der);
+  assert_true(len > 0);
+  assert_int_equal(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, n_out), 1);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return len;
+}
+
+/* 5.3.3.2: the server key of an X.509 chain is its last certificate's RSA key, little-endian. */
+static void test_rd_rdpsec_x509_key(void **state) {
+  unsigned char *der = NULL;
+  BIGNUM *n = NULL;
+  uint8_t mod[512], want[512];
+  rd_sec_rsa_key key;
+  int len = rsa_cert(1024, &der, &n);
+  assert_int_equal(rd_rdpsec_x509_key(lib, der, (size_t)len, mod, sizeof mod, &key), 0);
+  assert_int_equal(key.modulus_len, 128);
+  assert_int_equal(key.bitlen, 1024);
+  assert_int_equal(key.keylen, 136);
+  assert_int_equal(key.pub_exp, 65537);
+  assert_ptr_equal(key.modulus, mod);
+  assert_int_equal(BN_bn2lebinpad(n, want, 128), 128);
+  assert_memory_equal(mod, want, 128);
+  /* The key works for the exchange: a random encrypts under it. */
+  uint8_t random[32] = {1, 2, 3}, enc[128];
+  size_t enc_len = 0;
+  assert_int_equal(rd_rdpsec_encrypt_random(lib, &key, random, sizeof random, enc, sizeof enc, &enc_len), 0);
+  assert_int_equal(enc_len, 128);
+  /* Too little room, a trailing byte, a byte short, not a certificate. */
+  assert_int_equal(rd_rdpsec_x509_key(lib, der, (size_t)len, mod, 64, &key), RD_E_TOO_BIG);
+  unsigned char *longer = malloc((size_t)len + 1);
+  memcpy(longer, der, (size_t)len);
+  longer[len] = 0;
+  assert_int_equal(rd_rdpsec_x509_key(lib, longer, (size_t)len + 1, mod, sizeof mod, &key), RD_E_MALFORMED);
+  assert_int_equal(rd_rdpsec_x509_key(lib, longer, (size_t)len - 1, mod, sizeof mod, &key), RD_E_MALFORMED);
+  assert_int_equal(rd_rdpsec_x509_key(lib, spec_cert, sizeof spec_cert, mod, sizeof mod, &key), RD_E_MALFORMED);
+  free(longer);
+  OPENSSL_free(der);
+  BN_free(n);
+  /* An EC key cannot carry the client random. */
+  der = NULL;
+  len = rd_test_selfsigned("ec", 3, &der);
+  assert_true(len > 0);
+  assert_int_equal(rd_rdpsec_x509_key(lib, der, (size_t)len, mod, sizeof mod, &key), RD_E_UNSUPPORTED);
+  OPENSSL_free(der);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_rdpsec_verify_proprietary_spec_4_1_4),
@@ -312,6 +381,7 @@ int main(void) {
       cmocka_unit_test(test_rd_rdpsec_session_pairs),
       cmocka_unit_test(test_rd_rdpsec_session_keys_shape),
       cmocka_unit_test(test_rd_rdpsec_sign_verify),
+      cmocka_unit_test(test_rd_rdpsec_x509_key),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

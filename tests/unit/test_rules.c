@@ -833,6 +833,45 @@ static void test_rd_diagnose_session_ended(void **state) {
   assert_false(found("logon-failed"));
 }
 
+/* Standard RDP Security: a certificate a client cannot use and a MAC that does not verify are
+ * their own findings (critical), with the facts they rest on; not also "closed during setup". */
+static void test_rd_diagnose_session_rdpsec(void **state) {
+  rd_probe_facts *c = session_base();
+  c->selected = 0;
+  c->session.encryption_method = 0x2, c->session.encryption_level = 2;
+  c->session.rdpsec.used = true;
+  c->session.rdpsec.cert = RD_RDPSEC_CERT_VERIFIED;
+  c->session.rdpsec.cert_version = 1;
+  c->session.rdpsec.exchange_sent = true;
+  session_active(c);
+  expect(0, "session-ok");
+  assert_false(found("rdp-security-cert-invalid"));
+  /* A signature that does not verify: a client refuses; the rest of the session is still seen. */
+  c->session.rdpsec.cert = RD_RDPSEC_CERT_BAD_SIGNATURE;
+  expect(2, "rdp-security-cert-invalid");
+  assert_true(found("session-ok"));
+  assert_non_null(strstr(detail_of(index_of("rdp-security-cert-invalid")), "bad-signature"));
+  /* A certificate that cannot be parsed ends the session phase at the Connect Response. */
+  c->session.rdpsec.cert = RD_RDPSEC_CERT_MALFORMED;
+  c->session.rdpsec.exchange_sent = false;
+  c->session.outcome = RD_SESS_MALFORMED;
+  c->session.demand_active = false;
+  snprintf(c->session.step, sizeof c->session.step, "mcs-wait-connect-response");
+  expect(2, "rdp-security-cert-invalid");
+  assert_false(found("session-closed-during-setup"));
+  assert_string_equal(root(), "rdp-security-cert-invalid");
+  /* A MAC that does not verify. */
+  c->session.rdpsec.cert = RD_RDPSEC_CERT_X509;
+  c->session.rdpsec.exchange_sent = true;
+  c->session.rdpsec.mac_failed = true;
+  snprintf(c->session.rdpsec.mac_failed_step, sizeof c->session.rdpsec.mac_failed_step, "caps-wait-demand-active");
+  snprintf(c->session.step, sizeof c->session.step, "caps-wait-demand-active");
+  expect(2, "rdp-security-mac-invalid");
+  assert_false(found("session-closed-during-setup"));
+  assert_false(found("rdp-security-cert-invalid"));
+  assert_non_null(strstr(detail_of(index_of("rdp-security-mac-invalid")), "after licensing"));
+}
+
 /* Our side: a step not taken yet leaves the phase not checked without changing the exit code; a
  * local error or the deadline leaves the check without a verdict (exit 3). */
 static void test_rd_verdict_rows_session_ours(void **state) {
@@ -1042,6 +1081,7 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_session_ok),
       cmocka_unit_test(test_rd_diagnose_session_error_info),
       cmocka_unit_test(test_rd_diagnose_session_ended),
+      cmocka_unit_test(test_rd_diagnose_session_rdpsec),
       cmocka_unit_test(test_rd_verdict_rows_session_ours),
       cmocka_unit_test(test_seed_causes_reachable),
   };

@@ -138,7 +138,7 @@ static void test_rd_sec_encode_exchange_roundtrip(void **state) {
   want[4] = 0x48;  /* length 72 */
   memcpy(want + 8, random, 64);
   rd_bld_init(&b, 256);
-  assert_int_equal(rd_sec_encode_exchange(random, sizeof random, &b), 0);
+  assert_int_equal(rd_sec_encode_exchange(0, random, sizeof random, &b), 0);
   assert_true(rd_bld_finish(&b, &out, &n));
   assert_int_equal(n, sizeof want);
   assert_memory_equal(out, want, n);
@@ -163,8 +163,70 @@ static void test_rd_sec_encode_exchange_roundtrip(void **state) {
   free(longer);
   free(out);
   rd_bld_init(&b, 256);
-  assert_int_equal(rd_sec_encode_exchange(random, 0, &b), RD_E_INVALID);
+  assert_int_equal(rd_sec_encode_exchange(0, random, 0, &b), RD_E_INVALID);
   rd_bld_cleanup(&b);
+}
+
+/* MS-RDPBCGR 4.1.9: the Security Exchange PDU data a Windows client sends (after the MCS header). */
+static const uint8_t spec_4_1_9[80] = {
+    0x01, 0x02, 0x00, 0x00, /* SEC_EXCHANGE_PKT | SEC_LICENSE_ENCRYPT_SC, flagsHi 0 */
+    0x48, 0x00, 0x00, 0x00, /* length 72 */
+    0x91, 0xac, 0x0c, 0x8f, 0x64, 0x8c, 0x39, 0xf4, 0xe7, 0xff, 0x0a, 0x3b, 0x79, 0x11, 0x5c, 0x13,
+    0x51, 0x2a, 0xcb, 0x72, 0x8f, 0x9d, 0xb7, 0x42, 0x2e, 0xf7, 0x08, 0x4c, 0x8e, 0xae, 0x55, 0x99,
+    0x62, 0xd2, 0x81, 0x81, 0xe4, 0x66, 0xc8, 0x05, 0xea, 0xd4, 0x73, 0x06, 0x3f, 0xc8, 0x5f, 0xaf,
+    0x2a, 0xfd, 0xfc, 0xf1, 0x64, 0xb3, 0x3f, 0x0a, 0x15, 0x1d, 0xdb, 0x2c, 0x10, 0x9d, 0x30, 0x11,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* the encrypted client random, then 8 zero bytes */
+};
+
+/* What the probe sends is 4.1.9 byte for byte, given 4.1.9's encrypted random. */
+static void test_rd_sec_encode_exchange_spec_4_1_9(void **state) {
+  rd_bld b;
+  uint8_t *out;
+  size_t n;
+  rd_cur c, r;
+  uint16_t flags;
+  rd_bld_init(&b, 256);
+  assert_int_equal(rd_sec_encode_exchange(RD_SEC_LICENSE_ENCRYPT_SC, spec_4_1_9 + 8, 64, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &n));
+  assert_int_equal(n, sizeof spec_4_1_9);
+  assert_memory_equal(out, spec_4_1_9, n);
+  free(out);
+  rd_cur_init(&c, spec_4_1_9, sizeof spec_4_1_9);
+  assert_int_equal(rd_sec_decode_exchange(&c, &flags, &r), 0);
+  assert_int_equal(flags, RD_SEC_EXCHANGE_PKT | RD_SEC_LICENSE_ENCRYPT_SC);
+  assert_int_equal(rd_cur_len(&r), 64);
+}
+
+/* MS-RDPBCGR 4.1.10: the encrypted Client Info's non-FIPS header (SEC_INFO_PKT | SEC_ENCRYPT and
+ * the MAC), and 4.1.11's encrypted licensing header (SEC_LICENSE_PKT | SEC_ENCRYPT |
+ * SEC_LICENSE_ENCRYPT_CS), each followed by the first ciphertext bytes. */
+static void test_rd_sec_decode_header_spec_4_1_10_4_1_11(void **state) {
+  static const uint8_t info[] = {0x48, 0x00, 0x00, 0x00, 0x45, 0xca, 0x46, 0xfa, 0x5e, 0xa7, 0xbe, 0xbc, 0x74, 0x21};
+  static const uint8_t lic[] = {0x88, 0x02, 0x02, 0x03, 0x8d, 0x43, 0x9a, 0xab, 0xd5, 0x2a, 0x31, 0x39, 0x62, 0x4d};
+  static const uint8_t info_mac[8] = {0x45, 0xca, 0x46, 0xfa, 0x5e, 0xa7, 0xbe, 0xbc};
+  rd_cur c;
+  rd_sec_header h;
+  rd_bld b;
+  uint8_t *out;
+  size_t n;
+  rd_cur_init(&c, info, sizeof info);
+  assert_int_equal(rd_sec_decode_header(&c, RD_SEC_HDR_NON_FIPS, &h), 0);
+  assert_int_equal(h.flags, RD_SEC_INFO_PKT | RD_SEC_ENCRYPT);
+  assert_true(h.has_mac);
+  assert_memory_equal(h.mac, info_mac, 8);
+  assert_cur_at(&c, info + 12, 2);
+  rd_bld_init(&b, 64);
+  assert_int_equal(rd_sec_encode_header(&h, RD_SEC_HDR_NON_FIPS, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &n));
+  assert_int_equal(n, 12);
+  assert_memory_equal(out, info, 12);
+  free(out);
+  rd_cur_init(&c, lic, sizeof lic);
+  assert_int_equal(rd_sec_decode_header(&c, RD_SEC_HDR_NON_FIPS, &h), 0);
+  assert_int_equal(h.flags, RD_SEC_LICENSE_PKT | RD_SEC_ENCRYPT | RD_SEC_LICENSE_ENCRYPT_CS);
+  assert_int_equal(h.flags_hi, 0x0302);
+  assert_true(h.has_mac);
+  assert_cur_at(&c, lic + 12, 2);
 }
 
 static void test_rd_sec_decode_server_cert_spec_4_1_4(void **state) {
@@ -274,6 +336,8 @@ int main(void) {
       cmocka_unit_test(test_rd_sec_decode_header_basic),
       cmocka_unit_test(test_rd_sec_decode_header_encrypted),
       cmocka_unit_test(test_rd_sec_encode_exchange_roundtrip),
+      cmocka_unit_test(test_rd_sec_encode_exchange_spec_4_1_9),
+      cmocka_unit_test(test_rd_sec_decode_header_spec_4_1_10_4_1_11),
       cmocka_unit_test(test_rd_sec_decode_server_cert_spec_4_1_4),
       cmocka_unit_test(test_rd_sec_decode_server_cert_edges),
       cmocka_unit_test(test_rd_sec_decode_server_cert_chain),
