@@ -311,8 +311,8 @@ static rd_probe_facts *with_challenge(void) {
   p->tls.version = 0x0304;
   p->credssp.outcome = RD_CSSP_CHALLENGE;
   p->credssp.ts_version = 6;
-  snprintf(p->credssp.nb_computer, RD_NAME_LEN, "RDS01");
-  snprintf(p->credssp.dns_computer, RD_NAME_LEN, "rds01.corp.example");
+  assert_int_equal(rd_facts_set_name(&p->credssp.nb_computer, "RDS01"), 0);
+  assert_int_equal(rd_facts_set_name(&p->credssp.dns_computer, "rds01.corp.example"), 0);
   p->credssp.timestamp_present = true;
   p->credssp.server_time_unix = F.started_unix + 20;
   return p;
@@ -601,8 +601,13 @@ static void test_rd_verdict_rows_tls_credssp(void **state) {
                                            RD_CSSP_RESET, RD_CSSP_SILENT, RD_CSSP_MALFORMED};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     healthy();
-    probe_for(false, 3)->credssp = probe_for(false, 11)->credssp; /* another probe has the identity */
-    probe_for(false, 11)->credssp.outcome = bad[k];
+    /* Another probe has the identity: the names move to it (each probe's facts own their own). */
+    rd_credssp_facts *client = &probe_for(false, 11)->credssp;
+    rd_probe_facts_clear_names(probe_for(false, 3));
+    probe_for(false, 3)->credssp = *client;
+    client->target_name = client->nb_computer = client->nb_domain = NULL;
+    client->dns_computer = client->dns_domain = client->dns_tree = NULL;
+    client->outcome = bad[k];
     expect(2, "credssp-failed");
     assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
     assert_int_equal(D.verdict.phases[RD_PH_CREDSSP], RD_STATE_FAILED);
@@ -636,7 +641,7 @@ static rd_probe_facts *session_base(void) {
   c->auth.outcome = RD_AUTH_ACCEPTED;
   c->auth.version = 6;
   c->auth.early_authz_present = true;
-  snprintf(c->auth.user, RD_NAME_LEN, "alice");
+  assert_int_equal(rd_facts_set_name(&c->auth.user, "alice"), 0);
   rd_session_facts *s = &c->session;
   s->connect_response = true;
   s->core_present = true;
