@@ -428,6 +428,7 @@ static void test_rd_diagnose_ours_is_not_checked(void **state) {
   for (size_t i = 0; i < F.n_probes; i++) {
     rd_probe_facts *p = probe(i);
     memset(&p->tls, 0, sizeof p->tls);
+    rd_probe_facts_clear_names(p); /* the names are owned: free them before zeroing */
     memset(&p->credssp, 0, sizeof p->credssp);
     p->nego = RD_NEGO_CUT;
   }

@@ -445,6 +445,7 @@ static void test_rd_verdict_rows_reach(void **state) {
   /* R5: the client's connect refused while the others connect. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
   c->connect = RD_CONN_REFUSED, c->nego = RD_NEGO_NOT_TRIED;
   expect(2, "tcp-refused");
@@ -558,6 +559,7 @@ static void test_rd_verdict_rows_negotiate_client(void **state) {
   for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
     healthy();
     rd_probe_facts *c = probe_for(false, 11);
+    rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
     memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
     c->nego = rows[k].o;
     c->selected = c->failure_code = 0;
@@ -574,6 +576,7 @@ static void test_rd_verdict_rows_negotiate_client(void **state) {
   /* G10: the client's request cut by our deadline: not checked, never the server's. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
   c->nego = RD_NEGO_CUT;
   F.deadline_hit = true;
@@ -588,6 +591,7 @@ static void test_rd_verdict_rows_tls_credssp(void **state) {
   /* T1: the client's handshake reset while the others complete. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->credssp, 0, sizeof c->credssp);
   c->tls.outcome = RD_TLSO_RESET;
   expect(2, "tls-key-unusable");
@@ -803,6 +807,7 @@ static void test_rd_diagnose_session_ended(void **state) {
   assert_non_null(strstr(detail_of((size_t)D.verdict.root), "MCS result 14"));
   c = session_base();
   c->selected = 0;
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp), memset(&c->auth, 0, sizeof c->auth);
   c->session.encryption_level = 2, c->session.encryption_method = 0;
   session_active(c);
