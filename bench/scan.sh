@@ -25,10 +25,10 @@ lab_require_root
 lab_require_cmd xrdp jq bc /usr/bin/time
 lab_certs
 lab_netns_pair
-# 1000 checks in flight x 32 descriptors each (docs/scan.md): raise the hard limit for this shell
-# and its children, or scan lowers --max-in-flight to fit.
+# 1000 checks of addresses in flight x 16 descriptors each (docs/scan.md) need 16,064: raise the
+# hard limit for this shell and its children where we may, or scan lowers --max-in-flight to fit.
 # Raising the hard limit needs CAP_SYS_RESOURCE; without it scan says what it lowered N to (the
-# table shows the effective N).
+# table shows the effective N). The container here has 20000 and no CAP_SYS_RESOURCE: enough.
 if ! { ulimit -Hn 65536 && ulimit -Sn 65536; } 2>/dev/null; then
     ulimit -Sn "$(ulimit -Hn)"
     echo "bench: open-file limit stays at $(ulimit -Hn) (no CAP_SYS_RESOURCE)" >&2

@@ -59,12 +59,7 @@ static const char scan_usage[] =
     "1 a warning, else 3 a target could not be checked, else 0; 3 also when the\n"
     "output fails; 64 usage error.\n";
 
-/* File descriptors one check may hold at once: its probes and side-port connects, a replacement
- * socket for each (engine.c), the resolver's socket. The in-flight cap keeps N × this under the
- * open-file limit. */
-#define FDS_PER_CHECK 32
-/* A quick check opens one connection per address of the name (at most 8) and one replacement. */
-#define FDS_PER_QUICK_CHECK 10
+/* Descriptors kept for the loop, the resolver's sockets and stdio, outside the checks' budget. */
 #define FDS_RESERVED 64
 
 typedef struct scan scan;
@@ -72,6 +67,7 @@ typedef struct scan scan;
 typedef struct scan_run {
   scan *sc;
   rd_run *run;
+  unsigned fds;         /* descriptors budgeted for this check (rd_check_max_conns) */
   rd_check_facts facts;
   char host[256];
 } scan_run;
@@ -83,6 +79,12 @@ struct scan {
   rd_check_config base;
   FILE *out, *err;
   unsigned max_in_flight, in_flight;
+  /* Descriptors: what the open-file limit leaves for checks, and what the running ones may hold.
+   * A check is started only when its most (rd_check_max_conns: 16 on an address, 30 on a name of
+   * eight) still fits, so no connect meets EMFILE whatever the checks go on to open. */
+  unsigned fd_room, fds_held;
+  rd_target next;       /* the target the next check runs on, taken ahead to size its budget */
+  bool have_next;
   double rate;
   uint64_t next_slot_us;
   uv_timer_t pacer, progress;
@@ -161,6 +163,7 @@ static void on_done(void *arg, rd_run *run) {
     sc->worst = code;
   rd_check_facts_free(&sr->facts);
   rd_run_free(run);
+  sc->fds_held -= sr->fds;
   free(sr);
   sc->in_flight--;
   sc->done++;
@@ -169,9 +172,26 @@ static void on_done(void *arg, rd_run *run) {
 
 static void on_pacer(uv_timer_t *t) { pump(t->data); }
 
+/* The descriptors a check of host may hold: an address literal has one address, a name up to
+ * RD_MAX_ADDRS. */
+static unsigned fds_for(const scan *sc, const char *host) {
+  unsigned char a[16];
+  bool literal = uv_inet_pton(AF_INET, host, a) == 0 || uv_inet_pton(AF_INET6, host, a) == 0;
+  size_t n = rd_check_max_conns(&sc->base, literal ? 1 : RD_MAX_ADDRS);
+  return n > 0 ? (unsigned)n : 1;
+}
+
 /* Starts checks while the cap and the rate allow; arms the pacer for the next slot. */
 static void pump(scan *sc) {
   while (!sc->exhausted && !sc->out_failed && sc->in_flight < sc->max_in_flight) {
+    if (!sc->have_next && !rd_targets_next(&sc->targets, &sc->next)) {
+      sc->exhausted = true;
+      break;
+    }
+    sc->have_next = true;
+    unsigned fds = fds_for(sc, sc->next.host);
+    if (sc->in_flight > 0 && sc->fds_held + fds > sc->fd_room)
+      break; /* a check that ends gives its descriptors back and pumps again */
     uint64_t now = now_us();
     if (sc->rate > 0) {
       uint64_t interval = (uint64_t)(1e6 / sc->rate);
@@ -185,26 +205,25 @@ static void pump(scan *sc) {
       sc->next_slot_us += interval;
     }
     scan_run *sr = calloc(1, sizeof *sr);
-    rd_target t;
     if (sr == NULL) {
       fprintf(sc->err, "rdpdoctor: scan: out of memory\n");
       sc->out_failed = true;
       break;
     }
-    if (!rd_targets_next(&sc->targets, &t)) {
-      free(sr);
-      sc->exhausted = true;
-      break;
-    }
+    rd_target t = sc->next;
+    sc->have_next = false;
     sr->sc = sc;
     memcpy(sr->host, t.host, sizeof sr->host);
     rd_check_config cfg = sc->base;
     cfg.host = sr->host;
     cfg.port = t.port;
     cfg.started_unix = (int64_t)time(NULL);
+    sr->fds = fds;
+    sc->fds_held += fds;
     int r = rd_engine_start(sc->eng, &cfg, &sr->facts, on_done, sr, &sr->run);
     sc->launched++;
     if (r != 0) {
+      sc->fds_held -= fds;
       fprintf(sc->err, "rdpdoctor: scan: %s:%u: cannot start the check: %s\n", t.host, t.port, rd_err_str(r));
       free(sr);
       sc->done++;
@@ -262,13 +281,11 @@ static void print_summary(scan *sc) {
   fflush(e);
 }
 
-/* Raises the soft open-file limit to the hard one and returns the checks it allows at once, each
- * holding up to per_check descriptors. */
-static unsigned fd_budget(unsigned per_check) {
+/* Raises the soft open-file limit to the hard one and returns the descriptors it leaves for checks. */
+static unsigned fd_room(void) {
 #ifdef _WIN32
   /* Winsock sockets are handles, not C runtime descriptors: no open-file limit to respect. */
-  (void)per_check;
-  return 100000;
+  return 100000u * RD_CHECK_MAX_CONNS;
 #else
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -281,10 +298,10 @@ static unsigned fd_budget(unsigned per_check) {
         getrlimit(RLIMIT_NOFILE, &rl);
     }
   }
-  if (rl.rlim_cur <= FDS_RESERVED + per_check)
+  if (rl.rlim_cur <= FDS_RESERVED)
     return 1;
-  rlim_t n = (rl.rlim_cur - FDS_RESERVED) / per_check;
-  return n > 100000 ? 100000 : (unsigned)n;
+  rlim_t n = rl.rlim_cur - FDS_RESERVED;
+  return n > 100000u * RD_CHECK_MAX_CONNS ? 100000u * RD_CHECK_MAX_CONNS : (unsigned)n;
 #endif
 }
 
@@ -398,7 +415,10 @@ int rd_cli_scan(int argc, char **argv, FILE *out, FILE *err) {
   }
   rd_credentials_forget_environment();
 
-  unsigned budget = fd_budget(sc->base.quick ? FDS_PER_QUICK_CHECK : FDS_PER_CHECK);
+  /* N checks of addresses must fit (a name's budget is larger: fewer of them run at once). */
+  sc->fd_room = fd_room();
+  unsigned per_check = (unsigned)rd_check_max_conns(&sc->base, 1);
+  unsigned budget = sc->fd_room / per_check > 0 ? sc->fd_room / per_check : 1;
   if (max_in_flight > budget) {
     fprintf(err, "rdpdoctor: scan: --max-in-flight %lu lowered to %u (open-file limit)\n", max_in_flight, budget);
     max_in_flight = budget;

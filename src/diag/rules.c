@@ -787,12 +787,13 @@ static bool names_this_host(const rd_check_facts *f, const rd_credssp_facts *c) 
   size_t len = strlen(f->host);
   while (len > 0 && f->host[len - 1] == '.')
     len--;
-  if (strlen(c->dns_computer) == len && strncasecmp(f->host, c->dns_computer, len) == 0)
+  const char *dns = RD_FACT_STR(c->dns_computer), *nb = RD_FACT_STR(c->nb_computer);
+  if (strlen(dns) == len && strncasecmp(f->host, dns, len) == 0)
     return true;
   size_t label = strcspn(f->host, ".");
   if (label > len)
     label = len;
-  if (same_name(f->host, label, c->nb_computer) || same_name(f->host, label, c->dns_computer))
+  if (same_name(f->host, label, nb) || same_name(f->host, label, dns))
     return true;
   return f->have_cert && rd_cert_name_matches(&f->cert, f->host);
 }
@@ -821,7 +822,7 @@ static void rule_credssp(const rd_check_facts *f, rd_diagnosis *d) {
     }
   }
   bool typed_name = f->name.status == RD_NAME_OK && strcasecmp(f->host, "localhost") != 0;
-  if (typed_name && (c->nb_computer[0] || c->dns_computer[0]) && !names_this_host(f, c)) {
+  if (typed_name && (c->nb_computer != NULL || c->dns_computer != NULL) && !names_this_host(f, c)) {
     fd = add(d, RD_F_DNS_WRONG_HOST, f->have_cert ? RD_FT_DNS_WRONG_HOST_CERT : RD_FT_DNS_WRONG_HOST, i);
     ev(fd, "/target/host");
     ev(fd, "/facts/name/addresses/%d/address", rd_query_primary_addr(f));

@@ -35,19 +35,27 @@ struct rd_engine {
 
 typedef enum conn_state { C_QUEUED, C_CONNECTING, C_OPEN, C_CLOSING } conn_state;
 
+/* A connection's socket. Allocated when the connect is launched (a queued probe holds none) and
+ * freed by its close callback, so a replaced socket can finish closing while its successor
+ * connects: a check holds sockets only for what it has launched. */
+typedef struct sock {
+  uv_tcp_t tcp;
+  uv_connect_t creq;
+  struct conn *conn;
+} sock;
+
 typedef struct conn {
   rd_run *run;
   int id;
   bool probe;           /* a probe (paced) or a side-port connect */
   conn_state st;
-  /* Two sockets: a connect still pending after a few times the fastest connect of this check is
-   * replaced once (a lost SYN otherwise costs the kernel's 1 s retransmission). */
-  uv_tcp_t tcp[2];
-  uv_connect_t creq[2];
-  int cur;
+  /* A connect still pending after a few times the fastest connect of this check is replaced once
+   * with a fresh socket (a lost SYN otherwise costs the kernel's 1 s retransmission). */
+  sock *s;
   bool replaced;
   rd_us attempt_started;
-  struct sockaddr_storage dest;
+  int addr_index;       /* into run->addrs */
+  uint16_t port;
   rd_tls *tls;
   bool tls_facts_only, tls_ended;
   uint8_t *buf;         /* bytes received, not yet a whole frame */
@@ -66,7 +74,12 @@ struct rd_run {
   uv_timer_t timer;
   unsigned handles;     /* open libuv handles of this run (the timer and every socket) */
   rd_dns_req *dns;
-  struct sockaddr_storage addrs[RD_MAX_ADDRS];
+  /* The resolved addresses, port 0 (an IPv4 or IPv6 address: not a whole sockaddr_storage each). */
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+  } addrs[RD_MAX_ADDRS];
   size_t n_addrs;
   conn *conns[RD_CHECK_MAX_CONNS];
   int queue[RD_CHECK_MAX_CONNS]; /* probe connects waiting for the pacer, in the check's order */
@@ -92,11 +105,15 @@ static void on_closed(uv_handle_t *h) {
 }
 
 static void on_tcp_closed(uv_handle_t *h) {
-  conn *c = h->data;
-  c->run->handles--;
-  if (c->run->finished && c->run->handles == 0)
-    c->run->done(c->run->arg, c->run);
+  sock *k = h->data;
+  rd_run *run = k->conn->run;
+  free(k);
+  run->handles--;
+  if (run->finished && run->handles == 0)
+    run->done(run->arg, run);
 }
+
+static void sock_close(sock *k) { uv_close((uv_handle_t *)&k->tcp, on_tcp_closed); }
 
 /* The kernel's count of segments this socket sent again and the receiver had not already got (the
  * SYN's included), -1 when unknown. A tail-loss probe sent while a slow server delays its ACK is a
@@ -108,7 +125,7 @@ static long tcp_retransmits(conn *c) {
   struct tcp_info ti;
   socklen_t len = sizeof ti;
   memset(&ti, 0, sizeof ti);
-  if (uv_fileno((const uv_handle_t *)&c->tcp[c->cur], &fd) != 0 ||
+  if (uv_fileno((const uv_handle_t *)&c->s->tcp, &fd) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
     return -1;
   if (len < offsetof(struct tcp_info, tcpi_dsack_dups) + sizeof ti.tcpi_dsack_dups)
@@ -146,7 +163,8 @@ static void conn_close(conn *c) {
     if (at_close >= at_reply && at_reply >= c->retrans_at_connect && c->retrans_at_connect >= 0)
       rd_check_retransmits(c->run->chk, c->id, (unsigned)(at_reply - c->retrans_at_connect),
                            (unsigned)(at_close - at_reply));
-    uv_close((uv_handle_t *)&c->tcp[c->cur], on_tcp_closed);
+    sock_close(c->s);
+    c->s = NULL;
   }
   c->st = C_CLOSING;
 }
@@ -177,7 +195,7 @@ static int send_raw(conn *c, const uint8_t *p, size_t n) {
   memcpy(copy, p, n);
   req->data = c;
   uv_buf_t buf = uv_buf_init((char *)copy, (unsigned)n);
-  if (uv_write(req, (uv_stream_t *)&c->tcp[c->cur], &buf, 1, on_write) != 0) {
+  if (uv_write(req, (uv_stream_t *)&c->s->tcp, &buf, 1, on_write) != 0) {
     free(req);
     return RD_E_IO;
   }
@@ -356,12 +374,12 @@ static rd_conn_outcome outcome_of(int status) {
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  conn *c = h->data;
+  conn *c = ((sock *)h->data)->conn;
   *buf = uv_buf_init((char *)c->run->eng->rbuf, sizeof c->run->eng->rbuf);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  conn *c = s->data;
+  conn *c = ((sock *)s->data)->conn;
   if (c->st != C_OPEN || nread == 0)
     return;
   rd_us now = now_us();
@@ -387,8 +405,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void on_connect(uv_connect_t *req, int status) {
-  conn *c = req->data;
-  if (req != &c->creq[c->cur] || c->st != C_CONNECTING)
+  sock *k = req->data;
+  conn *c = k->conn;
+  if (k != c->s || c->st != C_CONNECTING)
     return; /* the socket a replacement superseded, or a connect we closed */
   rd_us now = now_us(), attempt = now - c->attempt_started;
   rd_run *run = c->run;
@@ -398,7 +417,7 @@ static void on_connect(uv_connect_t *req, int status) {
     c->retrans_at_reply = -1;
     if (c->probe && (run->fastest_connect == 0 || attempt < run->fastest_connect))
       run->fastest_connect = attempt;
-    if (uv_read_start((uv_stream_t *)&c->tcp[c->cur], alloc_cb, on_read) != 0) {
+    if (uv_read_start((uv_stream_t *)&k->tcp, alloc_cb, on_read) != 0) {
       rd_check_connected(run->chk, c->id, RD_CONN_OK, NULL, attempt, c->replaced, now);
       rd_check_local_error(run->chk, c->id, RD_E_IO, now);
       drive(run);
@@ -411,25 +430,49 @@ static void on_connect(uv_connect_t *req, int status) {
   drive(run);
 }
 
+/* A fresh socket for c, counted among the run's handles (its close callback frees it). NULL when
+ * libuv or memory fails. */
+static sock *sock_new(conn *c) {
+  sock *k = malloc(sizeof *k);
+  if (k == NULL)
+    return NULL;
+  if (uv_tcp_init(c->run->eng->loop, &k->tcp) != 0) {
+    free(k); /* no handle to close */
+    return NULL;
+  }
+  k->conn = c;
+  k->tcp.data = k->creq.data = k;
+  c->run->handles++;
+  uv_tcp_nodelay(&k->tcp, 1);
+  return k;
+}
+
 /* Starts a connect on the current socket; a synchronous failure (no route, bad family) is reported
  * like an asynchronous one. */
 static void conn_connect(conn *c, rd_us now) {
+  struct sockaddr_storage dest;
+  memset(&dest, 0, sizeof dest);
+  if (c->run->addrs[c->addr_index].sa.sa_family == AF_INET) {
+    memcpy(&dest, &c->run->addrs[c->addr_index].in4, sizeof(struct sockaddr_in));
+    ((struct sockaddr_in *)&dest)->sin_port = htons(c->port);
+  } else {
+    memcpy(&dest, &c->run->addrs[c->addr_index].in6, sizeof(struct sockaddr_in6));
+    ((struct sockaddr_in6 *)&dest)->sin6_port = htons(c->port);
+  }
   c->st = C_CONNECTING;
   c->attempt_started = now;
-  int r = uv_tcp_connect(&c->creq[c->cur], &c->tcp[c->cur], (const struct sockaddr *)&c->dest, on_connect);
+  int r = uv_tcp_connect(&c->s->creq, &c->s->tcp, (const struct sockaddr *)&dest, on_connect);
   if (r != 0)
-    on_connect(&c->creq[c->cur], r);
+    on_connect(&c->s->creq, r);
 }
 
 static void launch(conn *c, rd_us now) {
   rd_run *run = c->run;
-  if (uv_tcp_init(run->eng->loop, &c->tcp[0]) != 0) {
+  if ((c->s = sock_new(c)) == NULL) {
     c->st = C_CLOSING; /* no handle to close */
     rd_check_local_error(run->chk, c->id, RD_E_NOMEM, now);
     return;
   }
-  run->handles++;
-  uv_tcp_nodelay(&c->tcp[0], 1);
   if (c->probe) {
     run->launched++;
     run->last_launch = now;
@@ -441,14 +484,12 @@ static void launch(conn *c, rd_us now) {
 /* The replacement connect: the pending socket closes (its connect callback is then ignored) and a
  * fresh one tries again. */
 static void replace_connect(conn *c, rd_us now) {
-  rd_run *run = c->run;
   c->replaced = true;
-  if (uv_tcp_init(run->eng->loop, &c->tcp[1]) != 0)
+  sock *k = sock_new(c);
+  if (k == NULL)
     return;
-  run->handles++;
-  uv_close((uv_handle_t *)&c->tcp[0], on_tcp_closed);
-  c->cur = 1;
-  uv_tcp_nodelay(&c->tcp[1], 1);
+  sock_close(c->s);
+  c->s = k;
   conn_connect(c, now);
 }
 
@@ -592,18 +633,14 @@ static void on_resolved(void *arg, const rd_dns_result *res) {
     size_t k = n.n_addrs++;
     snprintf(n.addrs[k], RD_ADDR_TEXT, "%s", res->addrs[i].text);
     n.families[k] = res->addrs[i].family == AF_INET6 ? 6 : 4;
-    memcpy(&run->addrs[k], &res->addrs[i].sa, sizeof run->addrs[k]);
+    if (res->addrs[i].family == AF_INET)
+      memcpy(&run->addrs[k].in4, &res->addrs[i].sa, sizeof run->addrs[k].in4);
+    else
+      memcpy(&run->addrs[k].in6, &res->addrs[i].sa, sizeof run->addrs[k].in6);
   }
   run->n_addrs = n.n_addrs;
   rd_check_resolved(run->chk, &n, now_us());
   drive(run);
-}
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port) {
-  if (ss->ss_family == AF_INET)
-    ((struct sockaddr_in *)ss)->sin_port = htons(port);
-  else
-    ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
 static void connect_action(rd_run *run, const rd_action *a, rd_us now) {
@@ -617,9 +654,8 @@ static void connect_action(rd_run *run, const rd_action *a, rd_us now) {
   c->run = run;
   c->id = a->conn;
   c->probe = a->probe;
-  c->tcp[0].data = c->tcp[1].data = c->creq[0].data = c->creq[1].data = c;
-  c->dest = run->addrs[a->addr_index];
-  set_port(&c->dest, a->port);
+  c->addr_index = a->addr_index;
+  c->port = a->port;
   c->st = C_QUEUED;
   if (c->probe)
     run->queue[run->q_len++] = c->id;

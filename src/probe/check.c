@@ -57,8 +57,10 @@ struct rd_check {
   bool plan_moved;      /* it moved once, to an address that connected */
   bool side_started;
   bool identify_added;  /* the one follow-up connection that names what is on the port */
-  slot slots[RD_CHECK_MAX_CONNS];
-  size_t n_slots;
+  /* One per connection the check can open (rd_check_max_conns), allocated when the name resolves
+   * and never moved: a check waiting on its name holds none, one on an address holds 16, not 36. */
+  slot *slots;
+  size_t n_slots, cap_slots;
   size_t scan;          /* where rd_check_next_action resumes */
   uint8_t *sent;        /* the data of the last SEND action, freed at the next call */
   /* The check's one authentication: granted to at most one probe, never retried. */
@@ -107,6 +109,7 @@ void rd_check_free(rd_check *chk) {
   for (size_t i = 0; i < chk->n_slots; i++)
     if (chk->slots[i].kind == SLOT_PROBE)
       rd_probe_cleanup(&chk->slots[i].probe);
+  free(chk->slots);
   rd_credssp_auth_clear(&chk->auth);
   free(chk->sent);
   free(chk);
@@ -115,7 +118,7 @@ void rd_check_free(rd_check *chk) {
 /* ---- the plan ---------------------------------------------------------------------------- */
 
 static slot *new_slot(rd_check *chk, slot_kind kind) {
-  if (chk->n_slots == RD_CHECK_MAX_CONNS)
+  if (chk->n_slots == chk->cap_slots)
     return NULL;
   slot *s = &chk->slots[chk->n_slots++];
   memset(s, 0, sizeof *s);
@@ -152,6 +155,22 @@ static int reserve(rd_check *chk, size_t n) {
 
 static size_t plan_rows(const rd_check *chk) { return chk->cfg.quick ? 1 : N_PLAN; }
 
+size_t rd_check_max_conns(const rd_check_config *cfg, size_t n_addrs) {
+  if (n_addrs == 0)
+    return 0;
+  if (n_addrs > RD_MAX_ADDRS)
+    n_addrs = RD_MAX_ADDRS;
+  size_t rows = cfg->quick ? 1 : N_PLAN;
+  size_t n = (n_addrs - 1) + rows; /* a connect to each other address, the set on the first */
+  if (n_addrs > 1)
+    n += rows;                     /* the set again, once, on another address that connected */
+  if (!cfg->quick)
+    n += 1;                        /* the follow-up that names what is on the port */
+  if (n_addrs == 1 && !cfg->quick && !cfg->no_side_ports)
+    n += RD_MAX_SIDE_PORTS;        /* the side ports, when the only address is silent */
+  return n < RD_CHECK_MAX_CONNS ? n : RD_CHECK_MAX_CONNS;
+}
+
 static void add_plan(rd_check *chk, int addr_index) {
   for (size_t i = 0; i < plan_rows(chk); i++)
     add_probe(chk, &plan[i], addr_index);
@@ -168,9 +187,13 @@ void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now) {
   chk->resolved = true;
   if (chk->cut || n->n_addrs == 0)
     return;
+  size_t cap = rd_check_max_conns(&chk->cfg, n->n_addrs);
+  if ((chk->slots = calloc(cap, sizeof *chk->slots)) == NULL)
+    return; /* no probe: the facts say no connection was made, the verdict that we could not check */
+  chk->cap_slots = cap;
   /* Room for a connect to each other address and the set on the first; a move adds the set. */
   if (reserve(chk, (n->n_addrs - 1) + plan_rows(chk)) != 0)
-    return; /* no probe: the facts say no connection was made, the verdict that we could not check */
+    return;
   /* A connect only to each of the other addresses (so the report can say which of them are
    * dead); the full probe set on the first, which most clients try first. */
   static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0, false};

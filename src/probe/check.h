@@ -99,6 +99,12 @@ void rd_check_local_error(rd_check *chk, int conn, int err, rd_us now);
 void rd_check_retransmits(rd_check *chk, int conn, unsigned before_reply, unsigned after_reply);
 void rd_check_expire(rd_check *chk, rd_us now);
 
+/* The most connections a check of cfg opens on a name of n_addrs addresses: the probe set, a
+ * connect to each other address and the set again after a move, the follow-up, the side ports.
+ * The check holds room for this many once the name resolves; a scan budgets one file descriptor
+ * each (the engine closes a replaced socket before it opens the next). */
+size_t rd_check_max_conns(const rd_check_config *cfg, size_t n_addrs);
+
 /* The ports tried when the RDP port is silent, to tell "host down" from "port filtered". */
 extern const uint16_t rd_side_ports[RD_MAX_SIDE_PORTS];
 

@@ -20,7 +20,34 @@ int rd_check_facts_reserve(rd_check_facts *f, size_t n) {
   return 0;
 }
 
+int rd_facts_set_name(char **dst, const char *src) {
+  free(*dst);
+  *dst = NULL;
+  if (src == NULL || src[0] == '\0')
+    return 0;
+  size_t n = strnlen(src, RD_NAME_LEN - 1);
+  char *copy = malloc(n + 1);
+  if (copy == NULL)
+    return RD_E_NOMEM;
+  memcpy(copy, src, n);
+  copy[n] = '\0';
+  *dst = copy;
+  return 0;
+}
+
+void rd_probe_facts_clear_names(rd_probe_facts *p) {
+  char **names[] = {&p->credssp.target_name, &p->credssp.nb_computer, &p->credssp.nb_domain,
+                    &p->credssp.dns_computer, &p->credssp.dns_domain,  &p->credssp.dns_tree,
+                    &p->auth.user,            &p->auth.domain};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    free(*names[i]);
+    *names[i] = NULL;
+  }
+}
+
 void rd_check_facts_free(rd_check_facts *f) {
+  for (size_t i = 0; i < f->cap_probes; i++) /* past n_probes they are zero */
+    rd_probe_facts_clear_names(&f->probes[i]);
   free(f->cert_der);
   f->cert_der = NULL;
   f->cert_der_len = 0;

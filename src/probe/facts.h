@@ -105,14 +105,21 @@ typedef enum rd_credssp_outcome {
 } rd_credssp_outcome;
 #undef RD_CREDSSP_OUTCOME
 
+/* Names (the server's, ours for authentication) are kept whole up to this many bytes, NUL included.
+ * Each is an owned string sized to what came, NULL when there was none: read through RD_FACT_STR,
+ * set with rd_facts_set_name; rd_check_facts_free frees them. Fixed arrays of this size took 2 KB
+ * in every probe's facts, most of a scan's memory in flight, for names few probes ever see. */
 #define RD_NAME_LEN 256
+#define RD_FACT_STR(s) ((s) != NULL ? (const char *)(s) : "")
+
 typedef struct rd_credssp_facts {
   rd_credssp_outcome outcome;
   int64_t ts_version; /* the TSRequest version the server speaks */
   bool error_code_present;
   uint32_t error_code;
-  char target_name[RD_NAME_LEN], nb_computer[RD_NAME_LEN], nb_domain[RD_NAME_LEN];
-  char dns_computer[RD_NAME_LEN], dns_domain[RD_NAME_LEN], dns_tree[RD_NAME_LEN];
+  /* Owned names (see RD_NAME_LEN), NULL when the CHALLENGE had none. */
+  char *target_name, *nb_computer, *nb_domain;
+  char *dns_computer, *dns_domain, *dns_tree;
   bool os_version_present;
   uint8_t os_major, os_minor;
   uint16_t os_build;
@@ -132,8 +139,8 @@ typedef enum rd_auth_outcome {
 
 typedef struct rd_auth_facts {
   rd_auth_outcome outcome;
-  char user[RD_NAME_LEN];   /* who we authenticated as (never the password) */
-  char domain[RD_NAME_LEN];
+  char *user;               /* who we authenticated as (never the password); owned, NULL none */
+  char *domain;             /* owned, NULL when none was given */
   int64_t version;          /* the CredSSP version both sides used */
   bool error_code_present;
   uint32_t error_code;
@@ -324,8 +331,14 @@ typedef struct rd_check_facts {
 /* Makes room for n probes (at most RD_MAX_PROBES). It may move the array: call it before anything
  * points into it. 0, RD_E_TOO_BIG or RD_E_NOMEM. */
 int rd_check_facts_reserve(rd_check_facts *f, size_t n);
-/* Frees what the facts own (the probes, the certificate's bytes); the struct may then be reused. */
+/* Frees what the facts own (the probes and their names, the certificate's bytes); the struct may
+ * then be reused. */
 void rd_check_facts_free(rd_check_facts *f);
+/* Frees the names one probe's facts own (rd_check_facts_free does it for every probe). */
+void rd_probe_facts_clear_names(rd_probe_facts *p);
+/* Replaces *dst with a copy of src's first RD_NAME_LEN - 1 bytes; NULL or "" leaves NULL.
+ * 0 or RD_E_NOMEM (then *dst is NULL). */
+int rd_facts_set_name(char **dst, const char *src);
 
 const char *rd_name_status_name(rd_name_status s);   /* "nxdomain" */
 const char *rd_conn_outcome_name(rd_conn_outcome o); /* "refused" */

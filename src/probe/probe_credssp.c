@@ -101,20 +101,23 @@ size_t rd_probe_need_credssp(const rd_probe *p, const uint8_t *head, size_t have
 
 /* Names come from the server: control characters (a terminal escape sequence in a NetBIOS name)
  * become '?', so no report can be made to rewrite the reader's screen. */
-static void copy_name(char *dst, const char *src) {
+static int copy_name(char **dst, const char *src) {
+  char clean[RD_NAME_LEN];
   size_t i = 0;
   for (; i + 1 < RD_NAME_LEN && src[i] != '\0'; i++)
-    dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-  dst[i] = '\0';
+    clean[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+  clean[i] = '\0';
+  return rd_facts_set_name(dst, clean);
 }
 
-static void record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
-  copy_name(c->target_name, ch->target_name);
-  copy_name(c->nb_computer, ch->nb_computer);
-  copy_name(c->nb_domain, ch->nb_domain);
-  copy_name(c->dns_computer, ch->dns_computer);
-  copy_name(c->dns_domain, ch->dns_domain);
-  copy_name(c->dns_tree, ch->dns_tree);
+/* 0, or RD_E_NOMEM when a name could not be kept. */
+static int record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
+  char **dst[] = {&c->target_name, &c->nb_computer, &c->nb_domain, &c->dns_computer, &c->dns_domain, &c->dns_tree};
+  const char *src[] = {ch->target_name, ch->nb_computer, ch->nb_domain, ch->dns_computer, ch->dns_domain, ch->dns_tree};
+  int r = 0;
+  for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
+    if (copy_name(dst[i], src[i]) != 0)
+      r = RD_E_NOMEM;
   c->os_version_present = ch->version_present;
   c->os_major = ch->version.major;
   c->os_minor = ch->version.minor;
@@ -122,6 +125,7 @@ static void record_challenge(rd_credssp_facts *c, const rd_ntlm_challenge *ch) {
   c->timestamp_present = ch->timestamp_present;
   if (ch->timestamp_present)
     c->server_time_unix = rd_ntlm_filetime_to_unix(ch->timestamp);
+  return r;
 }
 
 /* Keeps the CHALLENGE as received (the MIC covers it) until the check decides whether this probe
@@ -171,7 +175,8 @@ static int on_challenge(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) 
       return RD_E_MALFORMED;
     }
     c->outcome = RD_CSSP_CHALLENGE;
-    record_challenge(c, &ch);
+    if (record_challenge(c, &ch) != 0)
+      p->facts->local_error = RD_E_NOMEM; /* a name we could not keep: ours, not the server's */
     hold_challenge(p, &whole, ts.version, now);
     return 0;
   }
@@ -188,9 +193,8 @@ void rd_probe_grant_auth(rd_probe *p, rd_credssp_auth *a, rd_us now) {
     return;
   }
   p->auth = a;
-  snprintf(af->user, sizeof af->user, "%s", a->in->user);
-  snprintf(af->domain, sizeof af->domain, "%s", a->in->domain);
-  if (rd_credssp_auth_set_negotiate(a, p->negotiate, p->negotiate_len) != 0 ||
+  if (rd_facts_set_name(&af->user, a->in->user) != 0 || rd_facts_set_name(&af->domain, a->in->domain) != 0 ||
+      rd_credssp_auth_set_negotiate(a, p->negotiate, p->negotiate_len) != 0 ||
       rd_credssp_auth_set_pubkey(a, p->pubkey, p->pubkey_len) != 0 ||
       rd_credssp_auth_authenticate(a, p->challenge, p->challenge_len, p->challenge_version, &p->pending,
                                    &p->pending_len) != 0) {

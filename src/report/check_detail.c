@@ -175,13 +175,13 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "%s", p->tls.version_name);
   /* probe: CredSSP */
   else if (IS("netbios_domain"))
-    put(o, "%s", p->credssp.nb_domain);
+    put(o, "%s", RD_FACT_STR(p->credssp.nb_domain));
   else if (IS("netbios_computer"))
-    put(o, "%s", p->credssp.nb_computer);
+    put(o, "%s", RD_FACT_STR(p->credssp.nb_computer));
   else if (IS("dns_computer"))
-    put_dash(o, p->credssp.dns_computer);
+    put_dash(o, RD_FACT_STR(p->credssp.dns_computer));
   else if (IS("dns_domain"))
-    put_dash(o, p->credssp.dns_domain);
+    put_dash(o, RD_FACT_STR(p->credssp.dns_domain));
   else if (IS("windows"))
     put(o, "%u.%u build %u", p->credssp.os_major, p->credssp.os_minor, p->credssp.os_build);
   else if (IS("credssp_version"))
@@ -192,7 +192,7 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put_skew(o, rd_finding_param_get(fd, "skew_s", &v) ? v : 0);
   /* probe: authentication */
   else if (IS("who"))
-    put(o, "%s%s%s", p->auth.domain, p->auth.domain[0] ? "\\" : "", p->auth.user);
+    put(o, "%s%s%s", RD_FACT_STR(p->auth.domain), p->auth.domain != NULL ? "\\" : "", RD_FACT_STR(p->auth.user));
   else if (IS("auth_version"))
     put(o, "%lld", (long long)p->auth.version);
   else if (IS("auth_error_code"))

@@ -65,9 +65,10 @@ static json_t *credssp_json(const rd_credssp_facts *c) {
     rd_format_utc(c->server_time_unix, when, sizeof when);
   return json_pack("{s:s, s:I, s:b, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o, s:o}", "outcome",
                    rd_credssp_outcome_name(c->outcome), "version", (json_int_t)c->ts_version, "error_code_present",
-                   c->error_code_present, "error_code", (json_int_t)c->error_code, "target_name", c->target_name,
-                   "netbios_computer", c->nb_computer, "netbios_domain", c->nb_domain, "dns_computer",
-                   c->dns_computer, "dns_domain", c->dns_domain, "dns_tree", c->dns_tree, "os_version", os,
+                   c->error_code_present, "error_code", (json_int_t)c->error_code, "target_name",
+                   RD_FACT_STR(c->target_name), "netbios_computer", RD_FACT_STR(c->nb_computer), "netbios_domain",
+                   RD_FACT_STR(c->nb_domain), "dns_computer", RD_FACT_STR(c->dns_computer), "dns_domain",
+                   RD_FACT_STR(c->dns_domain), "dns_tree", RD_FACT_STR(c->dns_tree), "os_version", os,
                    "server_time", c->timestamp_present ? when : NULL, "server_time_unix",
                    (json_int_t)(c->timestamp_present ? c->server_time_unix : 0), "first_bytes_hex",
                    hex(c->first_bytes, c->n_first_bytes), "duration_ms", ms(c->took_us));
@@ -79,7 +80,7 @@ static json_t *auth_json(const rd_auth_facts *a) {
   const rd_kb_code *row = a->error_code_present ? rd_kb_find(RD_TAB_STATUS, a->error_code) : NULL;
   /* The user is reported so the reader knows which account was tried; the password never is. */
   return json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:s?, s:b, s:I, s:o}", "outcome", rd_auth_outcome_name(a->outcome),
-                   "user", a->user, "domain", a->domain, "version", (json_int_t)a->version, "error_code_present",
+                   "user", RD_FACT_STR(a->user), "domain", RD_FACT_STR(a->domain), "version", (json_int_t)a->version, "error_code_present",
                    a->error_code_present, "error_code", (json_int_t)a->error_code, "error_name",
                    row ? row->name : NULL, "early_authz_present", a->early_authz_present, "early_authz",
                    (json_int_t)a->early_authz, "duration_ms", ms(a->took_us));

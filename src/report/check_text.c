@@ -271,11 +271,11 @@ static void timeline(const out *o, const rd_check_facts *c, const rd_diagnosis *
     const rd_credssp_facts *k = &c->probes[v->identity_probe].credssp;
     const rd_auth_facts *au = v->auth_probe >= 0 ? &c->probes[v->auth_probe].auth : NULL;
     if (au == NULL)
-      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld%s", E(k->nb_computer),
+      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld%s", E(RD_FACT_STR(k->nb_computer)),
            (long long)k->ts_version, c->auth_requested ? "" : " (no credentials tried)");
     else
-      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s", E(k->nb_computer),
-           (long long)au->version, E(au->domain), au->domain[0] ? "\\" : "", E(au->user),
+      line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "server %s, CredSSP v%lld; %s%s%s: %s", E(RD_FACT_STR(k->nb_computer)),
+           (long long)au->version, E(RD_FACT_STR(au->domain)), au->domain != NULL ? "\\" : "", E(RD_FACT_STR(au->user)),
            rd_auth_outcome_name(au->outcome));
   } else {
     line(o, v, RD_PH_CREDSSP, t_name + ms(t_cssp), "NTLM NEGOTIATE answered: %s",
@@ -464,9 +464,9 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
     if (k->timestamp_present)
       rd_format_utc(k->server_time_unix, when, sizeof when);
     fprintf(o->f, "\nServer identity (its NTLM CHALLENGE, no credentials sent)\n");
-    para(o, "  computer  ", 12, 12, "%s (DNS %s)", E(k->nb_computer), k->dns_computer[0] ? E(k->dns_computer) : "-");
-    para(o, "  domain    ", 12, 12, "%s (DNS %s, forest %s)", E(k->nb_domain), k->dns_domain[0] ? E(k->dns_domain) : "-",
-         k->dns_tree[0] ? E(k->dns_tree) : "-");
+    para(o, "  computer  ", 12, 12, "%s (DNS %s)", E(RD_FACT_STR(k->nb_computer)), k->dns_computer != NULL ? E(k->dns_computer) : "-");
+    para(o, "  domain    ", 12, 12, "%s (DNS %s, forest %s)", E(RD_FACT_STR(k->nb_domain)), k->dns_domain != NULL ? E(k->dns_domain) : "-",
+         k->dns_tree != NULL ? E(k->dns_tree) : "-");
     if (k->os_version_present)
       para(o, "  windows   ", 12, 12, "%u.%u build %u", k->os_major, k->os_minor, k->os_build);
     para(o, "  clock     ", 12, 12, "%s", when);

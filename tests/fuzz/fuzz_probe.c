@@ -139,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bool bad = !rd_probe_done(&probe) || facts.reply_len > sizeof facts.reply ||
              facts.tls.n_first_bytes > sizeof facts.tls.first_bytes || rd_probe_deadline(&probe) != RD_US_NONE;
   rd_probe_cleanup(&probe);
+  rd_probe_facts_clear_names(&facts);
   rd_credssp_auth_clear(&auth);
   if (bad)
     __builtin_trap();

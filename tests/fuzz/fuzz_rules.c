@@ -164,8 +164,9 @@ static void build(src *s, rd_check_facts *f, uint8_t *der, size_t der_cap) {
     p->tls.n_first_bytes = pick(s, 10);
     p->credssp.outcome = pick(s, 2) ? RD_CSSP_CHALLENGE : (rd_credssp_outcome)pick(s, RD_CSSP_CUT + 1);
     p->credssp.ts_version = pick(s, 8);
-    snprintf(p->credssp.nb_computer, RD_NAME_LEN, "%s", pick(s, 2) ? "RDS01" : "");
-    snprintf(p->credssp.dns_computer, RD_NAME_LEN, "%s", pick(s, 2) ? "rds01.corp.example" : "evil\x1b]0;x\x07");
+    /* Names point at literals: these facts live in a static array that rd_check_facts_free never sees. */
+    p->credssp.nb_computer = pick(s, 2) ? (char *)"RDS01" : NULL;
+    p->credssp.dns_computer = pick(s, 2) ? (char *)"rds01.corp.example" : (char *)"evil\x1b]0;x\x07";
     p->credssp.timestamp_present = pick(s, 2);
     p->credssp.server_time_unix = f->started_unix + (int64_t)(int32_t)u32(s) % 100000;
     p->auth.outcome = pick(s, 3) ? RD_AUTH_NOT_TRIED : (rd_auth_outcome)pick(s, RD_AUTH_CUT + 1);

@@ -238,6 +238,55 @@ static void test_rd_check_moves_plan_to_address_that_connects(void **state) {
   finish();
 }
 
+/* The room a check holds for its connections (and a scan budgets in descriptors) covers the most
+ * it opens: on eight addresses a connect to each other one, the set on the first, the set again
+ * after the move, and the follow-up when nothing spoke RDP: 7 + 11 + 11 + 1 = 30. Were the room
+ * short, a probe would be missing here. */
+static void test_rd_check_max_conns_holds_every_connection(void **state) {
+  rd_check_config cfg = {.host = "rdp.example.test", .port = 3389, .step_us = STEP};
+  assert_int_equal(rd_check_max_conns(&cfg, 0), 0);
+  assert_int_equal(rd_check_max_conns(&cfg, 1), 16); /* the set, the follow-up, 4 side ports */
+  assert_int_equal(rd_check_max_conns(&cfg, 8), 30);
+  assert_int_equal(rd_check_max_conns(&cfg, 9), 30);
+  rd_check_config quick = cfg, no_side = cfg;
+  quick.quick = true;
+  no_side.no_side_ports = true;
+  assert_int_equal(rd_check_max_conns(&quick, 1), 1);
+  assert_int_equal(rd_check_max_conns(&quick, 8), 9);
+  assert_int_equal(rd_check_max_conns(&no_side, 1), 12);
+
+  start(&cfg);
+  resolve(8, RD_NAME_OK);
+  assert_int_equal(F.facts.n_probes, 18);
+  connected(0, RD_CONN_OK); /* the second address connects */
+  for (int i = 1; i < 7; i++)
+    connected(i, RD_CONN_REFUSED);
+  for (int i = 7; i < 18; i++)
+    connected(i, RD_CONN_REFUSED);
+  assert_int_equal(F.facts.n_probes, 29); /* moved */
+  for (int i = 18; i < 29; i++) {
+    connected(i, RD_CONN_OK);
+    rd_check_eof(F.chk, i, false, F.now); /* closed without a word: not RDP */
+    drain();
+  }
+  assert_int_equal(F.facts.n_probes, 30);
+  assert_int_equal(probe_of(29)->req.kind, RD_PROBE_IDENTIFY);
+  assert_int_equal(F.connects, 30);
+  assert_true(F.connects <= rd_check_max_conns(&cfg, 8));
+  finish();
+
+  /* One silent address: the set, then the side ports, within 16. */
+  start(&cfg);
+  resolve(1, RD_NAME_OK);
+  F.now += STEP;
+  rd_check_expire(F.chk, F.now);
+  drain();
+  assert_int_equal(F.facts.reach.n_side, 4);
+  assert_int_equal(F.connects, 15);
+  assert_true(F.connects <= rd_check_max_conns(&cfg, 1));
+  finish();
+}
+
 static void test_rd_check_side_ports_when_silent(void **state) {
   rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
   start(&cfg);
@@ -299,7 +348,7 @@ static void test_rd_check_one_authentication_attempt(void **state) {
   assert_true(F.c[other].closed);
   assert_string_equal(probe_of(client)->auth.user, "alice");
   assert_string_equal(probe_of(other)->credssp.nb_computer, "VGPC");
-  assert_int_equal(probe_of(other)->auth.user[0], '\0');
+  assert_null(probe_of(other)->auth.user);
   finish();
   rd_crypto_free(crypto);
 }
@@ -511,6 +560,7 @@ int main(void) {
       cmocka_unit_test(test_rd_check_quick_is_one_connection),
       cmocka_unit_test(test_rd_check_moves_plan_to_address_that_connects),
       cmocka_unit_test(test_rd_check_side_ports_when_silent),
+      cmocka_unit_test(test_rd_check_max_conns_holds_every_connection),
       cmocka_unit_test(test_rd_check_one_authentication_attempt),
       cmocka_unit_test(test_rd_check_auth_falls_back_to_another_probe),
       cmocka_unit_test(test_rd_check_whole_deadline_is_ours),

@@ -21,6 +21,7 @@ static uint8_t stream[8192];
 static size_t stream_len;
 
 static void start(bool legacy, uint32_t requested, rd_us now) {
+  rd_probe_facts_clear_names(&facts); /* names a previous test left */
   memset(&facts, 0, sizeof facts);
   facts.req.kind = RD_PROBE_NEGO;
   facts.req.legacy = legacy;

@@ -104,6 +104,7 @@ static const uint8_t dpu[] = {0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x21, 0x
 /* A client-like probe through negotiation (SSL) and TLS, ready to send MCS Connect Initial. */
 static void to_session(void) {
   uint8_t *out;
+  rd_probe_facts_clear_names(&facts); /* names a previous test left */
   memset(&facts, 0, sizeof facts);
   facts.req.kind = RD_PROBE_NEGO;
   facts.req.protocols = 11;

@@ -130,12 +130,12 @@ static void challenge(size_t i) {
   rd_credssp_facts *k = &probe(i)->credssp;
   k->outcome = RD_CSSP_CHALLENGE;
   k->ts_version = 6;
-  snprintf(k->target_name, RD_NAME_LEN, "CORP");
-  snprintf(k->nb_computer, RD_NAME_LEN, "RDS01");
-  snprintf(k->nb_domain, RD_NAME_LEN, "CORP");
-  snprintf(k->dns_computer, RD_NAME_LEN, "rds01.corp.example");
-  snprintf(k->dns_domain, RD_NAME_LEN, "corp.example");
-  snprintf(k->dns_tree, RD_NAME_LEN, "corp.example");
+  assert_int_equal(rd_facts_set_name(&k->target_name, "CORP"), 0);
+  assert_int_equal(rd_facts_set_name(&k->nb_computer, "RDS01"), 0);
+  assert_int_equal(rd_facts_set_name(&k->nb_domain, "CORP"), 0);
+  assert_int_equal(rd_facts_set_name(&k->dns_computer, "rds01.corp.example"), 0);
+  assert_int_equal(rd_facts_set_name(&k->dns_domain, "corp.example"), 0);
+  assert_int_equal(rd_facts_set_name(&k->dns_tree, "corp.example"), 0);
   k->os_version_present = true;
   k->os_major = 10, k->os_minor = 0, k->os_build = 17763;
   k->timestamp_present = true;
@@ -221,8 +221,8 @@ static void scenario_nla_auth_failed(void) {
   F.auth_requested = true;
   rd_auth_facts *a = &probe(0)->auth;
   a->outcome = RD_AUTH_ERROR_CODE;
-  snprintf(a->user, RD_NAME_LEN, "alice");
-  snprintf(a->domain, RD_NAME_LEN, "CORP");
+  assert_int_equal(rd_facts_set_name(&a->user, "alice"), 0);
+  assert_int_equal(rd_facts_set_name(&a->domain, "CORP"), 0);
   a->version = 6;
   a->error_code_present = true;
   a->error_code = 0xC000006D;
@@ -256,8 +256,8 @@ static void scenario_server_denied_0x7(void) {
   F.auth_requested = true;
   rd_auth_facts *a = &probe(0)->auth;
   a->outcome = RD_AUTH_ACCEPTED;
-  snprintf(a->user, RD_NAME_LEN, "alice");
-  snprintf(a->domain, RD_NAME_LEN, "CORP");
+  assert_int_equal(rd_facts_set_name(&a->user, "alice"), 0);
+  assert_int_equal(rd_facts_set_name(&a->domain, "CORP"), 0);
   a->version = 6;
   a->early_authz_present = true;
   a->early_authz = 0;
@@ -428,6 +428,7 @@ static void test_rd_diagnose_ours_is_not_checked(void **state) {
   for (size_t i = 0; i < F.n_probes; i++) {
     rd_probe_facts *p = probe(i);
     memset(&p->tls, 0, sizeof p->tls);
+    rd_probe_facts_clear_names(p); /* the names are owned: free them before zeroing */
     memset(&p->credssp, 0, sizeof p->credssp);
     p->nego = RD_NEGO_CUT;
   }

@@ -326,8 +326,8 @@ static rd_probe_facts *with_challenge(void) {
   p->tls.version = 0x0304;
   p->credssp.outcome = RD_CSSP_CHALLENGE;
   p->credssp.ts_version = 6;
-  snprintf(p->credssp.nb_computer, RD_NAME_LEN, "RDS01");
-  snprintf(p->credssp.dns_computer, RD_NAME_LEN, "rds01.corp.example");
+  assert_int_equal(rd_facts_set_name(&p->credssp.nb_computer, "RDS01"), 0);
+  assert_int_equal(rd_facts_set_name(&p->credssp.dns_computer, "rds01.corp.example"), 0);
   p->credssp.timestamp_present = true;
   p->credssp.server_time_unix = F.started_unix + 20;
   return p;
@@ -460,6 +460,7 @@ static void test_rd_verdict_rows_reach(void **state) {
   /* R5: the client's connect refused while the others connect. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
   c->connect = RD_CONN_REFUSED, c->nego = RD_NEGO_NOT_TRIED;
   expect(2, "tcp-refused");
@@ -573,6 +574,7 @@ static void test_rd_verdict_rows_negotiate_client(void **state) {
   for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
     healthy();
     rd_probe_facts *c = probe_for(false, 11);
+    rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
     memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
     c->nego = rows[k].o;
     c->selected = c->failure_code = 0;
@@ -589,6 +591,7 @@ static void test_rd_verdict_rows_negotiate_client(void **state) {
   /* G10: the client's request cut by our deadline: not checked, never the server's. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp);
   c->nego = RD_NEGO_CUT;
   F.deadline_hit = true;
@@ -603,6 +606,7 @@ static void test_rd_verdict_rows_tls_credssp(void **state) {
   /* T1: the client's handshake reset while the others complete. */
   healthy();
   rd_probe_facts *c = probe_for(false, 11);
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->credssp, 0, sizeof c->credssp);
   c->tls.outcome = RD_TLSO_RESET;
   expect(2, "tls-key-unusable");
@@ -616,8 +620,13 @@ static void test_rd_verdict_rows_tls_credssp(void **state) {
                                            RD_CSSP_RESET, RD_CSSP_SILENT, RD_CSSP_MALFORMED};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     healthy();
-    probe_for(false, 3)->credssp = probe_for(false, 11)->credssp; /* another probe has the identity */
-    probe_for(false, 11)->credssp.outcome = bad[k];
+    /* Another probe has the identity: the names move to it (each probe's facts own their own). */
+    rd_credssp_facts *client = &probe_for(false, 11)->credssp;
+    rd_probe_facts_clear_names(probe_for(false, 3));
+    probe_for(false, 3)->credssp = *client;
+    client->target_name = client->nb_computer = client->nb_domain = NULL;
+    client->dns_computer = client->dns_domain = client->dns_tree = NULL;
+    client->outcome = bad[k];
     expect(2, "credssp-failed");
     assert_int_equal(D.verdict.ends_at, RD_PH_CREDSSP);
     assert_int_equal(D.verdict.phases[RD_PH_CREDSSP], RD_STATE_FAILED);
@@ -651,7 +660,7 @@ static rd_probe_facts *session_base(void) {
   c->auth.outcome = RD_AUTH_ACCEPTED;
   c->auth.version = 6;
   c->auth.early_authz_present = true;
-  snprintf(c->auth.user, RD_NAME_LEN, "alice");
+  assert_int_equal(rd_facts_set_name(&c->auth.user, "alice"), 0);
   rd_session_facts *s = &c->session;
   s->connect_response = true;
   s->core_present = true;
@@ -813,6 +822,7 @@ static void test_rd_diagnose_session_ended(void **state) {
   assert_non_null(strstr(detail_of((size_t)D.verdict.root), "MCS result 14"));
   c = session_base();
   c->selected = 0;
+  rd_probe_facts_clear_names(c); /* the names are owned: free them before zeroing */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp), memset(&c->auth, 0, sizeof c->auth);
   c->session.encryption_level = 2, c->session.encryption_method = 0;
   session_active(c);
