@@ -72,6 +72,18 @@ static const char *const session_outcome_names[] = {
 static const char *const ident_outcome_names[] = {
 #include "facts.def"
 };
+#define RD_LOGON_OUTCOME ROW
+static const char *const logon_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_LOGON_CREDS ROW
+static const char *const logon_creds_names[] = {
+#include "facts.def"
+};
+#define RD_LOGON_END ROW
+static const char *const logon_end_names[] = {
+#include "facts.def"
+};
 #undef ROW
 
 #define LOOKUP(table, v) ((unsigned)(v) < sizeof table / sizeof table[0] ? table[v] : "unknown")
@@ -85,6 +97,9 @@ const char *rd_auth_outcome_name(rd_auth_outcome o) { return LOOKUP(auth_outcome
 const char *rd_probe_kind_name(rd_probe_kind k) { return LOOKUP(probe_kind_names, k); }
 const char *rd_session_outcome_name(rd_session_outcome o) { return LOOKUP(session_outcome_names, o); }
 const char *rd_ident_outcome_name(rd_ident_outcome o) { return LOOKUP(ident_outcome_names, o); }
+const char *rd_logon_outcome_name(rd_logon_outcome o) { return LOOKUP(logon_outcome_names, o); }
+const char *rd_logon_creds_name(rd_logon_creds c) { return LOOKUP(logon_creds_names, c); }
+const char *rd_logon_end_name(rd_logon_end e) { return LOOKUP(logon_end_names, e); }
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

@@ -60,6 +60,12 @@ const char *rd_report_session_step(const char *step) {
       {"licensing", "after Client Info, during licensing"},
       {"licensing-send-response", "during licensing"},
       {"caps-wait-demand-active", "after licensing"},
+      {"info-wait-credentials", "after the channel joins"},
+      {"caps-send-confirm-active", "after Demand Active"},
+      {"finalization", "after Confirm Active, during the connection finalization"},
+      {"logon-wait", "after activation, while the user logged on"},
+      {"session-send-shutdown", "at our Shutdown Request"},
+      {"session-wait-shutdown", "after our Shutdown Request"},
       {"session-send-disconnect", "at our clean disconnect"},
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
