@@ -184,6 +184,8 @@ typedef struct rd_logon_facts {
                                   server draws something, a logon screen or a desktop */
   bool shutdown_sent;
   rd_logon_end ended_by;
+  int end_how;                 /* ENDED: how the server ended it (an rd_session_outcome: closed, reset,
+                                  disconnected) */
   rd_us activated_us;          /* session start -> the server's Font Map (activation) */
   rd_us wait_us;               /* activation (or Confirm Active) -> the report or the end of the wait */
 } rd_logon_facts;

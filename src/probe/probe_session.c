@@ -83,6 +83,7 @@ void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now) {
                  : how == RD_SESS_LOCAL_ERROR ? RD_LOGON_LOCAL_ERROR
                  : how == RD_SESS_SILENT      ? RD_LOGON_SILENT
                                               : RD_LOGON_ENDED;
+    l->end_how = (int)how;
     logon_took(p, now);
   }
   if (p->state == RD_PS_SESSION_WAIT_SHUTDOWN && how != RD_SESS_CUT && how != RD_SESS_LOCAL_ERROR)
@@ -703,6 +704,8 @@ static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
         s->logon_error_data = ssi.error_data;
       }
       on_logon_report(p, &ssi, now);
+    } else {
+      keep_unknown(p, pdu.data.pdu_type2, pdu.head, pdu.head_len); /* recorded, not understood */
     }
     return;
   }

@@ -74,6 +74,21 @@ const char *rd_report_session_step(const char *step) {
   return step[0] ? step : "before the session started";
 }
 
+const char *rd_report_logon_info_type(uint32_t t) {
+  switch (t) {
+  case 0:
+    return "INFOTYPE_LOGON";
+  case 1:
+    return "INFOTYPE_LOGON_LONG";
+  case 2:
+    return "INFOTYPE_LOGON_PLAINNOTIFY";
+  case 3:
+    return "INFOTYPE_LOGON_EXTENDED_INFO";
+  default:
+    return "an infoType no specification names";
+  }
+}
+
 /* The errorInfo a finding rests on (its parameter errinfo_index), else the one standing. */
 static int finding_error_info(const rd_finding *fd, const rd_session_facts *s) {
   double v;
@@ -273,6 +288,25 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "0x%08X %s, data 0x%08X %s", p->session.logon_error_type, t ? t->name : "",
         p->session.logon_error_data, v2 ? v2->name : "");
   }
+  /* probe: --logon */
+  else if (IS("logon_user")) {
+    const rd_logon_facts *l = &p->session.logon;
+    put(o, "%s%s%s", l->domain, l->domain[0] ? "\\" : "", l->user);
+  } else if (IS("logon_credentials"))
+    put(o, "%s", p->session.logon.credentials == RD_LOGON_CREDS_CLIENT_INFO ? "the auto-logon Client Info"
+                 : p->session.logon.credentials == RD_LOGON_CREDS_CREDSSP   ? "the CredSSP TSCredentials"
+                                                                            : "nothing");
+  else if (IS("logon_wait_ms"))
+    put_ms(o, p->session.logon.wait_us, decimals);
+  else if (IS("logon_info"))
+    put(o, "%s", rd_report_logon_info_type(p->session.logon.info_type));
+  else if (IS("logon_session_id")) {
+    if (p->session.logon.session_id_present)
+      put(o, ", session id %u", p->session.logon.session_id);
+  } else if (IS("logon_updates"))
+    put(o, "%zu", p->session.logon.n_updates);
+  else if (IS("logon_end"))
+    put(o, "%s", rd_session_outcome_name((rd_session_outcome)p->session.logon.end_how));
   /* certificate */
   else if (IS("not_after"))
     put(o, "%s", rd_format_utc(x->not_after, when, sizeof when));

@@ -407,6 +407,41 @@ static void test_rd_share_decode_save_session_info_logon(void **state) {
   assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
 }
 
+/* TS_LOGON_INFO_VERSION_2 (2.2.10.1.1.2) as the specification sizes it (Size 18) and as FreeRDP
+ * 2.11's server library writes it (Size 576, captured from minisrv --logon-ok: "01000000 0100
+ * 40020000 01000000 ..."): both read, the session id and the names found after 558 bytes of pad. */
+static void test_rd_share_decode_save_session_info_logon_long(void **state) {
+  static const uint8_t user[] = {'t', 0, 'e', 0, 's', 0, 't', 0, 0, 0};
+  uint8_t d[4 + 18 + 558 + 2 + sizeof user] = {0};
+  rd_cur c;
+  rd_share_save_session_info s;
+  d[0] = 1;              /* INFOTYPE_LOGON_LONG */
+  d[4] = 1;              /* Version 1 */
+  d[6] = 18;             /* Size 18 */
+  d[10] = 7;             /* SessionId 7 */
+  d[14] = 2;             /* cbDomain 2 (the terminator only) */
+  d[18] = sizeof user;   /* cbUserName */
+  memcpy(d + 4 + 18 + 558 + 2, user, sizeof user);
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), 0);
+  assert_int_equal(s.info_type, RD_INFOTYPE_LOGON_LONG);
+  assert_int_equal(s.session_id, 7);
+  assert_int_equal(rd_cur_len(&s.user), sizeof user);
+  assert_true(rd_cur_is_empty(&c));
+  d[6] = 0x40, d[7] = 0x02; /* Size 576: FreeRDP 2 */
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), 0);
+  assert_int_equal(s.session_id, 7);
+  d[6] = 19, d[7] = 0; /* any other size */
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
+  assert_cur_at(&c, d, sizeof d);
+  /* One byte short: the user name cut. */
+  d[6] = 18;
+  rd_cur_init(&c, d, sizeof d - 1);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
+}
+
 static void test_rd_share_encode_confirm_active(void **state) {
   rd_bld caps, b;
   uint8_t *cp, *out;
@@ -457,6 +492,7 @@ int main(void) {
       cmocka_unit_test(test_rd_share_decode_deactivate_all),
       cmocka_unit_test(test_rd_share_decode_save_session_info_extended),
       cmocka_unit_test(test_rd_share_decode_save_session_info_logon),
+      cmocka_unit_test(test_rd_share_decode_save_session_info_logon_long),
       cmocka_unit_test(test_rd_share_encode_confirm_active),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
