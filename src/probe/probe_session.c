@@ -386,6 +386,9 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
     return r;
   }
   rd_probe_enter(p, next, now);
+  /* A server answers a Shutdown Request at once, or never (xrdp 0.9 ignores it): a second at most. */
+  if (next == RD_PS_SESSION_WAIT_SHUTDOWN && p->step_us > 1000000)
+    p->deadline = now + 1000000;
   return 0;
 }
 
