@@ -442,6 +442,36 @@ static void test_rd_share_decode_save_session_info_logon_long(void **state) {
   assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
 }
 
+/* The header of an mstsc Confirm Active as captured (quoted as a replay constant in a public client,
+ * the MSTSC_CONFIRM_ACTIVE bytes): totalLength 490, CONFIRMACTIVE | version 1, pduSource 1012,
+ * shareId 0x103ea, originatorId 1002, "MSTSC\0", lengthCombinedCapabilities 468, 21 sets. The
+ * capability sets are opaque to the encoder (it copies them), so a body of the same length stands
+ * in for them. ([MS-RDPBCGR] 4.1.13's example is encrypted under Standard RDP Security.) */
+static void test_rd_share_encode_confirm_active_mstsc_header(void **state) {
+  static const uint8_t head[26] = {
+      0xea, 0x01, 0x13, 0x00, 0xf4, 0x03,       /* totalLength 490, CONFIRMACTIVE | 0x10, pduSource 1012 */
+      0xea, 0x03, 0x01, 0x00, 0xea, 0x03,       /* shareId 0x103ea, originatorId 1002 */
+      0x06, 0x00, 0xd4, 0x01,                   /* lengthSourceDescriptor 6, lengthCombinedCapabilities 468 */
+      0x4d, 0x53, 0x54, 0x53, 0x43, 0x00,       /* "MSTSC\0" */
+      0x15, 0x00, 0x00, 0x00,                   /* numberCapabilities 21, pad2Octets */
+  };
+  uint8_t caps[464];
+  memset(caps, 0xa5, sizeof caps);
+  rd_share_confirm_active ca = {.share_id = 0x103ea, .pdu_source = 1012, .originator_id = 1002,
+                                .source_descriptor = (const uint8_t *)"MSTSC", .source_descriptor_len = 6,
+                                .caps = caps, .caps_len = sizeof caps, .caps_count = 21};
+  rd_bld b;
+  uint8_t *out;
+  size_t n;
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_share_encode_confirm_active(&ca, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &n));
+  assert_int_equal(n, 490);
+  assert_memory_equal(out, head, sizeof head);
+  assert_memory_equal(out + sizeof head, caps, sizeof caps);
+  free(out);
+}
+
 static void test_rd_share_encode_confirm_active(void **state) {
   rd_bld caps, b;
   uint8_t *cp, *out;
@@ -494,6 +524,7 @@ int main(void) {
       cmocka_unit_test(test_rd_share_decode_save_session_info_logon),
       cmocka_unit_test(test_rd_share_decode_save_session_info_logon_long),
       cmocka_unit_test(test_rd_share_encode_confirm_active),
+      cmocka_unit_test(test_rd_share_encode_confirm_active_mstsc_header),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
