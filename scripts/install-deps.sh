@@ -12,7 +12,7 @@ fi
 BUILD_PKGS=(cmake make gcc clang libclang-rt-14-dev pkg-config libssl-dev libuv1-dev libc-ares-dev
             libjansson-dev libcmocka-dev libmicrohttpd-dev man-db)
 # Real servers and network faults for the integration tests (../shared/reference/test-lab.md).
-TEST_PKGS=(xrdp freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert chromium tmux
+TEST_PKGS=(xrdp tigervnc-standalone-server freerdp2-shadow-x11 freerdp2-x11 freerdp2-dev winpr-utils xvfb openssl ssl-cert chromium tmux
            faketime netcat-openbsd jq iptables nftables iproute2 dnsmasq-base procps psmisc rdesktop
            prometheus)
 # rdpdoctor.exe: the mingw-w64 cross toolchain, Wine to test it, dpkg-dev for `apt-get source`

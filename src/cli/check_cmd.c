@@ -56,6 +56,10 @@ static const char check_usage[] =
     "  --password-file F  the password is the first line of F; otherwise\n"
     "                     RDPDOCTOR_PASSWORD, otherwise a prompt on the terminal\n"
     "                     (never on the command line)\n"
+    "  --logon            with --user: go on through the user's logon as a client\n"
+    "                     does, wait for the server's logon report, then log off or\n"
+    "                     disconnect (see the man page: this creates a real user\n"
+    "                     session; default timeout 30)\n"
     "\n"
     "Exit codes: 0 healthy, 1 warning, 2 critical (a client fails to connect),\n"
     "3 could not check, 64 usage error.\n";
@@ -110,6 +114,7 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
   const char *target_text = NULL, *user = NULL, *password_file = NULL, *html_path = NULL, *codes = NULL;
   char shown[48];
   unsigned timeout_ms = 10000, step_ms = 3000;
+  bool timeout_given = false;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -133,6 +138,7 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       unsigned *dst = a[2] == 't' ? &timeout_ms : &step_ms;
       if (!rd_cli_parse_seconds(i + 1 < argc ? argv[i + 1] : NULL, dst))
         return rd_cli_usage_error(err, "check: %s needs a number of seconds from 0.05 to 3600", a);
+      timeout_given |= a[2] == 't';
       i++;
     } else if (strcmp(a, "--user") == 0 || strcmp(a, "--password-file") == 0) {
       if (i + 1 >= argc || argv[i + 1][0] == '\0')
@@ -150,6 +156,8 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
       opts.no_side_ports = true;
     } else if (strcmp(a, "--no-session") == 0) {
       opts.no_session = true;
+    } else if (strcmp(a, "--logon") == 0) {
+      opts.logon = true;
     } else if (strcmp(a, "--quick") == 0) {
       opts.quick = true;
     } else if (strcmp(a, "-4") == 0) {
@@ -174,6 +182,15 @@ int rd_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     return rd_cli_usage_error(err, "check: --cert-warn, --cert-crit, --time-warn and --time-crit need --nagios");
   nopts.time_warn_s = time_warn_ms / 1000.0;
   nopts.time_crit_s = time_crit_ms / 1000.0;
+  if (opts.logon && (opts.no_session || opts.quick))
+    return rd_cli_usage_error(err, "check: --logon needs the session phase (not with %s)",
+                              opts.no_session ? "--no-session" : "--quick");
+  if (opts.logon && user == NULL)
+    return rd_cli_usage_error(err, "check: --logon needs --user (the account to log on with)");
+  /* A logon takes the server seconds (a profile to load, a session to start): the default
+   * deadline grows; the logon wait ends before it by a margin (check.c). */
+  if (opts.logon && !timeout_given)
+    timeout_ms = 30000;
   if (target_text == NULL)
     return rd_cli_usage_error(err, "check: no server given (try 'rdpdoctor check 192.0.2.10' or 'host:3389')");
 

@@ -1,5 +1,6 @@
 /* Read cursor and write builder; see cur.h for the contract. */
 #include "cur.h"
+#include "wipe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,9 +168,16 @@ static bool reserve(rd_bld *root, size_t n, size_t *at) {
       cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     if (cap > root->max)
       cap = root->max;
-    uint8_t *nb = realloc(root->buf, cap);
+    /* Not realloc: a builder may hold a secret (an auto-logon Client Info's password), and the
+     * old block is wiped before it is freed, so no copy is left in freed memory. */
+    uint8_t *nb = malloc(cap);
     if (nb == NULL)
       return fail(root);
+    if (root->buf != NULL) {
+      memcpy(nb, root->buf, root->len);
+      rd_wipe(root->buf, root->cap);
+      free(root->buf);
+    }
     root->buf = nb;
     root->cap = cap;
   }
@@ -346,6 +354,8 @@ bool rd_bld_finish(rd_bld *b, uint8_t **out, size_t *out_len) {
 void rd_bld_cleanup(rd_bld *b) {
   if (b->root != b)
     return;
+  if (b->buf != NULL)
+    rd_wipe(b->buf, b->cap);
   free(b->buf);
   memset(b, 0, sizeof *b);
 }

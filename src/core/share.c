@@ -336,11 +336,13 @@ static int get_logon_v1(rd_cur *t, rd_share_save_session_info *s) {
   return 0;
 }
 
+/* Size is 18 in [MS-RDPBCGR] 2.2.10.1.1.2; FreeRDP 2's servers (minisrv, weston, g-r-d) write 576,
+ * the fixed part with its padding: both are read. */
 static int get_logon_v2(rd_cur *t, rd_share_save_session_info *s) {
   uint16_t version;
   uint32_t size, cb_domain, cb_user;
   if (!rd_cur_get_u16le(t, &version) || version != 1 || !rd_cur_get_u32le(t, &size) ||
-      size != 18 || !rd_cur_get_u32le(t, &s->session_id) || !rd_cur_get_u32le(t, &cb_domain) ||
+      (size != 18 && size != 18 + LOGON_V2_PAD) || !rd_cur_get_u32le(t, &s->session_id) || !rd_cur_get_u32le(t, &cb_domain) ||
       !rd_cur_get_u32le(t, &cb_user) || !rd_cur_skip(t, LOGON_V2_PAD) ||
       !rd_cur_get_span(t, cb_domain, &s->domain) || !rd_cur_get_span(t, cb_user, &s->user))
     return RD_E_MALFORMED;
@@ -375,10 +377,10 @@ static int get_logon_extended(rd_cur *t, rd_share_save_session_info *s) {
       s->errors_present = true;
     }
   }
-  if (!rd_cur_is_empty(&body))
-    return RD_E_MALFORMED;
-  s->pad_len = rd_cur_len(t);
-  return rd_cur_skip(t, s->pad_len) ? 0 : RD_E_MALFORMED;
+  /* FreeRDP 2's servers count part of the padding in Length (584 for logon errors alone, captured
+   * from minisrv --logon-error): what follows the fields announced is padding too. */
+  s->pad_len = rd_cur_len(&body) + rd_cur_len(t);
+  return rd_cur_skip(t, rd_cur_len(t)) ? 0 : RD_E_MALFORMED;
 }
 
 int rd_share_decode_save_session_info(rd_cur *payload, rd_share_save_session_info *out) {

@@ -225,10 +225,12 @@ typedef struct rd_share_save_session_info {
 
 /* Decodes the payload of a Save Session Info PDU (after the Share Data Header), which it must fill:
  * LOGON (cbDomain <= 52, cbUserName <= 512 in their fixed fields, 576 bytes), LOGON_LONG (version 1,
- * size 18, names after 558 bytes of padding), PLAINNOTIFY (padding only) or LOGON_EXTENDED (length
- * covering the fields present; an auto-reconnect cookie of 28 bytes, version 1; logon errors of
- * 8 bytes; fields of unknown bits skipped by their cbFieldData). Padding after LONG, PLAINNOTIFY and
- * EXTENDED is recorded, whatever its length. Another infoType is RD_E_MALFORMED. */
+ * size 18 as specified or 576 as FreeRDP 2's servers write it; names after 558 bytes of padding),
+ * PLAINNOTIFY (padding only) or LOGON_EXTENDED (length covering at least the fields present; an
+ * auto-reconnect cookie of 28 bytes, version 1; logon errors of 8 bytes; fields of unknown bits
+ * skipped by their cbFieldData; bytes within length after the fields, as FreeRDP 2 writes, are
+ * padding). Padding after LONG, PLAINNOTIFY and EXTENDED is recorded, whatever its length. Another
+ * infoType is RD_E_MALFORMED. */
 int rd_share_decode_save_session_info(rd_cur *payload, rd_share_save_session_info *out);
 
 /* Decodes the payload of a Set Error Info PDU (after the Share Data Header): errorInfo (2.2.5.1.1),

@@ -865,6 +865,9 @@ static void rule_auth(const rd_check_facts *f, rd_diagnosis *d) {
     return; /* an authentication in the facts is read, whatever the flag says */
   rd_finding *fd;
   if (pi < 0) {
+    int sp = rd_query_session_probe(f);
+    if (sp >= 0 && f->probes[sp].session.logon.credentials == RD_LOGON_CREDS_CLIENT_INFO)
+      return; /* no NLA: the auto-logon Client Info carried them, and the logon rule says what came */
     int id = rd_query_identity_probe(f), client = rd_query_client_probe(f);
     if (id >= 0) {
       ev_probe(add(d, RD_F_AUTH_NOT_CHECKED, RD_FT_AUTH_NOT_ATTEMPTED, -1), id, "credssp/outcome");
@@ -1098,6 +1101,84 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
   ev_probe(fd, i, "session/duration_ms");
 }
 
+/* --logon: what the server said about the user's logon after activation. The session rule has
+ * said what it could up to Demand Active (and any logon error info); this one reads the logon
+ * wait: a report, an end without one (after a proven authentication it is the session that could
+ * not start), or silence (xrdp reports nothing: said as such, never taken for a success). */
+static void rule_logon(const rd_check_facts *f, rd_diagnosis *d) {
+  int i = rd_query_session_probe(f);
+  if (i < 0)
+    return;
+  const rd_probe_facts *p = &f->probes[i];
+  const rd_session_facts *s = &p->session;
+  const rd_logon_facts *l = &s->logon;
+  if (!p->req.logon || !l->confirm_active_sent)
+    return;
+  rd_finding *fd = NULL;
+  bool authenticated = p->auth.outcome == RD_AUTH_ACCEPTED;
+  int k = rd_query_error_info(s);
+  switch (l->outcome) {
+  case RD_LOGON_REPORTED:
+    fd = add(d, RD_F_LOGON_OK, RD_FT_LOGON_OK, i);
+    ev_probe(fd, i, "session/logon/outcome");
+    ev_probe(fd, i, "session/logon/info_type");
+    ev_probe(fd, i, "session/logon/wait_ms");
+    return;
+  case RD_LOGON_ERROR:
+    /* The session rule named LOGON_FAILED_* and the dialogs that end a session; a contention or
+     * reconnection dialog also stops an unattended logon. */
+    if (!rd_diag_has(d, RD_F_LOGON_FAILED) && !rd_diag_has(d, RD_F_SESSION_START_FAILED)) {
+      fd = add(d, RD_F_LOGON_FAILED, RD_FT_LOGON_ERROR, i);
+      ev_probe(fd, i, "session/logon/error_type");
+      ev_probe(fd, i, "session/logon/error_data");
+    }
+    return;
+  case RD_LOGON_NOT_REPORTED:
+    fd = add(d, RD_F_LOGON_NOT_REPORTED, RD_FT_LOGON_NOT_REPORTED, i);
+    ev_probe(fd, i, "session/logon/outcome");
+    ev_probe(fd, i, "session/logon/wait_ms");
+    ev_probe(fd, i, "session/logon/updates");
+    return;
+  case RD_LOGON_ENDED:
+    if (k >= 0) {
+      uint32_t code = s->error_info[k];
+      /* A logoff as the session starts (Winlogon cannot load the profile, the shell exits): the
+       * session could not start. Any other errorInfo keeps its own finding. */
+      bool logoff = code == 0x1 || code == 0x2 || code == 0xB || code == 0xC;
+      fd = add(d, logoff ? RD_F_SESSION_START_FAILED : finding_for_error_info(code),
+               logoff ? RD_FT_LOGON_LOGGED_OFF : RD_FT_SESSION_ERROR_INFO, i);
+      param(fd, "errinfo_index", k);
+      param(fd, "errinfo_code", code);
+      ev(fd, "/facts/probes/%d/session/error_info/%d/code", i, k);
+      ev(fd, "/facts/probes/%d/session/error_info/%d/step", i, k);
+    } else if (authenticated) {
+      fd = add(d, RD_F_SESSION_START_FAILED, RD_FT_LOGON_ENDED_AFTER_AUTH, i);
+      ev_probe(fd, i, "authentication/outcome");
+    } else {
+      fd = add(d, RD_F_SESSION_CLOSED_DURING_SETUP, RD_FT_LOGON_ENDED, i);
+      ev_probe(fd, i, "session/logon/credentials");
+    }
+    ev_probe(fd, i, "session/logon/outcome");
+    ev_probe(fd, i, "session/logon/end");
+    ev_probe(fd, i, "session/step");
+    return;
+  case RD_LOGON_SILENT:
+    fd = add(d, RD_F_SESSION_CLOSED_DURING_SETUP, RD_FT_LOGON_FINAL_SILENT, i);
+    ev_probe(fd, i, "session/logon/outcome");
+    ev_probe(fd, i, "session/logon/finalization");
+    return;
+  case RD_LOGON_MALFORMED:
+    fd = add(d, RD_F_SESSION_CLOSED_DURING_SETUP, RD_FT_LOGON_MALFORMED, i);
+    ev_probe(fd, i, "session/logon/outcome");
+    ev_probe(fd, i, "session/step");
+    return;
+  case RD_LOGON_NOT_TRIED:
+  case RD_LOGON_LOCAL_ERROR: /* ours */
+  case RD_LOGON_CUT:
+    return;
+  }
+}
+
 /* ---- The client's own path ------------------------------------------------------------------------ */
 
 static bool critical_in(const rd_diagnosis *d, rd_phase ph) {
@@ -1254,6 +1335,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_credssp(f, out);
     rule_auth(f, out);
     rule_session(f, out);
+    rule_logon(f, out);
     rule_client(f, out);
   }
   rd_diag_verdict(f, out);

@@ -8,6 +8,7 @@
 
 #include "auth/cert.h"
 #include "core/err.h"
+#include "core/wipe.h"
 #include "core/x224.h"
 
 /* Ports that answer on most Windows hosts or their firewalls: SSH, HTTP, HTTPS, SMB. A reset or
@@ -19,19 +20,19 @@ const uint16_t rd_side_ports[RD_MAX_SIDE_PORTS] = {22, 80, 443, 445};
 /* The probe set run against the first address that connects (DESIGN.md "Negotiate", "TLS"). What
  * current Windows clients request comes first (reference §3.4): it stands for the client. */
 static const rd_probe_request plan[] = {
-    {RD_PROBE_NEGO, false, CLIENT_LIKE, 0, 0, true}, /* goes on into the session */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0, false},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0, false},
+    {RD_PROBE_NEGO, false, CLIENT_LIKE, 0, 0, true, false}, /* goes on into the session */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0, 0, false, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_SSL, 0, 0, false, false},
     /* Also into the session: Standard RDP Security, which a client falls back to when the
      * server refuses TLS (SSL_NOT_ALLOWED_BY_SERVER) and which the "security layer: RDP" fix forces. */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0, true},
-    {RD_PROBE_NEGO, true, 0, 0, 0, false}, /* legacy: no RDP_NEG_REQ */
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0, false},
-    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0, false},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303, 0, false},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304, 0, false},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302, 0, false},
-    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301, 0, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDP, 0, 0, true, false},
+    {RD_PROBE_NEGO, true, 0, 0, 0, false, false}, /* legacy: no RDP_NEG_REQ */
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_HYBRID, 0, 0, false, false},
+    {RD_PROBE_NEGO, false, RD_X224_PROTOCOL_RDSTLS, 0, 0, false, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0303, 0, false, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0304, 0, false, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0302, 0, false, false},
+    {RD_PROBE_TLS_VERSION, false, RD_X224_PROTOCOL_SSL | RD_X224_PROTOCOL_HYBRID, 0x0301, 0, false, false},
 };
 #define N_PLAN (sizeof plan / sizeof plan[0])
 
@@ -62,11 +63,21 @@ struct rd_check {
   slot *slots;
   size_t n_slots, cap_slots;
   size_t scan;          /* where rd_check_next_action resumes */
-  uint8_t *sent;        /* the data of the last SEND action, freed at the next call */
+  uint8_t *sent;        /* the data of the last SEND action, wiped and freed at the next call (an
+                           auto-logon Client Info holds the password) */
+  size_t sent_len;
   /* The check's one authentication: granted to at most one probe, never retried. */
   auth_token token;
   rd_credssp_auth auth;
 };
+
+static void drop_sent(rd_check *chk) {
+  if (chk->sent != NULL)
+    rd_wipe(chk->sent, chk->sent_len);
+  free(chk->sent);
+  chk->sent = NULL;
+  chk->sent_len = 0;
+}
 
 static rd_us since(const rd_check *chk, rd_us now) { return now > chk->t0 ? now - chk->t0 : 0; }
 
@@ -111,7 +122,7 @@ void rd_check_free(rd_check *chk) {
       rd_probe_cleanup(&chk->slots[i].probe);
   free(chk->slots);
   rd_credssp_auth_clear(&chk->auth);
-  free(chk->sent);
+  drop_sent(chk);
   free(chk);
 }
 
@@ -139,8 +150,13 @@ static void add_probe(rd_check *chk, const rd_probe_request *req, int addr_index
   pf->req.addr_index = addr_index;
   if (chk->cfg.no_session || chk->cfg.quick)
     pf->req.session = false;
+  pf->req.logon = pf->req.session && chk->cfg.logon && chk->cfg.auth != NULL;
   rd_probe_init(&s->probe, pf, chk->cfg.step_us);
   s->probe.crypto = chk->cfg.crypto;
+  /* The logon wait ends before the check's deadline by a margin, so the probe still ends the
+   * session itself (Shutdown Request, Disconnect Provider Ultimatum) rather than being cut. */
+  rd_us margin = chk->cfg.step_us < chk->cfg.timeout_us / 4 ? chk->cfg.step_us : chk->cfg.timeout_us / 4;
+  s->probe.logon_until = chk->deadline - margin;
 }
 
 /* Grows the probes' facts; they may move, so every probe is pointed at its own again. */
@@ -196,7 +212,7 @@ void rd_check_resolved(rd_check *chk, const rd_name_facts *answer, rd_us now) {
     return;
   /* A connect only to each of the other addresses (so the report can say which of them are
    * dead); the full probe set on the first, which most clients try first. */
-  static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0, false};
+  static const rd_probe_request connect_only = {RD_PROBE_CONNECT, false, 0, 0, 0, false, false};
   for (size_t k = 1; k < n->n_addrs; k++)
     add_probe(chk, &connect_only, (int)k);
   add_plan(chk, 0);
@@ -402,7 +418,7 @@ static void maybe_identify(rd_check *chk) {
   chk->identify_added = true;
   if (reserve(chk, f->n_probes + 1) != 0)
     return;
-  static const rd_probe_request req = {RD_PROBE_IDENTIFY, false, 0, 0, 0, false};
+  static const rd_probe_request req = {RD_PROBE_IDENTIFY, false, 0, 0, 0, false, false};
   size_t before = chk->n_slots;
   add_probe(chk, &req, chk->plan_addr);
   if (chk->n_slots > before) {
@@ -590,6 +606,7 @@ static bool pull_send(rd_check *chk, slot *s, rd_action *out, rd_us now) {
     return false;
   }
   chk->sent = bytes;
+  chk->sent_len = len;
   *out = (rd_action){.kind = RD_ACT_SEND, .conn = conn_index(chk, s), .transport = transport, .data = bytes, .len = len};
   return true;
 }
@@ -651,8 +668,7 @@ static void finalize(rd_check *chk, rd_us now) {
 }
 
 bool rd_check_next_action(rd_check *chk, rd_action *out, rd_us now) {
-  free(chk->sent);
-  chk->sent = NULL;
+  drop_sent(chk);
   if (!chk->resolve_sent) {
     chk->resolve_sent = chk->resolving = true;
     *out = (rd_action){.kind = RD_ACT_RESOLVE, .host = chk->host, .family = chk->cfg.family};

@@ -37,6 +37,9 @@ typedef struct rd_check_config {
   bool no_session;        /* stop after the security phase: no MCS, licensing or Demand Active */
   bool quick;             /* only the request a client sends and its TLS (one connection per address),
                              no side ports: for very large ranges */
+  bool logon;             /* --logon (needs auth): the session probe logs the user on, as a client does:
+                             the credentials where a client puts them, Confirm Active, finalization,
+                             the wait for the server's logon report, then a Shutdown Request */
   const rd_auth_input *auth; /* credentials for the one authentication attempt, NULL for none */
   rd_crypto_once *crypto; /* the computations' context (licensing), made on first use, shared and
                              borrowed; NULL: a probe that needs one makes its own */

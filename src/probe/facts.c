@@ -103,6 +103,18 @@ static const char *const ident_outcome_names[] = {
 static const char *const rdpsec_cert_names[] = {
 #include "facts.def"
 };
+#define RD_LOGON_OUTCOME ROW
+static const char *const logon_outcome_names[] = {
+#include "facts.def"
+};
+#define RD_LOGON_CREDS ROW
+static const char *const logon_creds_names[] = {
+#include "facts.def"
+};
+#define RD_LOGON_END ROW
+static const char *const logon_end_names[] = {
+#include "facts.def"
+};
 #undef ROW
 #define WHAT(id, name, what) what,
 #define RD_RDPSEC_CERT WHAT
@@ -124,6 +136,9 @@ const char *rd_session_outcome_name(rd_session_outcome o) { return LOOKUP(sessio
 const char *rd_ident_outcome_name(rd_ident_outcome o) { return LOOKUP(ident_outcome_names, o); }
 const char *rd_rdpsec_cert_name(rd_rdpsec_cert c) { return LOOKUP(rdpsec_cert_names, c); }
 const char *rd_rdpsec_cert_what(rd_rdpsec_cert c) { return LOOKUP(rdpsec_cert_whats, c); }
+const char *rd_logon_outcome_name(rd_logon_outcome o) { return LOOKUP(logon_outcome_names, o); }
+const char *rd_logon_creds_name(rd_logon_creds c) { return LOOKUP(logon_creds_names, c); }
+const char *rd_logon_end_name(rd_logon_end e) { return LOOKUP(logon_end_names, e); }
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

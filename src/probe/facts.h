@@ -156,6 +156,47 @@ typedef enum rd_session_outcome {
 } rd_session_outcome;
 #undef RD_SESSION_OUTCOME
 
+#define RD_LOGON_OUTCOME(id, name, what) RD_LOGON_##id,
+typedef enum rd_logon_outcome {
+#include "facts.def"
+} rd_logon_outcome;
+#undef RD_LOGON_OUTCOME
+#define RD_LOGON_CREDS(id, name, what) RD_LOGON_CREDS_##id,
+typedef enum rd_logon_creds {
+#include "facts.def"
+} rd_logon_creds;
+#undef RD_LOGON_CREDS
+#define RD_LOGON_END(id, name, what) RD_LOGON_END_##id,
+typedef enum rd_logon_end {
+#include "facts.def"
+} rd_logon_end;
+#undef RD_LOGON_END
+
+/* --logon ([MS-RDPBCGR] 1.3.1.1 phases 9-10, 2.2.1.13.2-2.2.1.22, 2.2.10.1, 1.3.1.4.1): after
+ * Demand Active, Confirm Active and the client's finalization PDUs, the server's finalization
+ * answers, then the wait for what the server says about the logon, and how the probe ended it. */
+typedef struct rd_logon_facts {
+  rd_logon_outcome outcome;
+  rd_logon_creds credentials;
+  char user[RD_NAME_LEN];      /* the account the Client Info named (never the password) */
+  char domain[RD_NAME_LEN];
+  bool confirm_active_sent;
+  uint16_t n_capabilities;     /* capability sets in our Confirm Active */
+  bool fin_synchronize, fin_cooperate, fin_granted, fin_font_map; /* the server's finalization PDUs */
+  bool save_session_info;      /* a Save Session Info came during finalization or the wait */
+  uint32_t info_type;          /* its infoType (the first one that reported the logon) */
+  bool session_id_present;
+  uint32_t session_id;         /* LOGON / LOGON_LONG: the server's session id */
+  size_t n_updates;            /* graphics updates (fast-path or slow-path) after Confirm Active: the
+                                  server draws something, a logon screen or a desktop */
+  bool shutdown_sent;
+  rd_logon_end ended_by;
+  int end_how;                 /* ENDED: how the server ended it (an rd_session_outcome: closed, reset,
+                                  disconnected) */
+  rd_us activated_us;          /* session start -> the server's Font Map (activation) */
+  rd_us wait_us;               /* activation (or Confirm Active) -> the report or the end of the wait */
+} rd_logon_facts;
+
 #define RD_MAX_ERROR_INFOS 4
 #define RD_STEP_LEN 32
 
@@ -228,6 +269,7 @@ typedef struct rd_session_facts {
   uint16_t unknown_type;
   uint8_t unknown_first[16];
   size_t unknown_len;
+  rd_logon_facts logon;       /* --logon only */
   rd_us took_us;              /* the session phase, from its first PDU sent to its end */
 } rd_session_facts;
 
@@ -272,6 +314,7 @@ typedef struct rd_probe_request {
   int tls_pin;          /* TLS version this probe allows, 0 = any */
   int addr_index;       /* into rd_name_facts.addrs */
   bool session;         /* after the security phase, go on into the session phase as a client does */
+  bool logon;           /* --logon: with the credentials, on through Confirm Active to the user's logon */
 } rd_probe_request;
 
 /* One connection: the request, then everything seen on it. */
@@ -352,6 +395,9 @@ const char *rd_session_outcome_name(rd_session_outcome o); /* "error-info" */
 const char *rd_ident_outcome_name(rd_ident_outcome o);     /* "greeting" */
 const char *rd_rdpsec_cert_name(rd_rdpsec_cert c);         /* "verified" */
 const char *rd_rdpsec_cert_what(rd_rdpsec_cert c);         /* its facts.def sentence */
+const char *rd_logon_outcome_name(rd_logon_outcome o);     /* "reported" */
+const char *rd_logon_creds_name(rd_logon_creds c);         /* "client-info" */
+const char *rd_logon_end_name(rd_logon_end e);             /* "shutdown-denied" */
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -64,6 +64,8 @@ void rd_probe_init(rd_probe *p, rd_probe_facts *facts, rd_us step_us) {
   p->step_us = step_us;
   p->started = RD_US_NONE;
   p->deadline = RD_US_NONE;
+  p->logon_until = RD_US_NONE;
+  p->logon_activated = RD_US_NONE;
   p->state = RD_PS_CONNECTING;
   p->transport = RD_TRANSPORT_PLAIN;
   facts->connect = RD_CONN_NOT_TRIED;
@@ -128,6 +130,12 @@ size_t rd_probe_need(const rd_probe *p, const uint8_t *head, size_t have) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
     return rd_probe_need_session(p, head, have);
   case RD_PS_IDENT_WAIT_GREETING:
   case RD_PS_IDENT_TLS:
@@ -174,6 +182,12 @@ void rd_probe_partial(rd_probe *p, const uint8_t *head, size_t have, rd_us now) 
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     return; /* CredSSP and the session keep their evidence when a whole frame arrives */
   }
@@ -220,6 +234,12 @@ static bool filter_any_state(rd_probe *p, const uint8_t *frame, size_t n, rd_us 
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     break;
   }
@@ -252,6 +272,12 @@ int rd_probe_feed(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
     return rd_probe_feed_session(p, frame, n, now);
   case RD_PS_IDENT_WAIT_GREETING:
   case RD_PS_IDENT_SEND_HTTP:
@@ -280,6 +306,8 @@ int rd_probe_pull(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_INFO_SEND_CLIENT_INFO:
   case RD_PS_LICENSE_SEND_RESPONSE:
   case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
     return rd_probe_pull_session(p, out, now);
   case RD_PS_IDENT_SEND_HTTP:
     return rd_probe_pull_ident(p, out, now);
@@ -291,6 +319,10 @@ int rd_probe_pull(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_CONNECTING:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -316,6 +348,8 @@ bool rd_probe_wants_send(const rd_probe *p) {
   case RD_PS_INFO_SEND_CLIENT_INFO:
   case RD_PS_LICENSE_SEND_RESPONSE:
   case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
   case RD_PS_IDENT_SEND_HTTP:
     return true;
   case RD_PS_IDENT_WAIT_GREETING:
@@ -326,6 +360,10 @@ bool rd_probe_wants_send(const rd_probe *p) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_CONNECTING:
   case RD_PS_X224_WAIT_CONFIRM:
   case RD_PS_TLS_UPGRADE:
@@ -369,6 +407,12 @@ void rd_probe_eof(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
     rd_probe_end_session(p, reset ? RD_SESS_RESET : RD_SESS_CLOSED, now);
     return;
   case RD_PS_IDENT_WAIT_GREETING:
@@ -435,8 +479,16 @@ void rd_probe_local_error(rd_probe *p, int err, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
     if (f->session.outcome == RD_SESS_NOT_TRIED)
       f->session.outcome = RD_SESS_LOCAL_ERROR;
+    if (f->session.logon.confirm_active_sent && f->session.logon.outcome == RD_LOGON_NOT_TRIED)
+      f->session.logon.outcome = RD_LOGON_LOCAL_ERROR;
     break;
   }
   rd_probe_finish(p, now);
@@ -480,7 +532,13 @@ static void time_out(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
-    rd_probe_end_session(p, cut ? RD_SESS_CUT : RD_SESS_SILENT, now);
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
+    rd_probe_expire_session(p, now, cut);
     return;
   case RD_PS_IDENT_WAIT_GREETING:
   case RD_PS_IDENT_TLS:
@@ -518,7 +576,9 @@ bool rd_probe_wants_tls(rd_probe *p, rd_tls_request *req) {
   return true;
 }
 
-bool rd_probe_wants_auth(const rd_probe *p) { return p->state == RD_PS_CREDSSP_WAIT_GRANT; }
+bool rd_probe_wants_auth(const rd_probe *p) {
+  return p->state == RD_PS_CREDSSP_WAIT_GRANT || p->state == RD_PS_INFO_WAIT_GRANT;
+}
 
 bool rd_probe_done(const rd_probe *p) { return p->state == RD_PS_DONE; }
 

@@ -48,10 +48,16 @@
   X(MCS_WAIT_ATTACH_CONFIRM, "mcs-wait-attach-user-confirm", SESSION)             \
   X(MCS_SEND_CHANNEL_JOIN, "mcs-send-channel-join", SESSION)                      \
   X(MCS_WAIT_CHANNEL_JOIN, "mcs-wait-channel-join-confirm", SESSION)              \
+  X(INFO_WAIT_GRANT, "info-wait-credentials", SESSION)                            \
   X(INFO_SEND_CLIENT_INFO, "info-send-client-info", SESSION)                      \
   X(LICENSE_WAIT, "licensing", SESSION)                                           \
   X(LICENSE_SEND_RESPONSE, "licensing-send-response", SESSION)                    \
   X(CAPS_WAIT_DEMAND_ACTIVE, "caps-wait-demand-active", SESSION)                  \
+  X(CAPS_SEND_CONFIRM_ACTIVE, "caps-send-confirm-active", SESSION)                \
+  X(FINAL_WAIT, "finalization", SESSION)                                          \
+  X(LOGON_WAIT, "logon-wait", SESSION)                                            \
+  X(SESSION_SEND_SHUTDOWN, "session-send-shutdown", SESSION)                      \
+  X(SESSION_WAIT_SHUTDOWN, "session-wait-shutdown", SESSION)                      \
   X(SESSION_SEND_DISCONNECT, "session-send-disconnect", SESSION)                  \
   X(IDENT_WAIT_GREETING, "identify-wait-greeting", NEGOTIATE)                     \
   X(IDENT_TLS, "identify-tls", TLS)                                               \
@@ -114,6 +120,11 @@ typedef struct rd_probe {
   uint16_t join[3];
   uint8_t n_join, next_join;
   rd_us session_started;
+  /* --logon: the credentials were decided (the check granted them, or none), when activation
+   * came, and the end of the logon wait (the check's deadline less a margin, set by the check). */
+  bool logon_granted;
+  rd_us logon_activated;
+  rd_us logon_until;
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
   struct rd_probe_rdpsec *rdpsec;   /* Standard RDP Security: the server's key, the layer (probe_rdpsec.c) */
   rd_crypto_once *crypto; /* the check's computations context, borrowed; NULL: licensing makes one */
@@ -206,6 +217,8 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now);
 size_t rd_probe_need_session(const rd_probe *p, const uint8_t *head, size_t have);
 int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now);
 void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now);
+void rd_probe_expire_session(rd_probe *p, rd_us now, bool cut);
+void rd_probe_grant_logon(rd_probe *p, rd_credssp_auth *auth, rd_us now);
 struct rd_license_msg;
 int rd_probe_license_request(rd_probe *p, const struct rd_license_msg *m);
 int rd_probe_license_challenge(rd_probe *p, const struct rd_license_msg *m);

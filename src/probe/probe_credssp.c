@@ -81,6 +81,12 @@ int rd_probe_pull_credssp(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     break;
   }
@@ -185,6 +191,10 @@ static int on_challenge(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) 
 }
 
 void rd_probe_grant_auth(rd_probe *p, rd_credssp_auth *a, rd_us now) {
+  if (p->state == RD_PS_INFO_WAIT_GRANT) {
+    rd_probe_grant_logon(p, a, now); /* --logon without NLA: the auto-logon Client Info */
+    return;
+  }
   if (p->state != RD_PS_CREDSSP_WAIT_GRANT)
     return;
   rd_auth_facts *af = &p->facts->auth;
@@ -285,6 +295,12 @@ int rd_probe_feed_credssp(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     break;
   }
@@ -326,6 +342,12 @@ void rd_probe_end_credssp(rd_probe *p, bool reset, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     break; /* what was recorded stands; only what would have followed is missing */
   }
@@ -367,6 +389,12 @@ void rd_probe_expire_credssp(rd_probe *p, rd_us now, bool cut) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     break;
   }

@@ -6,6 +6,17 @@
  * not. By default the probe then disconnects cleanly (an MCS Disconnect Provider Ultimatum), so no
  * user session is left behind.
  *
+ * With --logon (req.logon) the probe logs the user on, as a client does: the credentials go where a
+ * client puts them (the TSCredentials after CredSSP under NLA, already sent; otherwise the auto-logon
+ * Client Info, INFO_AUTOLOGON with user, domain and password, only inside TLS), then after Demand
+ * Active the Confirm Active and the client's finalization PDUs (Synchronize, Control Cooperate,
+ * Control Request Control, Font List: 2.2.1.13.2-2.2.1.18), the server's (up to its Font Map, which
+ * activates the session), and a wait for what the server says about the logon (Save Session Info,
+ * 2.2.10.1; Set Error Info; an ultimatum; a close) until the check's deadline less a margin. It
+ * ends the way that leaves least behind (1.3.1.4.1): a Shutdown Request; a server that lets it go
+ * ends the connection (no logged-on session stays), one that answers Shutdown Request Denied (a
+ * user is logged on) gets our Disconnect Provider Ultimatum, which leaves that session disconnected.
+ *
  * Every Set Error Info PDU, licensing error, logon error info and Disconnect Provider Ultimatum is
  * recorded with the step and the time it came; a PDU we do not model is recorded (type, length,
  * first bytes), never a crash or a stall. */
@@ -28,6 +39,10 @@
 
 #define MAX_SESSION_FRAME 65535 /* a TPKT's largest; a fast-path PDU is shorter */
 #define DPU_USER_REQUESTED 3    /* T.125 Reason rn-user-requested */
+/* The desktop a --logon session asks for: small, 16 bits per pixel, as a diagnosing client needs. */
+#define LOGON_WIDTH 1024
+#define LOGON_HEIGHT 768
+#define LOGON_DEPTH 16
 
 static rd_session_facts *sess(rd_probe *p) { return &p->facts->session; }
 
@@ -35,16 +50,44 @@ static void note_step(rd_probe *p) {
   snprintf(sess(p)->step, sizeof sess(p)->step, "%s", rd_probe_state_name(p->state));
 }
 
+static bool nla_selected(const rd_probe *p) {
+  return p->facts->selected == RD_X224_PROTOCOL_HYBRID || p->facts->selected == RD_X224_PROTOCOL_HYBRID_EX;
+}
+
 void rd_probe_start_session(rd_probe *p, rd_us now) {
   p->session_started = now;
+  p->logon_activated = RD_US_NONE;
   rd_probe_enter(p, RD_PS_MCS_SEND_CONNECT_INITIAL, now);
   note_step(p);
 }
 
 /* Ends the session phase: `how` unless the server already said why (its errorInfo is the answer
  * that matters, whatever the close that followed). */
+static bool logon_waiting(const rd_probe *p) {
+  return p->state == RD_PS_CAPS_SEND_CONFIRM_ACTIVE || p->state == RD_PS_FINAL_WAIT || p->state == RD_PS_LOGON_WAIT;
+}
+
+/* The logon wait's time, from activation (or Confirm Active, before it). */
+static void logon_took(rd_probe *p, rd_us now) {
+  rd_logon_facts *l = &sess(p)->logon;
+  if (p->logon_activated != RD_US_NONE && now >= p->logon_activated)
+    l->wait_us = now - p->logon_activated;
+}
+
 void rd_probe_end_session(rd_probe *p, rd_session_outcome how, rd_us now) {
   rd_session_facts *s = sess(p);
+  rd_logon_facts *l = &s->logon;
+  if (logon_waiting(p) && l->outcome == RD_LOGON_NOT_TRIED) {
+    l->outcome = how == RD_SESS_CUT           ? RD_LOGON_CUT
+                 : how == RD_SESS_MALFORMED   ? RD_LOGON_MALFORMED
+                 : how == RD_SESS_LOCAL_ERROR ? RD_LOGON_LOCAL_ERROR
+                 : how == RD_SESS_SILENT      ? RD_LOGON_SILENT
+                                              : RD_LOGON_ENDED;
+    l->end_how = (int)how;
+    logon_took(p, now);
+  }
+  if (p->state == RD_PS_SESSION_WAIT_SHUTDOWN && how != RD_SESS_CUT && how != RD_SESS_LOCAL_ERROR)
+    l->ended_by = RD_LOGON_END_SHUTDOWN_ENDED; /* the server let the shutdown go and ended it */
   note_step(p);
   bool said_why = false;
   for (size_t i = 0; i < s->n_error_info; i++)
@@ -107,8 +150,10 @@ static int send_data(rd_probe *p, const uint8_t *payload, size_t n, rd_bld *out)
 }
 
 /* The Client Info PDU (2.2.1.11) under Enhanced RDP Security: a basic security header with
- * SEC_INFO_PKT, then TS_INFO_PACKET with empty names and no password (no auto-logon: the probe
- * asks for nothing a user session would need), and the extended info. */
+ * SEC_INFO_PKT, then TS_INFO_PACKET and the extended info. By default with empty names and no
+ * password (no auto-logon: the probe asks for nothing a user session would need). With --logon,
+ * the account: under NLA its user and domain only (the password went in the TSCredentials); under
+ * TLS the auto-logon form with the password, which is never put in a Client Info sent in clear. */
 static int send_client_info(rd_probe *p, rd_bld *out) {
   rd_bld b;
   uint8_t *pdu = NULL, *plain = NULL;
@@ -132,6 +177,21 @@ static int send_client_info(rd_probe *p, rd_bld *out) {
   info.address_family = RD_INFO_AF_INET;
   info.performance_flags = RD_INFO_PERF_DISABLE_WALLPAPER | RD_INFO_PERF_DISABLE_FULLWINDOWDRAG |
                            RD_INFO_PERF_DISABLE_MENUANIMATIONS;
+  rd_logon_facts *l = &sess(p)->logon;
+  if (p->facts->req.logon && p->auth != NULL && p->auth->in != NULL) {
+    const rd_auth_input *in = p->auth->in;
+    info.user = in->user;
+    info.domain = in->domain;
+    snprintf(l->user, sizeof l->user, "%s", in->user);
+    snprintf(l->domain, sizeof l->domain, "%s", in->domain != NULL ? in->domain : "");
+    if (nla_selected(p)) {
+      l->credentials = RD_LOGON_CREDS_CREDSSP;
+    } else if (p->transport == RD_TRANSPORT_TLS) {
+      info.password = in->password;
+      info.flags |= RD_INFO_AUTOLOGON;
+      l->credentials = RD_LOGON_CREDS_CLIENT_INFO;
+    }
+  }
   rd_bld_init(&b, 4096);
   if (rd_probe_rdpsec_active(p)) {
     /* Encrypted and signed at every level above NONE: the client-to-server direction always is. */
@@ -154,14 +214,119 @@ static int send_client_info(rd_probe *p, rd_bld *out) {
     return r != 0 ? r : RD_E_NOMEM;
   }
   r = send_data(p, pdu, len, out);
-  rd_wipe(pdu, len); /* no password today; the habit stays for the day one is sent */
+  rd_wipe(pdu, len); /* the auto-logon password; the check wipes what it hands the driver */
   free(pdu);
   return r;
 }
 
-static rd_probe_state after_joins(const rd_probe *p) {
-  return p->next_join < p->n_join ? RD_PS_MCS_SEND_CHANNEL_JOIN : RD_PS_INFO_SEND_CLIENT_INFO;
+/* Confirm Active (2.2.1.13.2) with a minimal capability set a server accepts, then the client's
+ * finalization (2.2.1.14-2.2.1.18): Synchronize, Control Cooperate, Control Request Control and
+ * Font List, each in its own Send Data Request, sent together as clients do. */
+static int send_confirm_active(rd_probe *p, rd_bld *out) {
+  rd_session_facts *s = sess(p);
+  rd_bld caps, pdu;
+  uint8_t *cp = NULL, *bytes = NULL;
+  size_t cn = 0, n = 0;
+  uint16_t count = 0;
+  static const uint8_t source[] = "MSTSC";
+  rd_bld_init(&caps, 8192);
+  int r = rd_share_add_client_caps(&caps, LOGON_WIDTH, LOGON_HEIGHT, LOGON_DEPTH, &count);
+  if (!rd_bld_finish(&caps, &cp, &cn))
+    return r != 0 ? r : RD_E_NOMEM;
+  if (r != 0) {
+    free(cp);
+    return r;
+  }
+  rd_share_confirm_active ca = {.share_id = s->share_id,
+                                .pdu_source = s->user_channel,
+                                .originator_id = RD_SHARE_SERVER_CHANNEL_ID,
+                                .source_descriptor = source,
+                                .source_descriptor_len = sizeof source,
+                                .caps = cp,
+                                .caps_len = cn,
+                                .caps_count = count};
+  for (int step = 0; step < 5 && r == 0; step++) {
+    rd_bld_init(&pdu, 16384);
+    switch (step) {
+    case 0:
+      r = rd_share_encode_confirm_active(&ca, &pdu);
+      break;
+    case 1:
+      r = rd_share_encode_synchronize(s->share_id, s->user_channel, RD_SHARE_SERVER_CHANNEL_ID, &pdu);
+      break;
+    case 2:
+      r = rd_share_encode_control(s->share_id, s->user_channel, RD_SHARE_CTRLACTION_COOPERATE, &pdu);
+      break;
+    case 3:
+      r = rd_share_encode_control(s->share_id, s->user_channel, RD_SHARE_CTRLACTION_REQUEST_CONTROL, &pdu);
+      break;
+    default:
+      r = rd_share_encode_font_list(s->share_id, s->user_channel, &pdu);
+      break;
+    }
+    if (!rd_bld_finish(&pdu, &bytes, &n)) {
+      r = r != 0 ? r : RD_E_NOMEM;
+      break;
+    }
+    if (r == 0)
+      r = send_data(p, bytes, n, out);
+    free(bytes);
+  }
+  free(cp);
+  if (r == 0) {
+    s->logon.confirm_active_sent = true;
+    s->logon.n_capabilities = count;
+  }
+  return r;
 }
+
+/* Shutdown Request (2.2.2.2): a Share Data Header with no body. */
+static int send_shutdown(rd_probe *p, rd_bld *out) {
+  rd_session_facts *s = sess(p);
+  rd_bld pdu;
+  uint8_t *bytes = NULL;
+  size_t n = 0;
+  rd_bld_init(&pdu, 64);
+  int r = rd_share_encode_data(s->share_id, s->user_channel, RD_SHARE_STREAM_LOW, RD_SHARE_PDUTYPE2_SHUTDOWN_REQUEST,
+                               NULL, 0, &pdu);
+  if (!rd_bld_finish(&pdu, &bytes, &n))
+    return r != 0 ? r : RD_E_NOMEM;
+  if (r == 0)
+    r = send_data(p, bytes, n, out);
+  free(bytes);
+  if (r == 0)
+    s->logon.shutdown_sent = true;
+  return r;
+}
+
+/* The logon wait ends (a report, a quiet wait): the session ends the way that leaves least behind. */
+static void logon_over(rd_probe *p, rd_logon_outcome how, rd_us now) {
+  rd_logon_facts *l = &sess(p)->logon;
+  if (l->outcome == RD_LOGON_NOT_TRIED)
+    l->outcome = how;
+  logon_took(p, now);
+  note_step(p);
+  rd_probe_enter(p, RD_PS_SESSION_SEND_SHUTDOWN, now);
+}
+
+/* After the joins, the Client Info; with --logon and no credentials granted yet (no NLA
+ * authentication on this connection), first the check's decision on its one attempt. */
+static rd_probe_state after_joins(const rd_probe *p) {
+  if (p->next_join < p->n_join)
+    return RD_PS_MCS_SEND_CHANNEL_JOIN;
+  return p->facts->req.logon && p->auth == NULL && !p->logon_granted ? RD_PS_INFO_WAIT_GRANT
+                                                                      : RD_PS_INFO_SEND_CLIENT_INFO;
+}
+
+void rd_probe_grant_logon(rd_probe *p, rd_credssp_auth *a, rd_us now) {
+  if (p->state != RD_PS_INFO_WAIT_GRANT)
+    return;
+  p->logon_granted = true;
+  if (a != NULL && a->in != NULL)
+    p->auth = a;
+  rd_probe_enter(p, RD_PS_INFO_SEND_CLIENT_INFO, now);
+}
+
 
 int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
   int r = 0;
@@ -190,9 +355,20 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
     rd_probe_drop_pending(p);
     next = RD_PS_LICENSE_WAIT;
     break;
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+    r = send_confirm_active(p, out);
+    next = RD_PS_FINAL_WAIT;
+    break;
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+    r = send_shutdown(p, out);
+    next = RD_PS_SESSION_WAIT_SHUTDOWN;
+    break;
   case RD_PS_SESSION_SEND_DISCONNECT:
     r = rd_mcs_encode_disconnect_provider_ultimatum(DPU_USER_REQUESTED, out);
     if (r == 0) {
+      rd_logon_facts *l = &sess(p)->logon;
+      if (p->facts->req.logon && l->ended_by == RD_LOGON_END_NONE && l->confirm_active_sent)
+        l->ended_by = RD_LOGON_END_DISCONNECT;
       sess(p)->took_us = now - p->session_started;
       rd_probe_finish(p, now);
       return 0;
@@ -218,17 +394,85 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
   case RD_PS_MCS_WAIT_CHANNEL_JOIN:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_DONE:
     return 0;
   }
   if (r != 0) {
-    sess(p)->outcome = RD_SESS_LOCAL_ERROR;
+    if (p->state == RD_PS_CAPS_SEND_CONFIRM_ACTIVE)
+      sess(p)->logon.outcome = RD_LOGON_LOCAL_ERROR; /* the session stays what the server made it */
+    else
+      sess(p)->outcome = RD_SESS_LOCAL_ERROR;
     note_step(p);
     rd_probe_local_error(p, r, now);
     return r;
   }
   rd_probe_enter(p, next, now);
+  /* A server answers a Shutdown Request at once, or never (xrdp 0.9 ignores it): a second at most. */
+  if (next == RD_PS_SESSION_WAIT_SHUTDOWN && p->step_us > 1000000)
+    p->deadline = now + 1000000;
   return 0;
+}
+
+/* Time passed in a session state: the whole check's deadline (cut) ends it as ours; the logon wait
+ * running out is an answer (the server said nothing), then the shutdown; a finalization or a
+ * shutdown left unanswered gets our ultimatum; any other step is a silent server. */
+void rd_probe_expire_session(rd_probe *p, rd_us now, bool cut) {
+  rd_logon_facts *l = &sess(p)->logon;
+  if (cut) {
+    rd_probe_end_session(p, RD_SESS_CUT, now);
+    return;
+  }
+  switch (p->state) {
+  case RD_PS_LOGON_WAIT:
+    logon_over(p, RD_LOGON_NOT_REPORTED, now);
+    return;
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+    l->outcome = RD_LOGON_SILENT;
+    logon_took(p, now);
+    note_step(p);
+    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+    return;
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
+    l->ended_by = RD_LOGON_END_SHUTDOWN_SILENT;
+    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+    return;
+  case RD_PS_MCS_SEND_CONNECT_INITIAL:
+  case RD_PS_MCS_SEND_ATTACH_USER:
+  case RD_PS_MCS_SEND_CHANNEL_JOIN:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_INFO_SEND_CLIENT_INFO:
+  case RD_PS_LICENSE_SEND_RESPONSE:
+  case RD_PS_SESSION_SEND_DISCONNECT:
+  case RD_PS_MCS_WAIT_CONNECT_RESPONSE:
+  case RD_PS_MCS_WAIT_ATTACH_CONFIRM:
+  case RD_PS_MCS_WAIT_CHANNEL_JOIN:
+  case RD_PS_LICENSE_WAIT:
+  case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_CONNECTING:
+  case RD_PS_IDENT_WAIT_GREETING:
+  case RD_PS_IDENT_TLS:
+  case RD_PS_IDENT_SEND_HTTP:
+  case RD_PS_IDENT_WAIT_HTTP:
+  case RD_PS_X224_SEND_REQUEST:
+  case RD_PS_X224_WAIT_CONFIRM:
+  case RD_PS_TLS_UPGRADE:
+  case RD_PS_CREDSSP_SEND_NEGOTIATE:
+  case RD_PS_CREDSSP_WAIT_CHALLENGE:
+  case RD_PS_CREDSSP_WAIT_GRANT:
+  case RD_PS_CREDSSP_SEND_AUTHENTICATE:
+  case RD_PS_CREDSSP_WAIT_PUBKEY:
+  case RD_PS_CREDSSP_SEND_CREDENTIALS:
+  case RD_PS_CREDSSP_WAIT_EARLY_AUTHZ:
+  case RD_PS_DONE:
+    break;
+  }
+  rd_probe_end_session(p, RD_SESS_SILENT, now);
 }
 
 /* ---- receiving ----------------------------------------------------------------------------- */
@@ -387,6 +631,90 @@ static void on_license(rd_probe *p, rd_cur *c, rd_us now) {
   rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
 }
 
+static bool logon_msg(uint32_t v) { return v >= RD_LOGON_MSG_DISCONNECT_REFUSED && v <= RD_LOGON_MSG_SESSION_CONTINUE; }
+
+/* Whether logon error info ends the wait: a LOGON_FAILED_* kind or a Winlogon dialog, in either
+ * field (kb/logon_error.def: the specification and FreeRDP disagree on which holds which), not
+ * LOGON_MSG_SESSION_CONTINUE or a LOGON_WARNING alone, after which the logon goes on. */
+static bool logon_error_final(uint32_t t, uint32_t v) {
+  if (t == RD_LOGON_MSG_SESSION_CONTINUE || v == RD_LOGON_MSG_SESSION_CONTINUE)
+    return false;
+  if (logon_msg(t) || logon_msg(v))
+    return true;
+  return t <= RD_LOGON_FAILED_OTHER || (!logon_msg(t) && t != RD_LOGON_WARNING && v <= RD_LOGON_FAILED_OTHER);
+}
+
+/* A Save Session Info during the logon: a notification (LOGON, LOGON_LONG, PLAINNOTIFY, or
+ * LOGON_EXTENDED without errors: an auto-reconnect cookie is given to a logged-on session) or
+ * logon error info; either ends the wait, except the kinds after which the logon goes on. */
+static void on_logon_report(rd_probe *p, const rd_share_save_session_info *ssi, rd_us now) {
+  rd_logon_facts *l = &sess(p)->logon;
+  if (!p->facts->req.logon || (p->state != RD_PS_FINAL_WAIT && p->state != RD_PS_LOGON_WAIT))
+    return;
+  if (!l->save_session_info) {
+    l->save_session_info = true;
+    l->info_type = ssi->info_type;
+  }
+  if (ssi->info_type == RD_INFOTYPE_LOGON || ssi->info_type == RD_INFOTYPE_LOGON_LONG) {
+    l->session_id_present = true;
+    l->session_id = ssi->session_id;
+  }
+  if (ssi->errors_present) {
+    if (logon_error_final(ssi->error_type, ssi->error_data))
+      logon_over(p, RD_LOGON_ERROR, now);
+    return;
+  }
+  logon_over(p, RD_LOGON_REPORTED, now);
+}
+
+/* The PDUs of finalization and of the logon wait: the server's Synchronize, Control (Cooperate,
+ * Granted Control) and Font Map (which activates the session: the wait begins), graphics
+ * updates (counted), and the answer to our Shutdown Request. True when the PDU was one. */
+static bool on_logon_pdu(rd_probe *p, rd_share_pdu *pdu, rd_us now) {
+  rd_logon_facts *l = &sess(p)->logon;
+  bool fin = p->state == RD_PS_FINAL_WAIT, after = fin || p->state == RD_PS_LOGON_WAIT ||
+                                                   p->state == RD_PS_SESSION_WAIT_SHUTDOWN;
+  if (!after || !pdu->is_data)
+    return false;
+  uint16_t a = 0, b = 0;
+  uint32_t id = 0;
+  rd_cur pl = pdu->payload;
+  switch (pdu->data.pdu_type2) {
+  case RD_SHARE_PDUTYPE2_SYNCHRONIZE:
+    l->fin_synchronize |= rd_share_decode_synchronize(&pl, &a, &b) == 0;
+    return true;
+  case RD_SHARE_PDUTYPE2_CONTROL:
+    if (rd_share_decode_control(&pl, &a, &b, &id) == 0) {
+      l->fin_cooperate |= a == RD_SHARE_CTRLACTION_COOPERATE;
+      l->fin_granted |= a == RD_SHARE_CTRLACTION_GRANTED_CONTROL;
+    }
+    return true;
+  case RD_SHARE_PDUTYPE2_FONTMAP:
+    l->fin_font_map = true;
+    if (fin) {
+      p->logon_activated = now;
+      l->activated_us = now - p->session_started;
+      note_step(p);
+      rd_probe_enter(p, RD_PS_LOGON_WAIT, now);
+      if (p->logon_until != RD_US_NONE)
+        p->deadline = p->logon_until > now ? p->logon_until : now;
+    }
+    return true;
+  case RD_SHARE_PDUTYPE2_UPDATE:
+  case RD_SHARE_PDUTYPE2_POINTER:
+    l->n_updates++;
+    return true;
+  case RD_SHARE_PDUTYPE2_SHUTDOWN_DENIED:
+    if (p->state != RD_PS_SESSION_WAIT_SHUTDOWN)
+      return false;
+    l->ended_by = RD_LOGON_END_SHUTDOWN_DENIED;
+    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+    return true;
+  default:
+    return false;
+  }
+}
+
 static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
   rd_session_facts *s = sess(p);
   rd_share_pdu pdu;
@@ -410,6 +738,9 @@ static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
         s->logon_error_type = ssi.error_type;
         s->logon_error_data = ssi.error_data;
       }
+      on_logon_report(p, &ssi, now);
+    } else {
+      keep_unknown(p, pdu.data.pdu_type2, pdu.head, pdu.head_len); /* recorded, not understood */
     }
     return;
   }
@@ -419,16 +750,26 @@ static void on_share(rd_probe *p, rd_cur *c, rd_us now) {
       s->demand_active = true;
       s->share_id = da.share_id;
       s->n_capabilities = da.number_capabilities;
-      /* The server would start the session: the probe stops here, leaving none behind. */
       note_step(p);
       if (s->outcome == RD_SESS_NOT_TRIED)
         s->outcome = RD_SESS_ACTIVE;
-      rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
+      /* With the logon's credentials sent, go on as a client does (also when the server
+       * reactivates after a Deactivate All, 1.3.1.3); otherwise the probe stops here, leaving no
+       * session behind. */
+      bool logon = p->facts->req.logon && s->logon.credentials != RD_LOGON_CREDS_NONE &&
+                   s->outcome == RD_SESS_ACTIVE &&
+                   (p->state == RD_PS_CAPS_WAIT_DEMAND_ACTIVE || p->state == RD_PS_FINAL_WAIT ||
+                    p->state == RD_PS_LOGON_WAIT);
+      if (logon && p->logon_activated == RD_US_NONE)
+        p->logon_activated = now;
+      rd_probe_enter(p, logon ? RD_PS_CAPS_SEND_CONFIRM_ACTIVE : RD_PS_SESSION_SEND_DISCONNECT, now);
     } else {
       malformed(p, now);
     }
     return;
   }
+  if (on_logon_pdu(p, &pdu, now))
+    return;
   keep_unknown(p, pdu.is_data ? pdu.data.pdu_type2 : pdu.ctrl.pdu_type, pdu.head, pdu.head_len);
 }
 
@@ -491,7 +832,10 @@ int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
     int r = rd_probe_rdpsec_fastpath(p, frame, n);
     if (r == RD_E_STATE)
       return mac_failed(p, now);
-    keep_unknown(p, 0xfa57, frame, n);
+    if (p->state == RD_PS_FINAL_WAIT || p->state == RD_PS_LOGON_WAIT || p->state == RD_PS_SESSION_WAIT_SHUTDOWN)
+      sess(p)->logon.n_updates++; /* the server draws: a logon screen or a desktop */
+    else
+      keep_unknown(p, 0xfa57, frame, n);
     return 0;
   }
   rd_cur_init(&c, frame, n);
@@ -522,6 +866,12 @@ int rd_probe_feed_session(rd_probe *p, const uint8_t *frame, size_t n, rd_us now
   case RD_PS_INFO_SEND_CLIENT_INFO:
   case RD_PS_LICENSE_WAIT:
   case RD_PS_CAPS_WAIT_DEMAND_ACTIVE:
+  case RD_PS_INFO_WAIT_GRANT:
+  case RD_PS_CAPS_SEND_CONFIRM_ACTIVE:
+  case RD_PS_FINAL_WAIT:
+  case RD_PS_LOGON_WAIT:
+  case RD_PS_SESSION_SEND_SHUTDOWN:
+  case RD_PS_SESSION_WAIT_SHUTDOWN:
   case RD_PS_LICENSE_SEND_RESPONSE:
   case RD_PS_SESSION_SEND_DISCONNECT:
     if (type == RD_MCS_SEND_DATA_INDICATION)

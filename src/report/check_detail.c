@@ -60,12 +60,33 @@ const char *rd_report_session_step(const char *step) {
       {"licensing", "after Client Info, during licensing"},
       {"licensing-send-response", "during licensing"},
       {"caps-wait-demand-active", "after licensing"},
+      {"info-wait-credentials", "after the channel joins"},
+      {"caps-send-confirm-active", "after Demand Active"},
+      {"finalization", "after Confirm Active, during the connection finalization"},
+      {"logon-wait", "after activation, while the user logged on"},
+      {"session-send-shutdown", "at our Shutdown Request"},
+      {"session-wait-shutdown", "after our Shutdown Request"},
       {"session-send-disconnect", "at our clean disconnect"},
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
     if (strcmp(step, steps[i].step) == 0)
       return steps[i].words;
   return step[0] ? step : "before the session started";
+}
+
+const char *rd_report_logon_info_type(uint32_t t) {
+  switch (t) {
+  case 0:
+    return "INFOTYPE_LOGON";
+  case 1:
+    return "INFOTYPE_LOGON_LONG";
+  case 2:
+    return "INFOTYPE_LOGON_PLAINNOTIFY";
+  case 3:
+    return "INFOTYPE_LOGON_EXTENDED_INFO";
+  default:
+    return "an infoType no specification names";
+  }
 }
 
 /* The errorInfo a finding rests on (its parameter errinfo_index), else the one standing. */
@@ -273,6 +294,25 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "0x%08X %s, data 0x%08X %s", p->session.logon_error_type, t ? t->name : "",
         p->session.logon_error_data, v2 ? v2->name : "");
   }
+  /* probe: --logon */
+  else if (IS("logon_user")) {
+    const rd_logon_facts *l = &p->session.logon;
+    put(o, "%s%s%s", l->domain, l->domain[0] ? "\\" : "", l->user);
+  } else if (IS("logon_credentials"))
+    put(o, "%s", p->session.logon.credentials == RD_LOGON_CREDS_CLIENT_INFO ? "the auto-logon Client Info"
+                 : p->session.logon.credentials == RD_LOGON_CREDS_CREDSSP   ? "the CredSSP TSCredentials"
+                                                                            : "nothing");
+  else if (IS("logon_wait_ms"))
+    put_ms(o, p->session.logon.wait_us, decimals);
+  else if (IS("logon_info"))
+    put(o, "%s", rd_report_logon_info_type(p->session.logon.info_type));
+  else if (IS("logon_session_id")) {
+    if (p->session.logon.session_id_present)
+      put(o, ", session id %u", p->session.logon.session_id);
+  } else if (IS("logon_updates"))
+    put(o, "%zu", p->session.logon.n_updates);
+  else if (IS("logon_end"))
+    put(o, "%s", rd_session_outcome_name((rd_session_outcome)p->session.logon.end_how));
   /* certificate */
   else if (IS("not_after"))
     put(o, "%s", rd_format_utc(x->not_after, when, sizeof when));

@@ -101,6 +101,32 @@ static json_t *rdpsec_json(const rd_rdpsec_facts *r) {
                    "mac_failed", r->mac_failed, "mac_failed_step", r->mac_failed ? r->mac_failed_step : NULL);
 }
 
+/* --logon's facts, added to the session's "logon" object (docs/json.md): where the credentials
+ * went (the account named, never the password), finalization, the wait and how it ended. */
+static void logon_json(json_t *o, const rd_logon_facts *l) {
+  const rd_logon_outcome out = l->outcome;
+  bool ended = out == RD_LOGON_ENDED;
+  json_object_set_new(o, "outcome", json_string(rd_logon_outcome_name(out)));
+  json_object_set_new(o, "credentials", json_string(rd_logon_creds_name(l->credentials)));
+  json_object_set_new(o, "user", json_string(l->user));
+  json_object_set_new(o, "domain", json_string(l->domain));
+  json_object_set_new(o, "confirm_active_sent", json_boolean(l->confirm_active_sent));
+  json_object_set_new(o, "capability_sets", json_integer(l->n_capabilities));
+  json_object_set_new(o, "finalization",
+                      json_pack("{s:b, s:b, s:b, s:b}", "synchronize", l->fin_synchronize, "cooperate",
+                                l->fin_cooperate, "granted_control", l->fin_granted, "font_map", l->fin_font_map));
+  json_object_set_new(o, "report_info_type",
+                      l->save_session_info ? json_integer((json_int_t)l->info_type) : json_null());
+  json_object_set_new(o, "session_id", l->session_id_present ? json_integer((json_int_t)l->session_id) : json_null());
+  json_object_set_new(o, "updates", json_integer((json_int_t)l->n_updates));
+  json_object_set_new(o, "end", ended ? json_string(rd_session_outcome_name((rd_session_outcome)l->end_how))
+                                      : json_null());
+  json_object_set_new(o, "shutdown_sent", json_boolean(l->shutdown_sent));
+  json_object_set_new(o, "ended_by", json_string(rd_logon_end_name(l->ended_by)));
+  json_object_set_new(o, "activated_ms", ms(l->activated_us));
+  json_object_set_new(o, "wait_ms", ms(l->wait_us));
+}
+
 /* The session phase: every errorInfo by number and by its kb name (ERRINFO_…). */
 static json_t *session_json(const rd_session_facts *s) {
   if (s->outcome == RD_SESS_NOT_TRIED)
@@ -134,10 +160,11 @@ static json_t *session_json(const rd_session_facts *s) {
                                               lic ? lic->name : NULL, "state_transition",
                                               (json_int_t)s->license_state));
   json_object_set_new(o, "disconnect_ultimatum", s->dpu_present ? json_integer(s->dpu_reason) : json_null());
-  json_object_set_new(o, "logon", json_pack("{s:b, s:I, s:b, s:I, s:I}", "info_present", s->logon_info_present,
-                                            "info_type", (json_int_t)s->logon_info_type, "error_present",
-                                            s->logon_error_present, "error_type", (json_int_t)s->logon_error_type,
-                                            "error_data", (json_int_t)s->logon_error_data));
+  json_t *logon = json_pack("{s:b, s:I, s:b, s:I, s:I}", "info_present", s->logon_info_present, "info_type",
+                            (json_int_t)s->logon_info_type, "error_present", s->logon_error_present, "error_type",
+                            (json_int_t)s->logon_error_type, "error_data", (json_int_t)s->logon_error_data);
+  logon_json(logon, &s->logon);
+  json_object_set_new(o, "logon", logon);
   json_object_set_new(o, "demand_active", json_pack("{s:b, s:I, s:i}", "seen", s->demand_active, "share_id",
                                                     (json_int_t)s->share_id, "capabilities", s->n_capabilities));
   json_object_set_new(o, "unknown_pdus", json_pack("{s:I, s:i, s:o}", "count", (json_int_t)s->n_unknown, "last_type",

@@ -418,6 +418,22 @@ static void session_facts(const out *o, const rd_check_facts *c) {
     para(o, "  logon     ", 12, 12, "logon error type 0x%08X, data 0x%08X", s->logon_error_type, s->logon_error_data);
   if (s->demand_active)
     para(o, "  demand    ", 12, 12, "Demand Active, share 0x%X, %u capability sets", s->share_id, s->n_capabilities);
+  const rd_logon_facts *l = &s->logon;
+  if (p->req.logon && l->confirm_active_sent) {
+    para(o, "  logon     ", 12, 12, "%s; credentials in %s (%s%s%s); finalization%s%s%s%s; %zu graphics updates; "
+         "waited %.1f ms after activation",
+         rd_logon_outcome_name(l->outcome), rd_logon_creds_name(l->credentials), E(l->domain), l->domain[0] ? "\\" : "",
+         E(l->user), l->fin_synchronize ? " synchronize" : "", l->fin_cooperate ? " cooperate" : "",
+         l->fin_granted ? " granted-control" : "", l->fin_font_map ? " font-map" : " (no font map)", l->n_updates,
+         ms(l->wait_us));
+    if (l->save_session_info && l->session_id_present)
+      para(o, "  report    ", 12, 12, "Save Session Info %s, session id %u", rd_report_logon_info_type(l->info_type),
+           l->session_id);
+    else if (l->save_session_info)
+      para(o, "  report    ", 12, 12, "Save Session Info %s", rd_report_logon_info_type(l->info_type));
+    para(o, "  ended     ", 12, 12, "%s%s", rd_logon_end_name(l->ended_by),
+         l->shutdown_sent ? " (after our Shutdown Request)" : "");
+  }
 }
 
 static void facts_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {

@@ -52,6 +52,8 @@ int rd_report_json_print(FILE *f, const json_t *doc, rd_json_style style);
 /* A finding's sentence: its kb template filled from the facts and its parameters. Both check
  * renderers use it. Writes at most size bytes (NUL included) and returns the length written. */
 size_t rd_report_finding_detail(const rd_check_facts *facts, const rd_finding *fd, char *buf, size_t size);
+/* The name of a Save Session Info infoType ([MS-RDPBCGR] 2.2.10.1.1): "INFOTYPE_LOGON_LONG". */
+const char *rd_report_logon_info_type(uint32_t info_type);
 /* The session step a probe ended in ("licensing"), in words ("after Client Info, during
  * licensing"); an unknown step as it is. */
 const char *rd_report_session_step(const char *step);

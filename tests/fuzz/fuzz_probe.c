@@ -9,7 +9,8 @@
  * the Connect Response in the input; what the input claims is encrypted fails its MAC.
  *
  * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
- * session phase, the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
+ * session phase, bit 3 --logon: Confirm Active, finalization and the logon wait, the low 3 bits
+ * pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
  * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
  * length - 1; high 2 bits: half-seconds before it) and its bytes. */
 #include <stdint.h>
@@ -81,10 +82,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   facts.req.legacy = (data[0] & 0x40) != 0;
   facts.req.session = (data[0] & 0x20) != 0;
   facts.req.protocols = requests[data[0] & 0x07];
+  facts.req.logon = facts.req.session && (data[0] & 0x08) != 0;
   stream_len = 0;
   rd_us now = 1000, step = 3000000;
   rd_probe_init(&probe, &facts, step);
   probe.crypto = &crypto_once;
+  probe.logon_until = now + 4 * step; /* as the check sets it: its deadline less a margin */
   rd_probe_launch(&probe, now);
   rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   pull(&probe, now);
@@ -123,7 +126,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!rd_probe_done(&probe)) {
     switch (data[1] >> 6) {
     case 0:
-      rd_probe_expire(&probe, rd_probe_deadline(&probe));
+      /* Deadlines in turn, a pull after each, as the engine does: a --logon probe whose wait ran
+       * out still sends its Shutdown Request and, unanswered, its ultimatum. */
+      for (int k = 0; k < 8 && !rd_probe_done(&probe); k++) {
+        rd_probe_expire(&probe, rd_probe_deadline(&probe));
+        pull(&probe, rd_probe_deadline(&probe) != RD_US_NONE ? rd_probe_deadline(&probe) : now);
+      }
       break;
     case 1:
       rd_probe_eof(&probe, false, now + 1);

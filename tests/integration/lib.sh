@@ -488,6 +488,104 @@ lab_xrdp_in_srv() {
     lab_log "xrdp-in-srv($_LAB_X_MODE,$_LAB_X_CERT): pid $XRDP_PID ready on $SRV_IP:3389 in $LAB_READY_MS ms"
 }
 
+# lab_xrdp_full_in_srv MODE CERTNAME [extras…] : the packaged ini (as lab_xrdp_full) inside NS_SRV
+# on SRV_IP:3389, for a session through xrdp-sesman (lab_sesman_in_srv). Sets XRDP_PORT=3389,
+# XRDP_PID, XRDP_LOG.
+lab_xrdp_full_in_srv() {
+    [[ -n ${NS_SRV:-} ]] || lab_fail "lab_xrdp_full_in_srv needs lab_netns_pair first"
+    [[ $# -ge 2 ]] || lab_fail "usage: lab_xrdp_full_in_srv negotiate|tls|rdp CERTNAME [key=value…]"
+    [[ -r /etc/xrdp/xrdp.ini ]] || lab_skip "no /etc/xrdp/xrdp.ini"
+    _lab_xrdp_args full 4 "$SRV_IP" "$NS_SRV" root "$@"
+    lab_require_cmd xrdp
+    lab_certs
+    [[ $_LAB_X_MODE == tls ]] || _lab_xrdp_check_rsakeys
+    _lab_xrdp_builder 3389
+    _lab_wait_port "$NS_CLI" "$SRV_IP" 3389 5
+    _lab_owns_port "$LAB_LAST_PID" 3389 "$NS_SRV" || lab_fail "3389 in $NS_SRV is not our xrdp"
+    XRDP_PORT=3389
+    XRDP_PID=$LAB_LAST_PID
+    lab_log "xrdp-full-in-srv($_LAB_X_MODE,$_LAB_X_CERT): pid $XRDP_PID on $SRV_IP:3389"
+}
+
+# lab_local_user NAME PASSWORD : a local account for PAM logons (useradd, home under $LAB, shell
+# /bin/sh), removed at exit — after lab_sesman_in_srv's sessions are stopped, since userdel refuses
+# a user with processes. Sets LOGON_USER.
+lab_local_user() {
+    lab_require_root
+    lab_require_cmd useradd userdel chpasswd
+    local name=$1 pass=$2
+    ! id "$name" >/dev/null 2>&1 || lab_fail "user $name exists already"
+    useradd -M -d "$LAB/home-$name" -s /bin/sh "$name" || lab_fail "useradd $name failed"
+    lab_at_exit "userdel $name 2>/dev/null || lab_log 'userdel $name failed'"
+    mkdir -p "$LAB/home-$name"
+    chown "$name:" "$LAB/home-$name"
+    printf '%s:%s\n' "$name" "$pass" | chpasswd || lab_fail "chpasswd $name failed"
+    LOGON_USER=$name
+}
+
+# The processes below PID (children first-found, all generations), by id.
+_lab_descendants() {
+    local c
+    for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        echo "$c"
+        _lab_descendants "$c"
+    done
+}
+
+# Stops a session sesman started (its X server, window manager, channel server) with SIGTERM, so
+# Xvnc removes its /tmp/.X<N>-lock and socket, then SIGKILL what is left; by process id.
+_lab_sesman_sessions_stop() {
+    local pids deadline p
+    pids=$(_lab_descendants "$1")
+    [[ -n $pids ]] || return 0
+    kill -TERM $pids 2>/dev/null
+    deadline=$(($(lab_ms) + 3000))
+    for p in $pids; do
+        while _lab_alive "$p" && (($(lab_ms) < deadline)); do sleep 0.05; done
+    done
+    for p in $pids; do _lab_alive "$p" && kill -KILL "$p" 2>/dev/null; done
+    return 0
+}
+
+# lab_sesman_in_srv [XVNC_PATH] : xrdp-sesman inside NS_SRV, from a copy of the packaged
+# sesman.ini under $LAB. xrdp reads the sesman port only from /etc/xrdp/sesman.ini (3350, a
+# compiled-in path), so the namespace is what makes this sesman private. The session's window
+# manager is $LAB/sesman/wm.sh (a sleep: no desktop is installed), its X server Xvnc (or
+# XVNC_PATH, e.g. a path that does not exist, for a session that cannot start). Sets SESMAN_PID,
+# SESMAN_LOG. Every session process is stopped at exit.
+lab_sesman_in_srv() {
+    [[ -n ${NS_SRV:-} ]] || lab_fail "lab_sesman_in_srv needs lab_netns_pair first"
+    lab_require_cmd xrdp-sesman
+    [[ -r /etc/xrdp/sesman.ini ]] || lab_skip "no /etc/xrdp/sesman.ini"
+    local dir=$LAB/sesman ini
+    mkdir -p "$dir"
+    ini=$dir/sesman.ini
+    cp /etc/xrdp/sesman.ini "$ini"
+    printf '#!/bin/sh\nexec sleep 30\n' >"$dir/wm.sh"
+    chmod 755 "$dir" "$dir/wm.sh"
+    _lab_ini_set "$ini" Globals ListenAddress=127.0.0.1 ListenPort=3350 EnableUserWindowManager=false \
+        "DefaultWindowManager=$dir/wm.sh"
+    _lab_ini_set "$ini" Logging "LogFile=$dir/sesman.log" LogLevel=INFO EnableSyslog=false EnableConsole=false
+    _lab_ini_set "$ini" ChansrvLogging EnableSyslog=false EnableConsole=false
+    if [[ -n ${1:-} ]]; then
+        sed -i "s|^param=Xvnc\$|param=$1|" "$ini"
+    else
+        lab_require_cmd Xvnc
+    fi
+    lab_spawn sesman ip netns exec "$NS_SRV" xrdp-sesman -n -c "$ini"
+    SESMAN_PID=$LAB_LAST_PID
+    SESMAN_LOG=$dir/sesman.log
+    lab_at_exit "_lab_sesman_sessions_stop $SESMAN_PID"
+    # It listens on [::1] or 127.0.0.1 depending on how it resolves ListenAddress: wait for either.
+    local deadline=$(($(lab_ms) + 5000))
+    until ip netns exec "$NS_SRV" ss -Htln 'sport = :3350' 2>/dev/null | grep -q LISTEN; do
+        _lab_alive "$SESMAN_PID" || lab_fail "sesman died: $(tail -n 5 "$LAB_LAST_LOG" "$SESMAN_LOG" 2>/dev/null)"
+        (($(lab_ms) < deadline)) || lab_fail "sesman did not listen on 3350 within 5 s"
+        sleep 0.05
+    done
+    lab_log "sesman: pid $SESMAN_PID in $NS_SRV"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Xvfb, FreeRDP shadow server, minisrv
 

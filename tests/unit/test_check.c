@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* The sans-I/O check (src/probe/check.c) under a fake driver: the plan, the move to the address
  * that connects, side ports, one authentication attempt across probes, the whole-check deadline,
  * a drip server and a local failure, all with hand-fed events and time. No sockets. */
@@ -14,6 +15,7 @@
 
 #include "core/x224.h"
 #include "probe/check.h"
+#include "vectors_mcs.h"
 
 #define MS 1000u
 #define STEP (3000 * MS)
@@ -353,6 +355,49 @@ static void test_rd_check_one_authentication_attempt(void **state) {
   rd_crypto_free(crypto);
 }
 
+/* --logon without NLA: the client-like probe (SSL selected) goes through MCS to the end of the
+ * joins and asks for the check's one attempt there; its Client Info then carries the account
+ * (auto-logon). The probe that reached a CHALLENGE meanwhile waited, and is released without it. */
+static void test_rd_check_logon_grants_the_client_info(void **state) {
+  const char *why = NULL;
+  rd_crypto *crypto = rd_crypto_new(&why);
+  rd_auth_input in;
+  assert_int_equal(rd_auth_input_init(&in, "carol", "LAB", "Passw0rd!", "rdp.lab", 1700000000000, crypto), 0);
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .auth = &in, .logon = true};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  int client = conn_requesting(CLIENT_LIKE, 0);
+  int other = conn_requesting(RD_X224_PROTOCOL_HYBRID, 0);
+  assert_true(probe_of(client)->req.logon);
+  assert_false(probe_of(other)->req.logon);
+  connected(client, RD_CONN_OK);
+  connected(other, RD_CONN_OK);
+  confirm(other, RD_X224_PROTOCOL_HYBRID);
+  tls_ok(other, 0);
+  receive(other, challenge_ts, sizeof challenge_ts);
+  assert_int_equal(F.c[other].tls_sends, 1); /* waits for the client's probe */
+  confirm(client, RD_X224_PROTOCOL_SSL);
+  tls_ok(client, 0);
+  receive(client, spec_4_1_4, sizeof spec_4_1_4);
+  static const uint8_t attach[] = {0x03, 0x00, 0x00, 0x0b, 0x02, 0xf0, 0x80, 0x2e, 0x00, 0x00, 0x06};
+  static const uint8_t join_1007[] = {0x03, 0x00, 0x00, 0x0f, 0x02, 0xf0, 0x80, 0x3e, 0x00,
+                                      0x00, 0x06, 0x03, 0xef, 0x03, 0xef};
+  static const uint8_t join_1003[] = {0x03, 0x00, 0x00, 0x0f, 0x02, 0xf0, 0x80, 0x3e, 0x00,
+                                      0x00, 0x06, 0x03, 0xeb, 0x03, 0xeb};
+  receive(client, attach, sizeof attach);
+  receive(client, join_1007, sizeof join_1007);
+  receive(client, join_1003, sizeof join_1003);
+  /* The last send is the Client Info; the account's UTF-16 name is in it. */
+  static const uint8_t carol16[] = {'c', 0, 'a', 0, 'r', 0, 'o', 0, 'l', 0};
+  assert_non_null(memmem(F.c[client].last, F.c[client].last_len, carol16, sizeof carol16));
+  assert_int_equal(probe_of(client)->session.logon.credentials, RD_LOGON_CREDS_CLIENT_INFO);
+  assert_int_equal(F.c[other].tls_sends, 1); /* released: never an AUTHENTICATE */
+  assert_true(F.c[other].closed);
+  assert_null(probe_of(other)->auth.user);
+  finish();
+  rd_crypto_free(crypto);
+}
+
 /* When the client-like probe never reaches CredSSP, the first other probe that does authenticates. */
 static void test_rd_check_auth_falls_back_to_another_probe(void **state) {
   const char *why = NULL;
@@ -563,6 +608,7 @@ int main(void) {
       cmocka_unit_test(test_rd_check_max_conns_holds_every_connection),
       cmocka_unit_test(test_rd_check_one_authentication_attempt),
       cmocka_unit_test(test_rd_check_auth_falls_back_to_another_probe),
+      cmocka_unit_test(test_rd_check_logon_grants_the_client_info),
       cmocka_unit_test(test_rd_check_whole_deadline_is_ours),
       cmocka_unit_test(test_rd_check_cut_while_resolving),
       cmocka_unit_test(test_rd_check_drip_server),

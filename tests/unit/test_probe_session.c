@@ -19,6 +19,7 @@
 #include "core/info.h"
 #include "core/mcs.h"
 #include "core/sec.h"
+#include "core/share.h"
 #include "core/x224.h"
 #include "probe/probe.h"
 #include "vectors_mcs.h"
@@ -28,6 +29,7 @@
 static rd_probe_facts facts;
 static rd_probe probe;
 static rd_us now;
+static bool want_logon; /* to_session: the request carries --logon */
 
 /* What the probe sends next, as one buffer (empty when nothing is due). */
 static size_t pull(uint8_t **out) {
@@ -109,6 +111,7 @@ static void to_session(void) {
   facts.req.kind = RD_PROBE_NEGO;
   facts.req.protocols = 11;
   facts.req.session = true;
+  facts.req.logon = want_logon;
   now = 1000;
   rd_probe_init(&probe, &facts, STEP);
   rd_probe_launch(&probe, now);
@@ -472,6 +475,7 @@ static void test_rd_probe_session_rdpsec_bad_certificates(void **state) {
 
 static int teardown(void **state) {
   rd_probe_cleanup(&probe);
+  want_logon = false;
   return 0;
 }
 
@@ -479,6 +483,173 @@ static int group_teardown(void **state) {
   rd_rdpsec_session_free(server);
   rd_rdpsec_lib_free(lib);
   return 0;
+}
+
+/* ---- --logon ------------------------------------------------------------------------------- */
+
+static const rd_auth_input logon_in = {.user = "alice", .domain = "LAB", .password = "S3cret-pw!"};
+static rd_credssp_auth logon_auth = {.in = &logon_in};
+
+/* A Share Data PDU from the server (pduSource 1002, share 0x103ea) of type2 with payload. */
+static void feed_share(uint8_t type2, const uint8_t *payload, size_t n) {
+  rd_bld b;
+  uint8_t *pdu;
+  size_t len;
+  rd_bld_init(&b, 1 << 16);
+  assert_int_equal(rd_share_encode_data(0x103ea, 1002, RD_SHARE_STREAM_MED, type2, payload, n, &b), 0);
+  assert_true(rd_bld_finish(&b, &pdu, &len));
+  feed_data(pdu, len);
+  free(pdu);
+}
+
+/* TLS: at the end of the joins the probe waits for the check's credentials (wants_auth, nothing to
+ * send); granted, it sends the auto-logon Client Info (INFO_AUTOLOGON, user, domain, password in
+ * UTF-16LE), then licensing and Demand Active lead to Confirm Active with the finalization. */
+static void to_logon_active(void) {
+  uint8_t *out;
+  want_logon = true;
+  to_session();
+  free((pull(&out), out));
+  feed(spec_4_1_4, sizeof spec_4_1_4);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  pull_expect(0x38);
+  feed(join_1007, sizeof join_1007);
+  pull_expect(0x38);
+  feed(join_1003, sizeof join_1003);
+  assert_int_equal(probe.state, RD_PS_INFO_WAIT_GRANT);
+  assert_true(rd_probe_wants_auth(&probe));
+  assert_false(rd_probe_wants_send(&probe));
+  rd_probe_grant_auth(&probe, &logon_auth, now);
+  assert_true(rd_probe_wants_send(&probe));
+  size_t n = pull(&out);
+  static const uint8_t pw16[] = {'S', 0, '3', 0, 'c', 0, 'r', 0, 'e', 0, 't', 0, '-', 0};
+  static const uint8_t user16[] = {'a', 0, 'l', 0, 'i', 0, 'c', 0, 'e', 0};
+  assert_non_null(memmem(out, n, pw16, sizeof pw16));
+  assert_non_null(memmem(out, n, user16, sizeof user16));
+  /* After the TPKT, X.224, MCS Send Data Request (8 bytes with a 2-byte PER length) and the basic
+   * security header (4): TS_INFO_PACKET's codePage (4), then flags with INFO_AUTOLOGON. */
+  uint32_t flags = out[4 + 3 + 8 + 4 + 4] | (uint32_t)out[4 + 3 + 8 + 4 + 5] << 8;
+  assert_true(flags & 0x00000008u /* INFO_AUTOLOGON */);
+  free(out);
+  assert_int_equal(facts.session.logon.credentials, RD_LOGON_CREDS_CLIENT_INFO);
+  assert_string_equal(facts.session.logon.user, "alice");
+  feed_data(license_valid, sizeof license_valid);
+  feed_data(demand_active, sizeof demand_active);
+  assert_int_equal(probe.state, RD_PS_CAPS_SEND_CONFIRM_ACTIVE);
+  n = pull(&out);
+  /* Five Send Data Requests: Confirm Active ("MSTSC"), Synchronize, two Controls, Font List. */
+  size_t frames = 0;
+  for (size_t at = 0; at + 4 <= n; frames++)
+    at += (size_t)out[at + 2] << 8 | out[at + 3];
+  assert_int_equal(frames, 5);
+  assert_non_null(memmem(out, n, "MSTSC", 6));
+  free(out);
+  assert_true(facts.session.logon.confirm_active_sent);
+  assert_int_equal(probe.state, RD_PS_FINAL_WAIT);
+  /* The server's finalization (4.1.19-4.1.22): Synchronize, Cooperate, Granted Control, Font Map. */
+  static const uint8_t sync[] = {0x01, 0x00, 0xef, 0x03};
+  static const uint8_t coop[] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  static const uint8_t granted[] = {0x02, 0x00, 0xef, 0x03, 0xea, 0x03, 0x00, 0x00};
+  static const uint8_t font_map[] = {0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00};
+  feed_share(RD_SHARE_PDUTYPE2_SYNCHRONIZE, sync, sizeof sync);
+  feed_share(RD_SHARE_PDUTYPE2_CONTROL, coop, sizeof coop);
+  feed_share(RD_SHARE_PDUTYPE2_CONTROL, granted, sizeof granted);
+  assert_int_equal(probe.state, RD_PS_FINAL_WAIT);
+  feed_share(RD_SHARE_PDUTYPE2_FONTMAP, font_map, sizeof font_map);
+  const rd_logon_facts *l = &facts.session.logon;
+  assert_true(l->fin_synchronize && l->fin_cooperate && l->fin_granted && l->fin_font_map);
+  assert_int_equal(probe.state, RD_PS_LOGON_WAIT);
+  /* A fast-path update: the server draws. */
+  static const uint8_t fastpath[] = {0x00, 0x05, 0x00, 0x00, 0x00};
+  feed(fastpath, sizeof fastpath);
+  assert_int_equal(l->n_updates, 1);
+  assert_int_equal(facts.session.n_unknown, 0);
+}
+
+/* A logon report (LOGON_LONG), the Shutdown Request, Shutdown Request Denied (a user is logged on),
+ * then our ultimatum. */
+static void test_rd_probe_logon_reported_then_shutdown_denied(void **state) {
+  uint8_t *out;
+  to_logon_active();
+  uint8_t ssi[4 + 18 + 558 + 2 + 2] = {0};
+  ssi[0] = 1, ssi[4] = 1, ssi[6] = 18, ssi[10] = 5, ssi[14] = 2, ssi[18] = 2; /* session 5 */
+  feed_share(RD_SHARE_PDUTYPE2_SAVE_SESSION_INFO, ssi, sizeof ssi);
+  const rd_logon_facts *l = &facts.session.logon;
+  assert_int_equal(l->outcome, RD_LOGON_REPORTED);
+  assert_int_equal(l->info_type, 1);
+  assert_int_equal(l->session_id, 5);
+  assert_int_equal(probe.state, RD_PS_SESSION_SEND_SHUTDOWN);
+  size_t n = pull(&out);
+  assert_int_equal(out[n - 4], RD_SHARE_PDUTYPE2_SHUTDOWN_REQUEST); /* a Share Data Header, no body */
+  free(out);
+  assert_true(l->shutdown_sent);
+  assert_int_equal(probe.state, RD_PS_SESSION_WAIT_SHUTDOWN);
+  feed_share(RD_SHARE_PDUTYPE2_SHUTDOWN_DENIED, NULL, 0);
+  assert_int_equal(l->ended_by, RD_LOGON_END_SHUTDOWN_DENIED);
+  pull_expect(0x21); /* Disconnect Provider Ultimatum */
+  assert_true(rd_probe_done(&probe));
+  assert_int_equal(facts.session.outcome, RD_SESS_ACTIVE);
+}
+
+/* Logon error info ends the wait; the server then lets the shutdown go (it closes). */
+static void test_rd_probe_logon_error_then_close(void **state) {
+  uint8_t *out;
+  to_logon_active();
+  uint8_t ext[4 + 2 + 4 + 4 + 8] = {3, 0, 0, 0, 18, 0, 2, 0, 0, 0, 8, 0, 0, 0};
+  feed_share(RD_SHARE_PDUTYPE2_SAVE_SESSION_INFO, ext, sizeof ext); /* LOGON_FAILED_BAD_PASSWORD, 0 */
+  assert_int_equal(facts.session.logon.outcome, RD_LOGON_ERROR);
+  assert_true(facts.session.logon_error_present);
+  free((pull(&out), out));
+  rd_probe_eof(&probe, false, now += 1000);
+  assert_int_equal(facts.session.logon.ended_by, RD_LOGON_END_SHUTDOWN_ENDED);
+  assert_true(rd_probe_done(&probe));
+}
+
+/* xrdp: nothing said before the wait ends (the check's deadline less a margin), no answer to the
+ * Shutdown Request within a second, then our ultimatum. */
+static void test_rd_probe_logon_not_reported(void **state) {
+  uint8_t *out;
+  to_logon_active();
+  rd_us wait_began = now;
+  rd_probe_expire(&probe, rd_probe_deadline(&probe) - 1); /* no logon_until set: one step */
+  assert_int_equal(probe.state, RD_PS_LOGON_WAIT);
+  now = rd_probe_deadline(&probe);
+  rd_probe_expire(&probe, now);
+  assert_int_equal(facts.session.logon.outcome, RD_LOGON_NOT_REPORTED);
+  assert_true(facts.session.logon.wait_us >= now - wait_began);
+  free((pull(&out), out));
+  assert_int_equal(rd_probe_deadline(&probe), now + 1000000);
+  now = rd_probe_deadline(&probe);
+  rd_probe_expire(&probe, now);
+  assert_int_equal(facts.session.logon.ended_by, RD_LOGON_END_SHUTDOWN_SILENT);
+  pull_expect(0x21);
+  assert_true(rd_probe_done(&probe));
+}
+
+/* The check refused the credentials (its one attempt went elsewhere): an empty Client Info, and
+ * the probe stops at Demand Active as without --logon. */
+static void test_rd_probe_logon_refused_grant(void **state) {
+  uint8_t *out;
+  want_logon = true;
+  to_session();
+  free((pull(&out), out));
+  feed(spec_4_1_4, sizeof spec_4_1_4);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  pull_expect(0x38);
+  feed(join_1007, sizeof join_1007);
+  pull_expect(0x38);
+  feed(join_1003, sizeof join_1003);
+  rd_probe_grant_auth(&probe, NULL, now);
+  size_t n = pull(&out);
+  static const uint8_t user16[] = {'a', 0, 'l', 0, 'i', 0};
+  assert_null(memmem(out, n, user16, sizeof user16));
+  free(out);
+  feed_data(license_valid, sizeof license_valid);
+  feed_data(demand_active, sizeof demand_active);
+  assert_int_equal(probe.state, RD_PS_SESSION_SEND_DISCONNECT);
+  assert_int_equal(facts.session.logon.credentials, RD_LOGON_CREDS_NONE);
 }
 
 int main(void) {
@@ -493,6 +664,10 @@ int main(void) {
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_reaches_demand_active, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_error_info_and_mac, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_bad_certificates, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_logon_reported_then_shutdown_denied, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_logon_error_then_close, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_logon_not_reported, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_logon_refused_grant, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

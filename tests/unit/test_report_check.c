@@ -65,7 +65,7 @@ static void base(const char *host, uint16_t port, bool literal) {
   F.cert_probe = -1;
   for (size_t i = 0; i < N_PLAN; i++) {
     rd_probe_facts *p = &F.probes[F.n_probes++];
-    p->req = (rd_probe_request){plan[i].kind, plan[i].legacy, plan[i].req, plan[i].pin, 0, i == 0};
+    p->req = (rd_probe_request){plan[i].kind, plan[i].legacy, plan[i].req, plan[i].pin, 0, i == 0, false};
     p->connect = RD_CONN_OK;
     p->connect_us = p->connect_attempt_us = 150 + 20 * i;
     p->reply_us = 1200 + 100 * i;

@@ -709,6 +709,68 @@ static void test_rd_diagnose_session_ok(void **state) {
   assert_int_equal(D.verdict.phases[RD_PH_SESSION], RD_STATE_NOT_TESTED);
 }
 
+/* --logon: what came after activation. A report is logon-ok; silence is said as silence (xrdp),
+ * never a success; an end after a proven NLA authentication is session-start-failed, after an
+ * auto-logon Client Info (nothing proven) session-closed-during-setup; a logoff errorInfo in the
+ * wait is a session that ended as it started; logon error info keeps the session rule's finding. */
+static void test_rd_diagnose_logon(void **state) {
+  rd_probe_facts *c = session_base();
+  session_active(c);
+  c->req.logon = true;
+  c->auth.outcome = RD_AUTH_NOT_TRIED; /* TLS: no CredSSP authentication on this connection */
+  rd_logon_facts *l = &c->session.logon;
+  l->confirm_active_sent = true;
+  l->credentials = RD_LOGON_CREDS_CLIENT_INFO;
+  snprintf(l->user, sizeof l->user, "alice");
+  snprintf(l->domain, sizeof l->domain, "LAB");
+  l->fin_synchronize = l->fin_cooperate = l->fin_granted = l->fin_font_map = true;
+  l->wait_us = 2500000;
+  l->outcome = RD_LOGON_REPORTED;
+  l->save_session_info = true, l->info_type = 1, l->session_id_present = true, l->session_id = 3;
+  expect(0, "logon-ok");
+  assert_non_null(strstr(detail_of(index_of("logon-ok")),
+                         "the server reported the logon of LAB\\alice (Save Session Info INFOTYPE_LOGON_LONG, "
+                         "session id 3) 2500 ms after activation; the credentials went in the auto-logon Client Info"));
+  assert_false(found("auth-not-checked")); /* the auto-logon Client Info carried them */
+  /* xrdp: activation, graphics, nothing said. */
+  l->outcome = RD_LOGON_NOT_REPORTED, l->save_session_info = false, l->n_updates = 12;
+  expect(0, "logon-not-reported");
+  assert_false(found("logon-ok"));
+  assert_non_null(strstr(detail_of(index_of("logon-not-reported")), "(12 graphics updates)"));
+  /* The server ended it without a word: after an auto-logon Client Info nothing was proven. */
+  l->outcome = RD_LOGON_ENDED, l->end_how = RD_SESS_CLOSED;
+  snprintf(c->session.step, sizeof c->session.step, "logon-wait");
+  expect(2, "session-closed-during-setup");
+  assert_non_null(strstr(detail_of(index_of("session-closed-during-setup")), "after activation, while the user logged on (closed)"));
+  /* The same after NLA accepted the account: the session could not start. */
+  l->credentials = RD_LOGON_CREDS_CREDSSP;
+  c->auth.outcome = RD_AUTH_ACCEPTED;
+  assert_int_equal(rd_facts_set_name(&c->auth.user, "alice"), 0);
+  expect(2, "session-start-failed");
+  assert_false(found("session-closed-during-setup"));
+  /* A logoff errorInfo in the wait: ended as it started; another errorInfo keeps its finding. */
+  c->session.error_info[0] = 0xC, c->session.n_error_info = 1;
+  snprintf(c->session.error_info_step[0], RD_STEP_LEN, "logon-wait");
+  expect(2, "session-start-failed");
+  assert_non_null(strstr(detail_of(index_of("session-start-failed")), "ERRINFO_LOGOFF_BY_USER (0xC)"));
+  c->session.error_info[0] = 0x7;
+  expect(2, "server-denied-connection");
+  assert_false(found("session-start-failed"));
+  /* Logon error info: the session rule names it once. */
+  c->session.n_error_info = 0;
+  l->outcome = RD_LOGON_ERROR;
+  c->session.logon_error_present = true, c->session.logon_error_type = 0, c->session.logon_error_data = 0;
+  expect(2, "logon-failed");
+  /* Finalization unanswered: a client waits on a black screen. */
+  c->session.logon_error_present = false;
+  l->outcome = RD_LOGON_SILENT, l->fin_font_map = false;
+  expect(2, "session-closed-during-setup");
+  /* Ours: nothing said. */
+  l->outcome = RD_LOGON_CUT;
+  expect(0, "session-ok");
+  assert_false(found("logon-ok") || found("logon-not-reported") || found("session-start-failed"));
+}
+
 static void test_rd_diagnose_session_error_info(void **state) {
   static const struct {
     uint32_t code;
@@ -1089,6 +1151,7 @@ int main(void) {
       cmocka_unit_test(test_rd_verdict_rows_tls_credssp),
       cmocka_unit_test(test_rd_diagnose_cert_name_in_299th_san),
       cmocka_unit_test(test_rd_diagnose_session_ok),
+      cmocka_unit_test(test_rd_diagnose_logon),
       cmocka_unit_test(test_rd_diagnose_session_error_info),
       cmocka_unit_test(test_rd_diagnose_session_ended),
       cmocka_unit_test(test_rd_diagnose_session_rdpsec),

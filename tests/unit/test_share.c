@@ -407,6 +407,71 @@ static void test_rd_share_decode_save_session_info_logon(void **state) {
   assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
 }
 
+/* TS_LOGON_INFO_VERSION_2 (2.2.10.1.1.2) as the specification sizes it (Size 18) and as FreeRDP
+ * 2.11's server library writes it (Size 576, captured from minisrv --logon-ok: "01000000 0100
+ * 40020000 01000000 ..."): both read, the session id and the names found after 558 bytes of pad. */
+static void test_rd_share_decode_save_session_info_logon_long(void **state) {
+  static const uint8_t user[] = {'t', 0, 'e', 0, 's', 0, 't', 0, 0, 0};
+  uint8_t d[4 + 18 + 558 + 2 + sizeof user] = {0};
+  rd_cur c;
+  rd_share_save_session_info s;
+  d[0] = 1;              /* INFOTYPE_LOGON_LONG */
+  d[4] = 1;              /* Version 1 */
+  d[6] = 18;             /* Size 18 */
+  d[10] = 7;             /* SessionId 7 */
+  d[14] = 2;             /* cbDomain 2 (the terminator only) */
+  d[18] = sizeof user;   /* cbUserName */
+  memcpy(d + 4 + 18 + 558 + 2, user, sizeof user);
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), 0);
+  assert_int_equal(s.info_type, RD_INFOTYPE_LOGON_LONG);
+  assert_int_equal(s.session_id, 7);
+  assert_int_equal(rd_cur_len(&s.user), sizeof user);
+  assert_true(rd_cur_is_empty(&c));
+  d[6] = 0x40, d[7] = 0x02; /* Size 576: FreeRDP 2 */
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), 0);
+  assert_int_equal(s.session_id, 7);
+  d[6] = 19, d[7] = 0; /* any other size */
+  rd_cur_init(&c, d, sizeof d);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
+  assert_cur_at(&c, d, sizeof d);
+  /* One byte short: the user name cut. */
+  d[6] = 18;
+  rd_cur_init(&c, d, sizeof d - 1);
+  assert_int_equal(rd_share_decode_save_session_info(&c, &s), RD_E_MALFORMED);
+}
+
+/* The header of an mstsc Confirm Active as captured (quoted as a replay constant in a public client,
+ * the MSTSC_CONFIRM_ACTIVE bytes): totalLength 490, CONFIRMACTIVE | version 1, pduSource 1012,
+ * shareId 0x103ea, originatorId 1002, "MSTSC\0", lengthCombinedCapabilities 468, 21 sets. The
+ * capability sets are opaque to the encoder (it copies them), so a body of the same length stands
+ * in for them. ([MS-RDPBCGR] 4.1.13's example is encrypted under Standard RDP Security.) */
+static void test_rd_share_encode_confirm_active_mstsc_header(void **state) {
+  static const uint8_t head[26] = {
+      0xea, 0x01, 0x13, 0x00, 0xf4, 0x03,       /* totalLength 490, CONFIRMACTIVE | 0x10, pduSource 1012 */
+      0xea, 0x03, 0x01, 0x00, 0xea, 0x03,       /* shareId 0x103ea, originatorId 1002 */
+      0x06, 0x00, 0xd4, 0x01,                   /* lengthSourceDescriptor 6, lengthCombinedCapabilities 468 */
+      0x4d, 0x53, 0x54, 0x53, 0x43, 0x00,       /* "MSTSC\0" */
+      0x15, 0x00, 0x00, 0x00,                   /* numberCapabilities 21, pad2Octets */
+  };
+  uint8_t caps[464];
+  memset(caps, 0xa5, sizeof caps);
+  rd_share_confirm_active ca = {.share_id = 0x103ea, .pdu_source = 1012, .originator_id = 1002,
+                                .source_descriptor = (const uint8_t *)"MSTSC", .source_descriptor_len = 6,
+                                .caps = caps, .caps_len = sizeof caps, .caps_count = 21};
+  rd_bld b;
+  uint8_t *out;
+  size_t n;
+  rd_bld_init(&b, 4096);
+  assert_int_equal(rd_share_encode_confirm_active(&ca, &b), 0);
+  assert_true(rd_bld_finish(&b, &out, &n));
+  assert_int_equal(n, 490);
+  assert_memory_equal(out, head, sizeof head);
+  assert_memory_equal(out + sizeof head, caps, sizeof caps);
+  free(out);
+}
+
 static void test_rd_share_encode_confirm_active(void **state) {
   rd_bld caps, b;
   uint8_t *cp, *out;
@@ -457,7 +522,9 @@ int main(void) {
       cmocka_unit_test(test_rd_share_decode_deactivate_all),
       cmocka_unit_test(test_rd_share_decode_save_session_info_extended),
       cmocka_unit_test(test_rd_share_decode_save_session_info_logon),
+      cmocka_unit_test(test_rd_share_decode_save_session_info_logon_long),
       cmocka_unit_test(test_rd_share_encode_confirm_active),
+      cmocka_unit_test(test_rd_share_encode_confirm_active_mstsc_header),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
