@@ -189,6 +189,7 @@ static void session_line(const out *o, const rd_check_facts *c, const rd_diagnos
   case RD_SESS_RESET:
   case RD_SESS_SILENT:
   case RD_SESS_MALFORMED:
+  case RD_SESS_ENUMERATED: /* an enumeration connection's, never the client's */
     break;
   }
   if (k >= 0) {
