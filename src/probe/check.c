@@ -453,7 +453,7 @@ static void maybe_enumerate_more(rd_check *chk) {
   rd_check_facts *f = chk->facts;
   if (chk->enum_extra_added || !enum_wanted(chk) || chk->cut || !chk->resolved)
     return;
-  bool standard = false;
+  bool standard = false, answered = false;
   for (size_t i = 0; i < chk->n_slots; i++) {
     const slot *s = &chk->slots[i];
     if (s->kind != SLOT_PROBE || s->probe.facts->req.kind == RD_PROBE_CONNECT ||
@@ -464,9 +464,16 @@ static void maybe_enumerate_more(rd_check *chk) {
       return;
     if (s->probe.facts->session.enumeration && !rd_probe_done(&s->probe))
       return;
+    const rd_session_facts *ss = &s->probe.facts->session;
     standard = standard || standard_security(s->probe.facts);
+    answered = answered || (standard_security(s->probe.facts) &&
+                            (ss->connect_response || ss->outcome == RD_SESS_REFUSED || ss->outcome == RD_SESS_CLOSED ||
+                             ss->outcome == RD_SESS_RESET || ss->outcome == RD_SESS_DISCONNECTED));
   }
-  if (!standard)
+  /* A server that selected Standard RDP Security but left every Connect Initial so far without an
+   * answer (silent, malformed) would leave more the same way: no more connections for it. */
+  bool tried = chk->enum_assigned != 0;
+  if (!standard || (tried && !answered))
     return;
   chk->enum_extra_added = true;
   uint32_t pending[RD_RDPSEC_N_METHODS];

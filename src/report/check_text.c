@@ -433,11 +433,12 @@ static void rdpsec_facts(const out *o, const rd_check_facts *c) {
   }
   fprintf(o->f, "\nStandard RDP Security (each encryption method offered alone)\n");
   if (r->level_present)
-    para(o, "  level     ", 12, 12, "%s (%u)%s, on %u connections (%u opened for it)", rd_rdpsec_level_name(r->level),
-         r->level, r->level_varies ? ", varies between connections" : "", r->connections, r->extra_connections);
+    para(o, "  level     ", 12, 12, "%s (%u)%s; Connect Initials on %u connection%s, %u opened for them",
+         rd_rdpsec_level_name(r->level), r->level, r->level_varies ? ", varies between connections" : "",
+         r->connections, r->connections == 1 ? "" : "s", r->extra_connections);
   else
-    para(o, "  level     ", 12, 12, "no Connect Response, on %u connections (%u opened for it)", r->connections,
-         r->extra_connections);
+    para(o, "  level     ", 12, 12, "no Connect Response; Connect Initials on %u connection%s, %u opened for them",
+         r->connections, r->connections == 1 ? "" : "s", r->extra_connections);
   para(o, "  methods   ", 12, 12, "%s", methods);
 }
 
