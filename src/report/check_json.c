@@ -145,7 +145,8 @@ static json_t *rdpsec_json(const rd_check_facts *c) {
                                              rd_rdpsec_method_name(rd_rdpsec_methods[m]), "value",
                                              (int)rd_rdpsec_methods[m], "status", rd_rdpsec_status_name(x->status),
                                              "basis", rd_rdpsec_basis_name(x->basis), "probe",
-                                             probe_index(x->probe), "answered_method",
+                                             probe_index(x->basis == RD_RDPSEC_BASIS_PROBED ? x->probe : -1),
+                                             "answered_method",
                                              x->answered_present ? json_integer(x->answered_method) : json_null(),
                                              "answered_name",
                                              x->answered_present ? rd_rdpsec_method_name(x->answered_method) : NULL));
@@ -153,7 +154,7 @@ static json_t *rdpsec_json(const rd_check_facts *c) {
   return json_pack("{s:b, s:o, s:s?, s:o, s:b, s:o, s:i, s:i}", "tested", r->tested, "level",
                    r->level_present ? json_integer(r->level) : json_null(), "level_name",
                    r->level_present ? rd_rdpsec_level_name(r->level) : NULL, "level_probe",
-                   probe_index(r->level_probe), "level_varies", r->level_varies, "methods", methods,
+                   probe_index(r->level_present ? r->level_probe : -1), "level_varies", r->level_varies, "methods", methods,
                    "connections", (int)r->connections, "extra_connections", (int)r->extra_connections);
 }
 
