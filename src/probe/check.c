@@ -465,6 +465,12 @@ static void maybe_enumerate_more(rd_check *chk) {
     if (s->probe.facts->session.enumeration && !rd_probe_done(&s->probe))
       return;
     const rd_session_facts *ss = &s->probe.facts->session;
+    const rd_probe_request *r = &s->probe.facts->req;
+    /* The connections added request RDP: when the set's own RDP request got no RDP Confirm (xrdp in
+     * tls mode refuses it, yet answers a legacy request with a legacy Confirm), they would not. */
+    if (r->kind == RD_PROBE_NEGO && !r->legacy && r->protocols == RD_X224_PROTOCOL_RDP &&
+        !standard_security(s->probe.facts))
+      return;
     standard = standard || standard_security(s->probe.facts);
     answered = answered || (standard_security(s->probe.facts) &&
                             (ss->connect_response || ss->outcome == RD_SESS_REFUSED || ss->outcome == RD_SESS_CLOSED ||
