@@ -419,7 +419,8 @@ static void rdpsec_facts(const out *o, const rd_check_facts *c) {
     char answered[48] = "";
     if (x->status == RD_RDPSEC_REFUSED && x->answered_present)
       snprintf(answered, sizeof answered, ", answered %s", rd_rdpsec_method_name(x->answered_method));
-    else if (x->status == RD_RDPSEC_REFUSED && x->basis == RD_RDPSEC_BASIS_PROBED)
+    else if (x->status == RD_RDPSEC_REFUSED && x->basis == RD_RDPSEC_BASIS_PROBED && x->probe >= 0 &&
+             (size_t)x->probe < c->n_probes)
       snprintf(answered, sizeof answered, ", %s", rd_session_outcome_name(c->probes[x->probe].session.outcome));
     int w = snprintf(methods + used, sizeof methods - used, "%s%s %s%s%s%s", m ? "; " : "",
                      rd_rdpsec_method_name(rd_rdpsec_methods[m]),

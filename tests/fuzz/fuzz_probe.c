@@ -6,7 +6,8 @@
  * whole-check cut. Framing, hostile lengths, deadlines and every state are in play.
  *
  * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
- * session phase, the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
+ * session phase, bit 3 the check's Standard RDP Security enumeration offer, 40-bit or with bit 4
+ * FIPS, taken when the Confirm selects RDP or is legacy; the low 3 bits pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
  * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
  * length - 1; high 2 bits: half-seconds before it) and its bytes. */
 #include <stdint.h>
@@ -80,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   stream_len = 0;
   rd_us now = 1000, step = 3000000;
   rd_probe_init(&probe, &facts, step);
+  if (data[0] & 0x08)
+    probe.enum_offer = data[0] & 0x10 ? 0x10 : 0x01;
   rd_probe_launch(&probe, now);
   rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   pull(&probe, now);
