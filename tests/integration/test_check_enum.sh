@@ -114,9 +114,13 @@ check tls "127.0.0.1:$XRDP_PORT"
 budget tls
 assert_eq null "$(q tls .facts.rdp_security.level)" "tls: no Connect Response"
 assert_eq 0 "$(q tls '[.facts.rdp_security.methods[] | select(.status == "accepted")] | length')" "tls: no method"
-assert_eq refused "$(method tls 40-bit .status)" "tls: 40-bit offered on the legacy Confirm"
-assert_eq disconnected "$(q tls '[.facts.probes[] | select(.session.enumeration == true)][0].session.outcome')" \
-    "tls: the legacy connection's end"
+# (Under a heavy load the legacy request may meet the step deadline before its Confirm: then
+# nothing was offered, and nothing may be claimed.)
+if [[ $(q tls '[.facts.probes[] | select(.request.legacy)][0].negotiation.outcome') == legacy ]]; then
+    assert_eq refused "$(method tls 40-bit .status)" "tls: 40-bit offered on the legacy Confirm"
+    assert_eq disconnected "$(q tls '[.facts.probes[] | select(.session.enumeration == true)][0].session.outcome')" \
+        "tls: the legacy connection's end"
+fi
 assert_eq 0 "$(q tls '[.facts.probes[] | select(.kind == "rdp-security")] | length')" "tls: no connection added"
 assert_eq 11 "$(q tls .connections)" "tls: connections"
 no_finding tls rdp-security-weak
