@@ -31,7 +31,7 @@ say() { echo "$*" | tee -a "$summary"; }
 for lvl in ${LEVELS:-low medium high fips}; do
   lab_xrdp_full rdp good "crypt_level=$lvl" require_credentials=true
   port=$XRDP_PORT
-  say "== xrdp rdp, crypt_level=$lvl (127.0.0.1:$port)"
+  say "== xrdp rdp, crypt_level=$lvl (127.0.0.1:$port); load average $(cut -d' ' -f1-3 /proc/loadavg)"
   hyperfine -N --warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-json "$out/enum-$lvl.json" \
     -n rdpdoctor "$bin check --json 127.0.0.1:$port" \
     -n no-session "$bin check --json --no-session 127.0.0.1:$port" \
