@@ -46,7 +46,7 @@ static const char check_usage[] =
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when the RDP port is silent, do not try ports 22/80/443/445\n"
     "  --no-session       stop after the security phase (no MCS, licensing, Demand\n"
-    "                     Active)\n"
+    "                     Active, nor the Standard RDP Security enumeration)\n"
     "  --quick            only the request a Windows client sends and its TLS: one\n"
     "                     connection\n"
     "  -4, -6             use only IPv4 / IPv6 addresses\n"

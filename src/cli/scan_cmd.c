@@ -46,7 +46,7 @@ static const char scan_usage[] =
     "  --step-timeout SEC deadline for each step of a connection (default 3)\n"
     "  --no-side-ports    when an RDP port is silent, do not try ports 22/80/443/445\n"
     "  --no-session       stop after the security phase (no MCS, licensing, Demand\n"
-    "                     Active)\n"
+    "                     Active, nor the Standard RDP Security enumeration)\n"
     "  --quick            only the request a Windows client sends and its TLS (one\n"
     "                     connection per target, no side ports): the certificate\n"
     "                     and the selected protocol, fast\n"

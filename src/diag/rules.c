@@ -969,6 +969,75 @@ static bool encryption_unmet(const rd_probe_facts *p) {
          (s->encryption_method & ~known) != 0 || s->encryption_level > RD_GCC_ENCRYPTION_LEVEL_FIPS;
 }
 
+/* The client's Connect Response selected a method its Connect Initial did not offer (xrdp selects
+ * its configured method whatever the client offers): a client that offers what ours did fails. */
+static bool encryption_not_offered(const rd_probe_facts *p) {
+  const rd_session_facts *s = &p->session;
+  return s->connect_response && s->security_present && p->selected == RD_X224_PROTOCOL_RDP &&
+         s->offered_methods != 0 && s->encryption_method != 0 && (s->encryption_method & s->offered_methods) == 0;
+}
+
+static bool rdpsec_is(const rd_rdpsec_enum_facts *r, uint32_t method, rd_rdpsec_status status) {
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    if (rd_rdpsec_methods[m] == method)
+      return r->methods[m].status == status;
+  return false;
+}
+
+static void ev_methods(rd_finding *fd, const rd_rdpsec_enum_facts *r, rd_rdpsec_status status) {
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    if (r->methods[m].status == status)
+      ev(fd, "/facts/rdp_security/methods/%zu/status", m);
+}
+
+/* Standard RDP Security as the enumeration found it (facts.rdp_security): weak encryption a client
+ * that requests RDP gets, and encryption no client of a kind can meet. */
+static void rule_rdp_security(const rd_check_facts *f, rd_diagnosis *d) {
+  const rd_rdpsec_enum_facts *r = &f->rdp_security;
+  if (!r->tested)
+    return;
+  rd_finding *fd;
+  bool weak_method = rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_40BIT, RD_RDPSEC_ACCEPTED) ||
+                     rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_56BIT, RD_RDPSEC_ACCEPTED);
+  bool weak_level = r->level_present &&
+                    (r->level == RD_GCC_ENCRYPTION_LEVEL_LOW || r->level == RD_GCC_ENCRYPTION_LEVEL_NONE);
+  if (weak_method || weak_level) {
+    fd = add(d, RD_F_RDP_SECURITY_WEAK, RD_FT_RDPSEC_WEAK, r->level_probe);
+    if (r->level_present)
+      ev(fd, "/facts/rdp_security/level");
+    ev_methods(fd, r, RD_RDPSEC_ACCEPTED);
+  }
+  if (!r->level_present || r->level == RD_GCC_ENCRYPTION_LEVEL_NONE)
+    return;
+  bool none_accepted = true, all_refused = true;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+    none_accepted = none_accepted && r->methods[m].status != RD_RDPSEC_ACCEPTED;
+    all_refused = all_refused && r->methods[m].status == RD_RDPSEC_REFUSED;
+  }
+  if (none_accepted && all_refused) {
+    fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_ENCRYPTION_NONE_SHARED, r->level_probe);
+    ev(fd, "/facts/rdp_security/level");
+    ev_methods(fd, r, RD_RDPSEC_REFUSED);
+    return;
+  }
+  /* FIPS required, where a client's own request gets Standard RDP Security (no TLS to fall back
+   * on): 40, 56 and 128-bit refused, so a client that does not offer FIPS cannot connect. A
+   * Windows client offers FIPS ([MS-RDPBCGR] 4.1.3: 0x1b), as our session probe does: when that
+   * session was activated, a Windows client connects and this is no mismatch. */
+  int c = rd_query_client_probe(f);
+  if (c >= 0 && f->probes[c].nego == RD_NEGO_RSP && f->probes[c].selected == RD_X224_PROTOCOL_RDP &&
+      f->probes[c].session.outcome != RD_SESS_ACTIVE &&
+      r->level == RD_GCC_ENCRYPTION_LEVEL_FIPS && rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_FIPS, RD_RDPSEC_ACCEPTED) &&
+      rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_40BIT, RD_RDPSEC_REFUSED) &&
+      rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_56BIT, RD_RDPSEC_REFUSED) &&
+      rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_128BIT, RD_RDPSEC_REFUSED)) {
+    fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_ENCRYPTION_FIPS_ONLY, c);
+    ev_probe(fd, c, "negotiation/selected");
+    ev(fd, "/facts/rdp_security/level");
+    ev_methods(fd, r, RD_RDPSEC_REFUSED);
+  }
+}
+
 /* The session phase of the probe that went on into it: what the server said or did after the
  * security phase. The server's own reason (an errorInfo) comes first; then a licensing error; then
  * how it ended. */
@@ -998,6 +1067,11 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
   } else if (encryption_unmet(p)) {
     fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_ENCRYPTION_UNMET, i);
     ev_probe(fd, i, "negotiation/selected");
+    ev_probe(fd, i, "session/encryption_method");
+    ev_probe(fd, i, "session/encryption_level");
+  } else if (encryption_not_offered(p)) {
+    fd = add(d, RD_F_ENCRYPTION_MISMATCH, RD_FT_ENCRYPTION_NOT_OFFERED, i);
+    ev_probe(fd, i, "session/offered_methods");
     ev_probe(fd, i, "session/encryption_method");
     ev_probe(fd, i, "session/encryption_level");
   }
@@ -1336,6 +1410,7 @@ void rd_diagnose(const rd_check_facts *f, rd_diagnosis *out) {
     rule_auth(f, out);
     rule_session(f, out);
     rule_logon(f, out);
+    rule_rdp_security(f, out);
     rule_client(f, out);
   }
   rd_diag_verdict(f, out);

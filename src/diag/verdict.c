@@ -72,6 +72,7 @@ static void session_state(const rd_check_facts *f, const rd_diagnosis *d, rd_ver
     return;
   switch (f->probes[sp].session.outcome) {
   case RD_SESS_NOT_TRIED:
+  case RD_SESS_ENUMERATED: /* an enumeration connection's, never the client's */
     return;
   case RD_SESS_NOT_SUPPORTED:
   case RD_SESS_LOCAL_ERROR:

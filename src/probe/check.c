@@ -9,6 +9,7 @@
 #include "auth/cert.h"
 #include "core/err.h"
 #include "core/wipe.h"
+#include "core/gcc.h"
 #include "core/x224.h"
 
 /* Ports that answer on most Windows hosts or their firewalls: SSH, HTTP, HTTPS, SMB. A reset or
@@ -58,6 +59,8 @@ struct rd_check {
   bool plan_moved;      /* it moved once, to an address that connected */
   bool side_started;
   bool identify_added;  /* the one follow-up connection that names what is on the port */
+  uint32_t enum_assigned; /* encryption methods some connection offered alone (or will) */
+  bool enum_extra_added;  /* the one round of connections opened only to enumerate */
   /* One per connection the check can open (rd_check_max_conns), allocated when the name resolves
    * and never moved: a check waiting on its name holds none, one on an address holds 16, not 36. */
   slot *slots;
@@ -428,10 +431,202 @@ static void maybe_identify(rd_check *chk) {
   }
 }
 
+/* ---- Standard RDP Security: which encryption methods, at which level (issue #12) ----------- */
+
+/* DESIGN.md: a dozen connections per check at most. */
+#define CONN_BUDGET 12
+
+static bool enum_wanted(const rd_check *chk) { return !chk->cfg.no_session && !chk->cfg.quick; }
+
+/* The connection negotiated Standard RDP Security: RDP selected, or a legacy Confirm (a server
+ * that predates negotiation speaks nothing else). */
+static bool standard_security(const rd_probe_facts *p) {
+  return (p->nego == RD_NEGO_RSP && p->selected == RD_X224_PROTOCOL_RDP) || p->nego == RD_NEGO_LEGACY;
+}
+
+/* The level of the first Connect Response under Standard RDP Security on the plan address, -1
+ * while none came. */
+static int known_level(const rd_check *chk) {
+  const rd_check_facts *f = chk->facts;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (p->req.addr_index == chk->plan_addr && standard_security(p) && p->session.connect_response &&
+        p->session.security_present)
+      return (int)p->session.encryption_level;
+  }
+  return -1;
+}
+
+/* A level that admits one method at most settles every method without a connection of its own
+ * ([MS-RDPBCGR] 5.3.2): High only 128-bit, FIPS only FIPS, None no encryption at all. At Low and
+ * Client Compatible what a server accepts differs (xrdp's "medium" selects 40-bit whatever the
+ * client offers), so each method is offered alone. */
+static bool level_settles(int level) {
+  return level == RD_GCC_ENCRYPTION_LEVEL_HIGH || level == RD_GCC_ENCRYPTION_LEVEL_FIPS ||
+         level == RD_GCC_ENCRYPTION_LEVEL_NONE;
+}
+
+/* The next method no connection offered alone yet, in the order 40, 56, 128-bit, FIPS (the weak
+ * ones first: they are what a finding rests on); 0 when none is left to probe. */
+/* Methods a Connect Response under Standard RDP Security already selected (the session probes
+ * offer every method): accepted, no connection of their own needed. */
+static uint32_t selected_methods(const rd_check *chk) {
+  const rd_check_facts *f = chk->facts;
+  uint32_t seen = 0;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    if (p->req.addr_index == chk->plan_addr && standard_security(p) && p->session.connect_response &&
+        p->session.security_present)
+      seen |= p->session.encryption_method;
+  }
+  return seen;
+}
+
+static uint32_t next_offer(const rd_check *chk) {
+  if (level_settles(known_level(chk)))
+    return 0;
+  uint32_t settled = chk->enum_assigned | selected_methods(chk);
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    if (!(settled & rd_rdpsec_methods[m]))
+      return rd_rdpsec_methods[m];
+  return 0;
+}
+
+/* A probe of the set that may carry an enumeration once its Confirm selects Standard RDP Security:
+ * every request but the client's own (which goes on into the session offering every method). Its
+ * negotiation facts are recorded first; the connection then goes on instead of closing. */
+static bool enum_carrier(const rd_check *chk, const slot *s) {
+  const rd_probe_request *r = &s->probe.facts->req;
+  return enum_wanted(chk) && (r->kind == RD_PROBE_NEGO || r->kind == RD_PROBE_TLS_VERSION) && !r->session &&
+         r->addr_index == chk->plan_addr && s->probe.state == RD_PS_X224_WAIT_CONFIRM;
+}
+
+/* Once every probe of the set has its Confirm and every enumeration has ended, while Standard RDP
+ * Security was selected and methods are left unsettled (too few connections selected it: a
+ * Windows server with TLS offers RDP only to RDP-only and legacy requests), one round of
+ * connections that request RDP and offer one method each, within the budget. */
+static void maybe_enumerate_more(rd_check *chk) {
+  rd_check_facts *f = chk->facts;
+  if (chk->enum_extra_added || !enum_wanted(chk) || chk->cut || !chk->resolved)
+    return;
+  bool standard = false, answered = false, tried = chk->enum_assigned != 0;
+  for (size_t i = 0; i < chk->n_slots; i++) {
+    const slot *s = &chk->slots[i];
+    if (s->kind != SLOT_PROBE || s->probe.facts->req.kind == RD_PROBE_CONNECT ||
+        s->probe.facts->req.addr_index != chk->plan_addr)
+      continue;
+    rd_probe_state st = s->probe.state;
+    if (st == RD_PS_CONNECTING || st == RD_PS_X224_SEND_REQUEST || st == RD_PS_X224_WAIT_CONFIRM)
+      return;
+    if (s->probe.facts->session.enumeration && !rd_probe_done(&s->probe))
+      return;
+    /* A session probe under Standard RDP Security (the RDP-only request) offers every method: its
+     * Connect Response gives the level first, and its silence counts as an unanswered offer. */
+    if (st == RD_PS_MCS_SEND_CONNECT_INITIAL || st == RD_PS_MCS_WAIT_CONNECT_RESPONSE)
+      return;
+    const rd_session_facts *ss = &s->probe.facts->session;
+    const rd_probe_request *r = &s->probe.facts->req;
+    tried = tried || (standard_security(s->probe.facts) && ss->outcome != RD_SESS_NOT_TRIED);
+    /* The connections added request RDP: when the set's own RDP request got no RDP Confirm (xrdp in
+     * tls mode refuses it, yet answers a legacy request with a legacy Confirm), they would not. */
+    if (r->kind == RD_PROBE_NEGO && !r->legacy && r->protocols == RD_X224_PROTOCOL_RDP &&
+        !standard_security(s->probe.facts))
+      return;
+    standard = standard || standard_security(s->probe.facts);
+    answered = answered || (standard_security(s->probe.facts) &&
+                            (ss->connect_response || ss->outcome == RD_SESS_REFUSED || ss->outcome == RD_SESS_CLOSED ||
+                             ss->outcome == RD_SESS_RESET || ss->outcome == RD_SESS_DISCONNECTED));
+  }
+  /* A server that selected Standard RDP Security but left every Connect Initial so far without an
+   * answer (silent, malformed) would leave more the same way: no more connections for it. */
+  if (!standard || (tried && !answered))
+    return;
+  chk->enum_extra_added = true;
+  uint32_t pending[RD_RDPSEC_N_METHODS];
+  size_t n = 0;
+  for (uint32_t m = next_offer(chk); m != 0 && n < RD_RDPSEC_N_METHODS; m = next_offer(chk)) {
+    pending[n++] = m;
+    chk->enum_assigned |= m; /* taken now, so next_offer moves on */
+  }
+  size_t room = chk->n_slots < CONN_BUDGET ? CONN_BUDGET - chk->n_slots : 0;
+  if (n > room)
+    n = room;
+  if (n == 0 || reserve(chk, f->n_probes + n) != 0)
+    return;
+  static const rd_probe_request req = {RD_PROBE_RDP_SECURITY, false, RD_X224_PROTOCOL_RDP, 0, 0, false, false};
+  for (size_t k = 0; k < n; k++) {
+    size_t before = chk->n_slots;
+    add_probe(chk, &req, chk->plan_addr);
+    if (chk->n_slots > before)
+      chk->slots[before].probe.enum_offer = pending[k];
+  }
+}
+
+/* The summary (facts.h rd_rdpsec_enum_facts), once every connection ended: each method accepted or
+ * refused by a connection that offered it (alone, or the client's with every method, whose answer
+ * proves the one it selected), else inferred from a level that admits one method, else not tested. */
+static void summarize_rdpsec(rd_check_facts *f, int addr) {
+  rd_rdpsec_enum_facts *r = &f->rdp_security;
+  memset(r, 0, sizeof *r);
+  r->level_probe = -1;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    r->methods[m].probe = -1;
+  for (size_t i = 0; i < f->n_probes; i++) {
+    const rd_probe_facts *p = &f->probes[i];
+    const rd_session_facts *s = &p->session;
+    if (p->req.addr_index != addr || !standard_security(p) || s->outcome == RD_SESS_NOT_TRIED)
+      continue;
+    r->tested = true;
+    r->connections++;
+    r->extra_connections += p->req.kind == RD_PROBE_RDP_SECURITY;
+    bool answered = s->connect_response && s->security_present;
+    if (answered && !r->level_present) {
+      r->level_present = true;
+      r->level = s->encryption_level;
+      r->level_probe = (int)i;
+    } else if (answered && s->encryption_level != r->level) {
+      r->level_varies = true;
+    }
+    for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+      rd_rdpsec_method *x = &r->methods[m];
+      uint32_t bit = rd_rdpsec_methods[m];
+      if (!(s->offered_methods & bit) || x->basis == RD_RDPSEC_BASIS_PROBED)
+        continue;
+      bool alone = s->offered_methods == bit;
+      if (answered && s->encryption_method == bit) {
+        x->status = RD_RDPSEC_ACCEPTED;
+      } else if (alone && (answered || s->outcome == RD_SESS_REFUSED || s->outcome == RD_SESS_CLOSED ||
+                           s->outcome == RD_SESS_RESET || s->outcome == RD_SESS_DISCONNECTED ||
+                           s->outcome == RD_SESS_ERROR_INFO)) {
+        x->status = RD_RDPSEC_REFUSED; /* another method, a refusal, or the end, right after the offer */
+      } else {
+        continue; /* offered with others and not selected, or no answer: says nothing */
+      }
+      x->basis = RD_RDPSEC_BASIS_PROBED;
+      x->probe = (int)i;
+      x->answered_present = answered;
+      x->answered_method = answered ? s->encryption_method : 0;
+    }
+  }
+  if (!r->level_present || !level_settles((int)r->level))
+    return;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+    rd_rdpsec_method *x = &r->methods[m];
+    if (x->basis != RD_RDPSEC_BASIS_NONE)
+      continue;
+    uint32_t bit = rd_rdpsec_methods[m];
+    bool only = (r->level == RD_GCC_ENCRYPTION_LEVEL_HIGH && bit == RD_GCC_ENCRYPTION_METHOD_128BIT) ||
+                (r->level == RD_GCC_ENCRYPTION_LEVEL_FIPS && bit == RD_GCC_ENCRYPTION_METHOD_FIPS);
+    x->status = only ? RD_RDPSEC_ACCEPTED : RD_RDPSEC_REFUSED;
+    x->basis = RD_RDPSEC_BASIS_INFERRED;
+  }
+}
+
 /* After every event: the decisions that span probes. */
 static void advance(rd_check *chk, rd_us now) {
   settle_auth(chk, now);
   maybe_identify(chk);
+  maybe_enumerate_more(chk);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
@@ -478,7 +673,15 @@ void rd_check_frame(rd_check *chk, int conn, const uint8_t *frame, size_t n, rd_
   slot *s = slot_of(chk, conn);
   if (s == NULL || s->kind != SLOT_PROBE)
     return;
+  /* The check's choice for a Confirm that selects Standard RDP Security; kept only if it does. */
+  bool carrier = enum_carrier(chk, s);
+  if (carrier)
+    s->probe.enum_offer = next_offer(chk);
   rd_probe_feed(&s->probe, frame, n, now);
+  if (carrier && s->probe.facts->session.enumeration)
+    chk->enum_assigned |= s->probe.enum_offer;
+  else if (carrier)
+    s->probe.enum_offer = 0;
   advance(chk, now);
 }
 
@@ -664,6 +867,7 @@ static void finalize(rd_check *chk, rd_us now) {
     return;
   chk->finalized = true;
   summarize_reach(chk->facts);
+  summarize_rdpsec(chk->facts, chk->plan_addr);
   chk->facts->total_us = since(chk, now);
 }
 

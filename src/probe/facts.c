@@ -115,6 +115,14 @@ static const char *const logon_creds_names[] = {
 static const char *const logon_end_names[] = {
 #include "facts.def"
 };
+#define RD_RDPSEC_STATUS ROW
+static const char *const rdpsec_status_names[] = {
+#include "facts.def"
+};
+#define RD_RDPSEC_BASIS ROW
+static const char *const rdpsec_basis_names[] = {
+#include "facts.def"
+};
 #undef ROW
 #define WHAT(id, name, what) what,
 #define RD_RDPSEC_CERT WHAT
@@ -139,6 +147,34 @@ const char *rd_rdpsec_cert_what(rd_rdpsec_cert c) { return LOOKUP(rdpsec_cert_wh
 const char *rd_logon_outcome_name(rd_logon_outcome o) { return LOOKUP(logon_outcome_names, o); }
 const char *rd_logon_creds_name(rd_logon_creds c) { return LOOKUP(logon_creds_names, c); }
 const char *rd_logon_end_name(rd_logon_end e) { return LOOKUP(logon_end_names, e); }
+const char *rd_rdpsec_status_name(rd_rdpsec_status s) { return LOOKUP(rdpsec_status_names, s); }
+const char *rd_rdpsec_basis_name(rd_rdpsec_basis b) { return LOOKUP(rdpsec_basis_names, b); }
+
+/* [MS-RDPBCGR] 2.2.1.3.3: 40BIT_ENCRYPTION_FLAG 0x01, 56BIT 0x08, 128BIT 0x02, FIPS 0x10. */
+const uint32_t rd_rdpsec_methods[RD_RDPSEC_N_METHODS] = {0x01, 0x08, 0x02, 0x10};
+
+const char *rd_rdpsec_method_name(uint32_t method) {
+  switch (method) {
+  case 0x00:
+    return "none";
+  case 0x01:
+    return "40-bit";
+  case 0x08:
+    return "56-bit";
+  case 0x02:
+    return "128-bit";
+  case 0x10:
+    return "FIPS";
+  default:
+    return "unknown";
+  }
+}
+
+/* [MS-RDPBCGR] 2.2.1.4.3 encryptionLevel. */
+const char *rd_rdpsec_level_name(uint32_t level) {
+  static const char *const names[] = {"None", "Low", "Client Compatible", "High", "FIPS"};
+  return level < sizeof names / sizeof names[0] ? names[level] : "unknown";
+}
 
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size) {
   static const struct {

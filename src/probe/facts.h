@@ -241,6 +241,8 @@ typedef struct rd_session_facts {
   bool security_present;
   uint32_t encryption_method, encryption_level;
   rd_rdpsec_facts rdpsec;
+  uint32_t offered_methods;   /* what our Connect Initial's CS_SECURITY offered (RD_GCC_ENCRYPTION_METHOD_*) */
+  bool enumeration;           /* an enumeration connection: one method offered, stops after the Connect Response */
   uint16_t io_channel, msg_channel, user_channel;
   uint16_t n_channels;
   /* Licensing */
@@ -297,6 +299,45 @@ typedef struct rd_ident_facts {
   size_t bytes_received;
   rd_us took_us;        /* connected -> greeting, answer or end */
 } rd_ident_facts;
+
+/* ---- Standard RDP Security: which encryption methods the server accepts, at which level ---- */
+#define RD_RDPSEC_STATUS(id, name, what) RD_RDPSEC_##id,
+typedef enum rd_rdpsec_status {
+#include "facts.def"
+} rd_rdpsec_status;
+#undef RD_RDPSEC_STATUS
+
+#define RD_RDPSEC_BASIS(id, name, what) RD_RDPSEC_BASIS_##id,
+typedef enum rd_rdpsec_basis {
+#include "facts.def"
+} rd_rdpsec_basis;
+#undef RD_RDPSEC_BASIS
+
+/* The methods in the order they are enumerated: 40-bit, 56-bit, 128-bit, FIPS. */
+#define RD_RDPSEC_N_METHODS 4
+extern const uint32_t rd_rdpsec_methods[RD_RDPSEC_N_METHODS]; /* 0x01, 0x08, 0x02, 0x10 */
+
+typedef struct rd_rdpsec_method {
+  rd_rdpsec_status status;
+  rd_rdpsec_basis basis;
+  int probe;                 /* the connection that settled it, -1 none (inferred, not tested) */
+  bool answered_present;     /* that connection got a Connect Response with server security data */
+  uint32_t answered_method;  /* the method it selected (another one than offered: refused) */
+} rd_rdpsec_method;
+
+/* The summary the check writes once every connection ended, from the Connect Responses of the
+ * connections that went on under Standard RDP Security: the client's (every method offered) and
+ * the enumeration ones (one method each, docs/json.md "rdp_security"). */
+typedef struct rd_rdpsec_enum_facts {
+  bool tested;               /* some connection sent a Connect Initial under Standard RDP Security */
+  bool level_present;
+  uint32_t level;            /* RD_GCC_ENCRYPTION_LEVEL_* of the first Connect Response */
+  int level_probe;           /* where it came from, -1 none */
+  bool level_varies;         /* another Connect Response gave another level */
+  rd_rdpsec_method methods[RD_RDPSEC_N_METHODS];
+  unsigned connections;      /* connections that carried a Connect Initial under Standard RDP Security */
+  unsigned extra_connections; /* of them, the ones opened only to enumerate (kind rdp-security) */
+} rd_rdpsec_enum_facts;
 
 /* ---- One probe connection ---- */
 #define RD_PROBE_KIND(id, name, what) RD_PROBE_##id,
@@ -369,6 +410,7 @@ typedef struct rd_check_facts {
   rd_us total_us;
   bool deadline_hit;    /* the whole-check deadline cut something short */
   bool auth_requested;  /* credentials were given (the outcome is in one probe's auth) */
+  rd_rdpsec_enum_facts rdp_security;
 } rd_check_facts;
 
 /* Makes room for n probes (at most RD_MAX_PROBES). It may move the array: call it before anything
@@ -398,6 +440,12 @@ const char *rd_rdpsec_cert_what(rd_rdpsec_cert c);         /* its facts.def sent
 const char *rd_logon_outcome_name(rd_logon_outcome o);     /* "reported" */
 const char *rd_logon_creds_name(rd_logon_creds c);         /* "client-info" */
 const char *rd_logon_end_name(rd_logon_end e);             /* "shutdown-denied" */
+const char *rd_rdpsec_status_name(rd_rdpsec_status s);     /* "accepted" */
+const char *rd_rdpsec_basis_name(rd_rdpsec_basis b);       /* "inferred" */
+/* "40-bit", "56-bit", "128-bit", "FIPS", "none" (0), "unknown" for an encryption method value. */
+const char *rd_rdpsec_method_name(uint32_t method);
+/* "None", "Low", "Client Compatible", "High", "FIPS", "unknown" for an encryption level. */
+const char *rd_rdpsec_level_name(uint32_t level);
 /* "RDP", "SSL", "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX" … for a protocol bit set. */
 const char *rd_protocols_name(uint32_t protocols, char *buf, size_t size);
 

@@ -128,6 +128,10 @@ typedef struct rd_probe {
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
   struct rd_probe_rdpsec *rdpsec;   /* Standard RDP Security: the server's key, the layer (probe_rdpsec.c) */
   rd_crypto_once *crypto; /* the check's computations context, borrowed; NULL: licensing makes one */
+  /* Standard RDP Security enumeration (the check's choice, before the Confirm is fed): when the
+   * server selects RDP or answers a legacy Confirm, the probe offers only these encryption
+   * methods in an MCS Connect Initial and stops after the Connect Response. 0: no enumeration. */
+  uint32_t enum_offer;
   /* Identify: the name and port for the HTTP Host header (the check's, borrowed), whether to ask
    * HTTP in clear rather than TLS first (the check's choice), and when the connection opened. */
   const char *host;

@@ -130,6 +130,9 @@ static int send_connect_initial(rd_probe *p, rd_bld *out) {
   uint8_t *ud = NULL;
   size_t ud_len = 0;
   rd_gcc_client_data_init(&cd, p->facts->selected);
+  if (sess(p)->enumeration)
+    cd.encryption_methods = p->enum_offer;
+  sess(p)->offered_methods = cd.encryption_methods;
   rd_bld_init(&gcc, 4096);
   if (rd_gcc_encode_ccrq(&cd, &gcc) != 0 || !rd_bld_finish(&gcc, &ud, &ud_len)) {
     rd_bld_cleanup(&gcc);
@@ -531,6 +534,14 @@ static int on_connect_response(rd_probe *p, rd_cur *c, rd_us now) {
   s->msg_channel = sd.msgchannel_present ? sd.msgchannel_id : 0;
   if (sd.result != 0 || !sd.net_present) {
     rd_probe_end_session(p, RD_SESS_REFUSED, now);
+    return 0;
+  }
+  /* An enumeration connection has what it came for (the method and level the server selected
+   * for its offer): a clean disconnect, no security exchange. */
+  if (s->enumeration) {
+    s->outcome = RD_SESS_ENUMERATED;
+    note_step(p);
+    rd_probe_enter(p, RD_PS_SESSION_SEND_DISCONNECT, now);
     return 0;
   }
   /* Standard RDP Security: the server's key and random for the Security Exchange after the joins. */

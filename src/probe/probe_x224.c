@@ -107,6 +107,14 @@ int rd_probe_feed_x224(rd_probe *p, const uint8_t *frame, size_t n, rd_us now) {
     rd_probe_start_session(p, now); /* Standard RDP Security: MCS in clear */
     return 0;
   }
+  /* An enumeration: Standard RDP Security (RDP selected, or a legacy Confirm, which means it),
+   * one Connect Initial with the methods the check chose, read up to the Connect Response. */
+  if (p->enum_offer != 0 && !f->req.session &&
+      ((f->nego == RD_NEGO_RSP && f->selected == RD_X224_PROTOCOL_RDP) || f->nego == RD_NEGO_LEGACY)) {
+    f->session.enumeration = true;
+    rd_probe_start_session(p, now);
+    return 0;
+  }
   rd_probe_finish(p, now);
   return 0;
 }

@@ -107,6 +107,39 @@ static void put_code(out *o, rd_kb_table t, uint32_t code) {
   put(o, "%s (0x%X)", row && row->name[0] ? row->name : "an unknown code", code);
 }
 
+/* The methods of facts.rdp_security with one status, ", " between them ("40-bit, 128-bit (inferred
+ * from the level)"), "none" when there is none; a refused one says what the server answered. */
+static void put_methods(out *o, const rd_rdpsec_enum_facts *r, rd_rdpsec_status status) {
+  bool any = false;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+    const rd_rdpsec_method *x = &r->methods[m];
+    if (x->status != status)
+      continue;
+    put(o, "%s%s", any ? ", " : "", rd_rdpsec_method_name(rd_rdpsec_methods[m]));
+    if (x->basis == RD_RDPSEC_BASIS_INFERRED)
+      put(o, " (inferred from the level)");
+    else if (status == RD_RDPSEC_REFUSED && x->answered_present)
+      put(o, " (answered %s)", rd_rdpsec_method_name(x->answered_method));
+    else if (status == RD_RDPSEC_REFUSED)
+      put(o, " (the server ended the connection)");
+    any = true;
+  }
+  if (!any)
+    put(o, "none");
+}
+
+/* An encryptionMethods bit set by name: "40-bit|128-bit". */
+static void put_method_set(out *o, uint32_t set) {
+  bool any = false;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    if (set & rd_rdpsec_methods[m]) {
+      put(o, "%s%s", any ? "|" : "", rd_rdpsec_method_name(rd_rdpsec_methods[m]));
+      any = true;
+    }
+  if (!any)
+    put(o, "no method");
+}
+
 /* One placeholder from the check's facts; false when the name is none of the catalogue. */
 static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const char *name, int decimals) {
   const rd_probe_facts *p = fd->probe >= 0 && (size_t)fd->probe < f->n_probes ? &f->probes[fd->probe] : NULL;
@@ -286,6 +319,26 @@ static bool fact(out *o, const rd_check_facts *f, const rd_finding *fd, const ch
     put(o, "0x%X", p->session.encryption_method);
   else if (IS("encryption_level"))
     put(o, "%u", p->session.encryption_level);
+  else if (IS("encryption_method_name"))
+    put(o, "%s", rd_rdpsec_method_name(p->session.encryption_method));
+  else if (IS("offered_methods"))
+    put_method_set(o, p->session.offered_methods);
+  /* Standard RDP Security (facts.rdp_security) */
+  else if (IS("rdpsec_level")) {
+    if (f->rdp_security.level_present)
+      put(o, "%s (%u)", rd_rdpsec_level_name(f->rdp_security.level), f->rdp_security.level);
+    else
+      put(o, "unknown");
+  } else if (IS("rdpsec_level_meaning")) {
+    static const char *const meaning[] = {
+        "no encryption at all", "only client-to-server traffic is encrypted",
+        "the strongest method the client offers", "128-bit both ways", "FIPS 140-1 both ways"};
+    uint32_t l = f->rdp_security.level;
+    put(o, "%s", f->rdp_security.level_present && l < 5 ? meaning[l] : "level unknown");
+  } else if (IS("rdpsec_accepted"))
+    put_methods(o, &f->rdp_security, RD_RDPSEC_ACCEPTED);
+  else if (IS("rdpsec_refused"))
+    put_methods(o, &f->rdp_security, RD_RDPSEC_REFUSED);
   else if (IS("logon_error")) {
     const rd_kb_code *t = rd_kb_find(RD_TAB_LOGON, p->session.logon_error_type);
     const rd_kb_code *v2 = rd_kb_find(RD_TAB_LOGON, p->session.logon_error_data);

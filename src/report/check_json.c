@@ -147,6 +147,8 @@ static json_t *session_json(const rd_session_facts *s) {
                         (json_int_t)s->encryption_method, "encryption_level", (json_int_t)s->encryption_level,
                         "io_channel", s->io_channel, "message_channel", s->msg_channel, "user_channel",
                         s->user_channel, "channels", s->n_channels);
+  json_object_set_new(o, "offered_methods", json_integer((json_int_t)s->offered_methods));
+  json_object_set_new(o, "enumeration", json_boolean(s->enumeration));
   if (s->requested_echo_present)
     json_object_set_new(o, "requested_echo", json_integer((json_int_t)s->requested_echo));
   if (s->early_caps_present)
@@ -172,6 +174,32 @@ static json_t *session_json(const rd_session_facts *s) {
                                                    hex(s->unknown_first, s->unknown_len)));
   json_object_set_new(o, "duration_ms", ms(s->took_us));
   return o;
+}
+
+static json_t *probe_index(int i);
+
+/* Standard RDP Security: each method accepted, refused or not tested, probed or inferred, and
+ * the level (docs/json.md "rdp_security"). Always an object, so evidence pointers resolve. */
+static json_t *rdpsec_enum_json(const rd_check_facts *c) {
+  const rd_rdpsec_enum_facts *r = &c->rdp_security;
+  json_t *methods = json_array();
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+    const rd_rdpsec_method *x = &r->methods[m];
+    json_array_append_new(methods, json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:s?}", "method",
+                                             rd_rdpsec_method_name(rd_rdpsec_methods[m]), "value",
+                                             (int)rd_rdpsec_methods[m], "status", rd_rdpsec_status_name(x->status),
+                                             "basis", rd_rdpsec_basis_name(x->basis), "probe",
+                                             probe_index(x->basis == RD_RDPSEC_BASIS_PROBED ? x->probe : -1),
+                                             "answered_method",
+                                             x->answered_present ? json_integer(x->answered_method) : json_null(),
+                                             "answered_name",
+                                             x->answered_present ? rd_rdpsec_method_name(x->answered_method) : NULL));
+  }
+  return json_pack("{s:b, s:o, s:s?, s:o, s:b, s:o, s:i, s:i}", "tested", r->tested, "level",
+                   r->level_present ? json_integer(r->level) : json_null(), "level_name",
+                   r->level_present ? rd_rdpsec_level_name(r->level) : NULL, "level_probe",
+                   probe_index(r->level_present ? r->level_probe : -1), "level_varies", r->level_varies, "methods", methods,
+                   "connections", (int)r->connections, "extra_connections", (int)r->extra_connections);
 }
 
 /* The identify follow-up (docs/json.md "identify"): the service it names and what it rests on.
@@ -420,9 +448,9 @@ json_t *rd_report_check_document(const rd_check_facts *c, const rd_diagnosis *d)
   json_object_set_new(doc, "started", json_string(rd_format_utc(c->started_unix, when, sizeof when)));
   json_object_set_new(doc, "duration_ms", ms(c->total_us));
   json_object_set_new(doc, "connections", json_integer((json_int_t)(c->n_probes + c->reach.n_side)));
-  json_object_set_new(doc, "facts", json_pack("{s:o, s:o, s:o, s:o, s:b}", "name", name_json(c), "reach",
+  json_object_set_new(doc, "facts", json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "name", name_json(c), "reach",
                                               reach_json(c), "probes", probes, "certificate", cert_json(c),
-                                              "deadline_hit", c->deadline_hit));
+                                              "rdp_security", rdpsec_enum_json(c), "deadline_hit", c->deadline_hit));
   json_object_set_new(doc, "findings", findings_json(c, d));
   json_object_set_new(doc, "verdict", verdict_json(c, d));
   return doc;

@@ -189,6 +189,7 @@ static void session_line(const out *o, const rd_check_facts *c, const rd_diagnos
   case RD_SESS_RESET:
   case RD_SESS_SILENT:
   case RD_SESS_MALFORMED:
+  case RD_SESS_ENUMERATED: /* an enumeration connection's, never the client's */
     break;
   }
   if (k >= 0) {
@@ -436,6 +437,42 @@ static void session_facts(const out *o, const rd_check_facts *c) {
   }
 }
 
+/* Standard RDP Security: the level and each method, probed or inferred from the level. */
+static void rdpsec_facts(const out *o, const rd_check_facts *c) {
+  const rd_rdpsec_enum_facts *r = &c->rdp_security;
+  if (!r->tested)
+    return;
+  char methods[400] = "";
+  size_t used = 0;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS && used < sizeof methods; m++) {
+    const rd_rdpsec_method *x = &r->methods[m];
+    char answered[48] = "";
+    if (x->status == RD_RDPSEC_REFUSED && x->answered_present)
+      snprintf(answered, sizeof answered, ", answered %s", rd_rdpsec_method_name(x->answered_method));
+    else if (x->status == RD_RDPSEC_REFUSED && x->basis == RD_RDPSEC_BASIS_PROBED && x->probe >= 0 &&
+             (size_t)x->probe < c->n_probes)
+      snprintf(answered, sizeof answered, ", %s", rd_session_outcome_name(c->probes[x->probe].session.outcome));
+    int w = snprintf(methods + used, sizeof methods - used, "%s%s %s%s%s%s", m ? "; " : "",
+                     rd_rdpsec_method_name(rd_rdpsec_methods[m]),
+                     x->status == RD_RDPSEC_NOT_TESTED ? "not tested" : rd_rdpsec_status_name(x->status),
+                     x->basis == RD_RDPSEC_BASIS_INFERRED ? " (inferred from the level" : answered[0] ? " (" : "",
+                     x->basis == RD_RDPSEC_BASIS_INFERRED ? "" : answered[0] ? answered + 2 : "",
+                     x->basis == RD_RDPSEC_BASIS_INFERRED || answered[0] ? ")" : "");
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+  fprintf(o->f, "\nStandard RDP Security (each encryption method offered alone)\n");
+  if (r->level_present)
+    para(o, "  level     ", 12, 12, "%s (%u)%s; Connect Initials on %u connection%s, %u opened for them",
+         rd_rdpsec_level_name(r->level), r->level, r->level_varies ? ", varies between connections" : "",
+         r->connections, r->connections == 1 ? "" : "s", r->extra_connections);
+  else
+    para(o, "  level     ", 12, 12, "no Connect Response; Connect Initials on %u connection%s, %u opened for them",
+         r->connections, r->connections == 1 ? "" : "s", r->extra_connections);
+  para(o, "  methods   ", 12, 12, "%s", methods);
+}
+
 static void facts_section(const out *o, const rd_check_facts *c, const rd_diagnosis *d) {
   fprintf(o->f, "\nWhat the server did (request -> answer)\n");
   for (size_t i = 0; i < c->n_probes; i++) {
@@ -474,6 +511,7 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
     para(o, "  ", 2, 6, "other ports: %s", sides);
   }
   session_facts(o, c);
+  rdpsec_facts(o, c);
   if (d->verdict.identity_probe >= 0) {
     const rd_credssp_facts *k = &c->probes[d->verdict.identity_probe].credssp;
     char when[40] = "-";

@@ -9,8 +9,10 @@
  * the Connect Response in the input; what the input claims is encrypted fails its MAC.
  *
  * Input: byte 0 the request (bit 7 a TLS-version probe, bit 6 legacy, bit 5 goes on into the
- * session phase, bit 3 --logon: Confirm Active, finalization and the logon wait, the low 3 bits
- * pick the protocols); byte 1 how the handshake ends (bits 0-1), whether the authentication is granted
+ * session phase, bit 3 --logon: Confirm Active, finalization and the logon wait (with the session
+ * bit) or else the check's Standard RDP Security enumeration offer, 40-bit or with bit 4 FIPS,
+ * taken when the Confirm selects RDP or is legacy; the low 3 bits pick the protocols); byte 1 how
+ * the handshake ends (bits 0-1), whether the authentication is granted
  * (bit 2), how the connection ends (bits 6-7); then chunks, each a header byte (low 6 bits: the
  * length - 1; high 2 bits: half-seconds before it) and its bytes. */
 #include <stdint.h>
@@ -88,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rd_probe_init(&probe, &facts, step);
   probe.crypto = &crypto_once;
   probe.logon_until = now + 4 * step; /* as the check sets it: its deadline less a margin */
+  if ((data[0] & 0x08) && !facts.req.session) /* the check never enumerates on a session probe */
+    probe.enum_offer = data[0] & 0x10 ? 0x10 : 0x01;
   rd_probe_launch(&probe, now);
   rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
   pull(&probe, now);

@@ -179,7 +179,7 @@ static void build(src *s, rd_check_facts *f, uint8_t *der, size_t der_cap) {
     /* The session phase (issue #12): mostly on the plan's client request. */
     rd_session_facts *ss = &p->session;
     p->req.session = plan && i == 0 ? pick(s, 4) != 0 : pick(s, 8) == 0;
-    ss->outcome = pick(s, 3) ? RD_SESS_NOT_TRIED + (rd_session_outcome)pick(s, 2) : (rd_session_outcome)pick(s, RD_SESS_CUT + 1);
+    ss->outcome = pick(s, 3) ? RD_SESS_NOT_TRIED + (rd_session_outcome)pick(s, 2) : (rd_session_outcome)pick(s, RD_SESS_ENUMERATED + 1);
     snprintf(ss->step, sizeof ss->step, "%s", steps[pick(s, 6)]);
     ss->connect_response = pick(s, 2);
     ss->mcs_result = pick(s, 4) ? 0 : pick(s, 16);
@@ -209,6 +209,27 @@ static void build(src *s, rd_check_facts *f, uint8_t *der, size_t der_cap) {
     ss->demand_active = ss->outcome == RD_SESS_ACTIVE;
     ss->n_capabilities = (uint16_t)pick(s, 20);
     ss->took_us = u32(s) % 1000000;
+    ss->offered_methods = pick(s, 2) ? 0x1b : u32(s) & 0x1f;
+    ss->enumeration = !p->req.session && pick(s, 3) == 0;
+  }
+  /* Standard RDP Security as the check summarises it: probe indices always name a probe or -1. */
+  if (pick(s, 2)) {
+    rd_rdpsec_enum_facts *r = &f->rdp_security;
+    r->tested = true;
+    r->level_present = pick(s, 4) != 0;
+    r->level = pick(s, 6);
+    r->level_probe = (int)pick(s, (unsigned)f->n_probes + 1) - 1;
+    r->level_varies = pick(s, 4) == 0;
+    r->connections = pick(s, 12);
+    r->extra_connections = pick(s, 2);
+    for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+      rd_rdpsec_method *x = &r->methods[m];
+      x->status = (rd_rdpsec_status)pick(s, RD_RDPSEC_REFUSED + 1);
+      x->basis = (rd_rdpsec_basis)pick(s, RD_RDPSEC_BASIS_INFERRED + 1);
+      x->probe = (int)pick(s, (unsigned)f->n_probes + 1) - 1;
+      x->answered_present = pick(s, 2);
+      x->answered_method = pick(s, 2) ? rd_rdpsec_methods[pick(s, RD_RDPSEC_N_METHODS)] : u32(s);
+    }
   }
   /* One authentication attempt per check (DESIGN.md): the facts never hold two. */
   bool authed = false;

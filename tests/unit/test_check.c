@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/selfsigned.h"
+#include "vectors_mcs.h"
 
 #include "core/x224.h"
 #include "probe/check.h"
@@ -599,6 +600,208 @@ static void test_rd_check_no_identify_when_rdp_answered(void **state) {
   finish();
 }
 
+/* ---- Standard RDP Security enumeration ---- */
+
+static const uint8_t cc_legacy[] = {0x03, 0x00, 0x00, 0x0b, 0x06, 0xd0, 0, 0, 0x12, 0x34, 0x00};
+
+/* The encryptionMethods of the CS_SECURITY block in the last Connect Initial sent on conn. */
+static uint32_t offered_on(int conn) {
+  const fake_conn *c = &F.c[conn];
+  static const uint8_t hdr[] = {0x02, 0xc0, 0x0c, 0x00}; /* CS_SECURITY, length 12 */
+  for (size_t i = 0; i + 8 <= c->last_len; i++)
+    if (memcmp(c->last + i, hdr, sizeof hdr) == 0)
+      return (uint32_t)c->last[i + 4] | (uint32_t)c->last[i + 5] << 8 | (uint32_t)c->last[i + 6] << 16 |
+             (uint32_t)c->last[i + 7] << 24;
+  fail_msg("no CS_SECURITY in what conn %d sent last", conn);
+  return 0;
+}
+
+/* The spec's Connect Response (4.1.4) with the server's encryption method and level replaced. */
+static void connect_response(int conn, uint8_t method, uint8_t level) {
+  uint8_t pdu[sizeof spec_4_1_4];
+  static const uint8_t sec[] = {0x02, 0x0c, 0xec, 0x00}; /* SC_SECURITY, length 236 */
+  memcpy(pdu, spec_4_1_4, sizeof pdu);
+  size_t at = 0;
+  while (at + 12 <= sizeof pdu && memcmp(pdu + at, sec, sizeof sec) != 0)
+    at++;
+  assert_true(at + 12 <= sizeof pdu);
+  pdu[at + 4] = method;
+  pdu[at + 8] = level;
+  receive(conn, pdu, sizeof pdu);
+}
+
+static const rd_rdpsec_method *method_fact(uint32_t method) {
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++)
+    if (rd_rdpsec_methods[m] == method)
+      return &F.facts.rdp_security.methods[m];
+  fail();
+  return NULL;
+}
+
+static void expect_method(uint32_t method, rd_rdpsec_status status, rd_rdpsec_basis basis, int probe) {
+  const rd_rdpsec_method *x = method_fact(method);
+  assert_int_equal(x->status, status);
+  assert_int_equal(x->basis, basis);
+  assert_int_equal(x->probe, probe);
+}
+
+/* Ends every connection still open as a server close would. */
+static void close_all(void) {
+  for (size_t i = 0; i < F.facts.n_probes; i++)
+    if (!F.c[i].closed) {
+      rd_check_eof(F.chk, (int)i, false, F.now);
+      drain();
+    }
+}
+
+/* xrdp in rdp mode at crypt_level=low: every request gets RDP. The client's probe and the RDP-only
+ * one (which stands for the client when TLS is refused) go on into the session offering every
+ * method; the first four other probes to get their Confirm offer 40, 56, 128-bit and FIPS alone,
+ * the rest close as before. xrdp selects 40-bit whatever is offered. */
+static void test_rd_check_enumerates_on_rdp_confirms(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  for (int i = 0; i < 11; i++)
+    confirm(i, RD_X224_PROTOCOL_RDP);
+  int rdp = conn_requesting(RD_X224_PROTOCOL_RDP, 0);
+  assert_int_equal(rdp, 3);
+  assert_int_equal(offered_on(0), 0x1b); /* the client: 40, 56, 128-bit and FIPS */
+  assert_int_equal(offered_on(rdp), 0x1b);
+  static const int carriers[] = {1, 2, 4, 5};
+  static const uint32_t order[] = {0x01, 0x08, 0x02, 0x10};
+  for (int k = 0; k < 4; k++) {
+    int i = carriers[k];
+    assert_true(probe_of(i)->session.enumeration);
+    assert_int_equal(offered_on(i), order[k]);
+    assert_int_equal(probe_of(i)->session.offered_methods, order[k]);
+    assert_false(F.c[i].closed);
+  }
+  for (int i = 6; i < 11; i++) {
+    assert_false(probe_of(i)->session.enumeration);
+    assert_int_equal(probe_of(i)->session.outcome, RD_SESS_NOT_TRIED);
+    assert_true(F.c[i].closed); /* its negotiation answer was all it came for */
+  }
+  for (int i = 0; i <= 5; i++)
+    connect_response(i, 0x01, 1);
+  for (int k = 0; k < 4; k++) {
+    int i = carriers[k];
+    assert_int_equal(probe_of(i)->session.outcome, RD_SESS_ENUMERATED);
+    assert_int_equal(F.c[i].last[7], 0x21); /* our Disconnect Provider Ultimatum, then the close */
+    assert_true(F.c[i].closed);
+  }
+  close_all();
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.facts.n_probes, 11); /* nothing opened for it */
+  const rd_rdpsec_enum_facts *r = &F.facts.rdp_security;
+  assert_true(r->tested);
+  assert_true(r->level_present);
+  assert_int_equal(r->level, 1);
+  assert_int_equal(r->connections, 6);
+  assert_int_equal(r->extra_connections, 0);
+  expect_method(0x01, RD_RDPSEC_ACCEPTED, RD_RDPSEC_BASIS_PROBED, 0); /* the client's answer proves it first */
+  expect_method(0x08, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_PROBED, 2);
+  expect_method(0x02, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_PROBED, 4);
+  expect_method(0x10, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_PROBED, 5);
+  assert_true(method_fact(0x08)->answered_present);
+  assert_int_equal(method_fact(0x08)->answered_method, 0x01);
+  finish();
+}
+
+/* A server with TLS that gives RDP only to the RDP-only and legacy requests, at level High: the
+ * RDP-only request goes on into the session offering every method, the legacy one offers 40-bit
+ * alone, then the level settles the rest (inferred); no connection is added. */
+static void test_rd_check_enumeration_level_high_infers(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  int rdp = conn_requesting(RD_X224_PROTOCOL_RDP, 0);
+  int legacy = -1;
+  for (size_t i = 0; i < F.facts.n_probes; i++)
+    if (F.facts.probes[i].req.legacy)
+      legacy = (int)i;
+  for (int i = 0; i < 11; i++)
+    if (i == legacy)
+      receive(i, cc_legacy, sizeof cc_legacy);
+    else
+      confirm(i, i == rdp ? RD_X224_PROTOCOL_RDP : RD_X224_PROTOCOL_SSL);
+  assert_int_equal(offered_on(rdp), 0x1b);
+  assert_int_equal(offered_on(legacy), 0x01);
+  connect_response(rdp, 0x02, 3); /* High: the server's own 128-bit */
+  receive(legacy, (const uint8_t[]){0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x21, 0x80}, 9); /* a DPU */
+  close_all();
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.facts.n_probes, 11);
+  const rd_rdpsec_enum_facts *r = &F.facts.rdp_security;
+  assert_int_equal(r->level, 3);
+  assert_int_equal(r->connections, 2);
+  expect_method(0x01, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_PROBED, legacy); /* the server ended it */
+  assert_false(method_fact(0x01)->answered_present);
+  expect_method(0x02, RD_RDPSEC_ACCEPTED, RD_RDPSEC_BASIS_PROBED, rdp); /* selected from every method */
+  expect_method(0x08, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_INFERRED, -1);
+  expect_method(0x10, RD_RDPSEC_REFUSED, RD_RDPSEC_BASIS_INFERRED, -1);
+  finish();
+}
+
+/* The same server at Client Compatible: the RDP-only request's session gets 40-bit selected; 56,
+ * 128-bit and FIPS are left, and the budget of a dozen leaves room for one more connection: it
+ * requests RDP and offers the next method, 56-bit. */
+static void test_rd_check_enumeration_adds_within_budget(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  int rdp = conn_requesting(RD_X224_PROTOCOL_RDP, 0);
+  for (int i = 0; i < 11; i++)
+    confirm(i, i == rdp ? RD_X224_PROTOCOL_RDP : RD_X224_PROTOCOL_SSL);
+  assert_int_equal(offered_on(rdp), 0x1b); /* into the session, every method offered */
+  assert_int_equal(F.facts.n_probes, 11); /* not before its Connect Response gives the level */
+  connect_response(rdp, 0x01, 2);
+  assert_int_equal(F.facts.n_probes, 12); /* 40-bit selected; 56, 128-bit and FIPS left, room for one */
+  const rd_probe_facts *x = probe_of(11);
+  assert_int_equal(x->req.kind, RD_PROBE_RDP_SECURITY);
+  assert_int_equal(x->req.protocols, RD_X224_PROTOCOL_RDP);
+  assert_false(x->req.legacy);
+  assert_true(F.c[11].connect);
+  connected(11, RD_CONN_OK);
+  confirm(11, RD_X224_PROTOCOL_RDP);
+  assert_int_equal(offered_on(11), 0x08);
+  connect_response(11, 0x08, 2);
+  close_all();
+  assert_true(rd_check_done(F.chk));
+  assert_int_equal(F.facts.n_probes, 12); /* the budget: a dozen */
+  const rd_rdpsec_enum_facts *r = &F.facts.rdp_security;
+  assert_int_equal(r->connections, 2);
+  assert_int_equal(r->extra_connections, 1);
+  expect_method(0x01, RD_RDPSEC_ACCEPTED, RD_RDPSEC_BASIS_PROBED, rdp);
+  expect_method(0x08, RD_RDPSEC_ACCEPTED, RD_RDPSEC_BASIS_PROBED, 11);
+  expect_method(0x02, RD_RDPSEC_NOT_TESTED, RD_RDPSEC_BASIS_NONE, -1); /* Client Compatible: no inference */
+  expect_method(0x10, RD_RDPSEC_NOT_TESTED, RD_RDPSEC_BASIS_NONE, -1);
+  finish();
+}
+
+/* --no-session and --quick: no Connect Initial on any connection but the client's. */
+static void test_rd_check_no_enumeration_without_session(void **state) {
+  rd_check_config cfg = {.host = "192.0.2.1", .port = 3389, .step_us = STEP, .no_session = true};
+  start(&cfg);
+  resolve(1, RD_NAME_LITERAL);
+  for (int i = 0; i < 11; i++)
+    connected(i, RD_CONN_OK);
+  for (int i = 0; i < 11; i++)
+    confirm(i, RD_X224_PROTOCOL_RDP);
+  for (int i = 0; i < 11; i++)
+    assert_true(F.c[i].closed);
+  assert_true(rd_check_done(F.chk));
+  assert_false(F.facts.rdp_security.tested);
+  assert_int_equal(F.facts.n_probes, 11);
+  finish();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_check_plan_on_one_address),
@@ -617,6 +820,10 @@ int main(void) {
       cmocka_unit_test(test_rd_check_identify_after_silence),
       cmocka_unit_test(test_rd_check_identify_tls_first),
       cmocka_unit_test(test_rd_check_no_identify_when_rdp_answered),
+      cmocka_unit_test(test_rd_check_enumerates_on_rdp_confirms),
+      cmocka_unit_test(test_rd_check_enumeration_level_high_infers),
+      cmocka_unit_test(test_rd_check_enumeration_adds_within_budget),
+      cmocka_unit_test(test_rd_check_no_enumeration_without_session),
   };
   int r = cmocka_run_group_tests(tests, NULL, NULL);
   OPENSSL_free(cert_der);

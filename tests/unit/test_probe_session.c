@@ -473,6 +473,74 @@ static void test_rd_probe_session_rdpsec_bad_certificates(void **state) {
   assert_string_equal(facts.session.step, "mcs-wait-connect-response");
 }
 
+/* An enumeration connection (the check set enum_offer): RDP selected (or a legacy Confirm), one
+ * Connect Initial offering only the chosen method, the Connect Response read, a clean Disconnect
+ * Provider Ultimatum, done: no Erect Domain, no security exchange. */
+static void enumerate(bool legacy, uint32_t offer) {
+  static const uint8_t cc_rdp_flags[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00,
+                                   0x02, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00}; /* RDP selected */
+  static const uint8_t cc_legacy[] = {0x03, 0x00, 0x00, 0x0b, 0x06, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00};
+  uint8_t *out;
+  memset(&facts, 0, sizeof facts);
+  facts.req.kind = RD_PROBE_NEGO;
+  facts.req.legacy = legacy;
+  now = 1000;
+  rd_probe_init(&probe, &facts, STEP);
+  probe.enum_offer = offer;
+  rd_probe_launch(&probe, now);
+  rd_probe_connected(&probe, RD_CONN_OK, NULL, 100, 0, now += 100);
+  free((pull(&out), out));
+  if (legacy)
+    feed(cc_legacy, sizeof cc_legacy);
+  else
+    feed(cc_rdp_flags, sizeof cc_rdp_flags);
+}
+
+static void test_rd_probe_session_enumeration(void **state) {
+  for (int legacy = 0; legacy <= 1; legacy++) {
+    enumerate(legacy, 0x08);
+    assert_int_equal(probe.state, RD_PS_MCS_SEND_CONNECT_INITIAL);
+    assert_true(facts.session.enumeration);
+    uint8_t *out;
+    size_t n = pull(&out);
+    /* CS_SECURITY, length 12: encryptionMethods 56-bit alone, extEncryptionMethods 0. */
+    static const uint8_t sec[] = {0x02, 0xc0, 0x0c, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    assert_non_null(memmem(out, n, sec, sizeof sec));
+    free(out);
+    assert_int_equal(facts.session.offered_methods, 0x08);
+    feed(spec_4_1_4, sizeof spec_4_1_4); /* the spec's server selects 128-bit, Client Compatible */
+    assert_int_equal(facts.session.outcome, RD_SESS_ENUMERATED);
+    assert_int_equal(facts.session.encryption_method, 0x02);
+    assert_int_equal(facts.session.encryption_level, 2);
+    assert_int_equal(probe.state, RD_PS_SESSION_SEND_DISCONNECT);
+    pull_expect(0x21); /* Disconnect Provider Ultimatum */
+    assert_true(rd_probe_done(&probe));
+    assert_int_equal(facts.session.outcome, RD_SESS_ENUMERATED);
+    assert_string_equal(facts.session.step, "mcs-wait-connect-response");
+    rd_probe_cleanup(&probe);
+  }
+}
+
+/* Without an offer from the check, a Confirm selecting RDP ends the probe as before. */
+static void test_rd_probe_session_no_enumeration_without_offer(void **state) {
+  enumerate(false, 0);
+  assert_true(rd_probe_done(&probe));
+  assert_false(facts.session.enumeration);
+  assert_int_equal(facts.session.outcome, RD_SESS_NOT_TRIED);
+}
+
+/* The server ends an enumeration connection after the offer (a DPU): the session outcome says so,
+ * which the check reads as the method refused. */
+static void test_rd_probe_session_enumeration_refused(void **state) {
+  uint8_t *out;
+  enumerate(false, 0x01);
+  free((pull(&out), out));
+  feed(dpu, sizeof dpu);
+  assert_true(rd_probe_done(&probe));
+  assert_int_equal(facts.session.outcome, RD_SESS_DISCONNECTED);
+  assert_false(facts.session.connect_response);
+}
+
 static int teardown(void **state) {
   rd_probe_cleanup(&probe);
   want_logon = false;
@@ -668,6 +736,9 @@ int main(void) {
       cmocka_unit_test_teardown(test_rd_probe_logon_error_then_close, teardown),
       cmocka_unit_test_teardown(test_rd_probe_logon_not_reported, teardown),
       cmocka_unit_test_teardown(test_rd_probe_logon_refused_grant, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_enumeration, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_no_enumeration_without_offer, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_enumeration_refused, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -1127,6 +1127,135 @@ static void test_seed_causes_reachable(void **state) {
   }
 }
 
+/* ---- Standard RDP Security (facts.rdp_security, issue #12) ---- */
+
+/* The summary as the check writes it: the level from probe `at`, and each method's status with
+ * the connection that settled it (-1: inferred from the level or not tested). */
+static void rdpsec(int at, uint32_t level, const rd_rdpsec_status st[4], const int by[4], uint32_t answered) {
+  rd_rdpsec_enum_facts *r = &F.rdp_security;
+  memset(r, 0, sizeof *r);
+  r->tested = true;
+  r->level_present = true;
+  r->level = level;
+  r->level_probe = at;
+  r->connections = 4;
+  for (size_t m = 0; m < RD_RDPSEC_N_METHODS; m++) {
+    r->methods[m].status = st[m];
+    r->methods[m].probe = by[m];
+    r->methods[m].basis = st[m] == RD_RDPSEC_NOT_TESTED ? RD_RDPSEC_BASIS_NONE
+                          : by[m] >= 0                  ? RD_RDPSEC_BASIS_PROBED
+                                                        : RD_RDPSEC_BASIS_INFERRED;
+    r->methods[m].answered_present = by[m] >= 0;
+    r->methods[m].answered_method = by[m] >= 0 ? answered : 0;
+  }
+}
+
+static size_t index_of_id(const char *slug) {
+  for (size_t i = 0; i < D.n; i++)
+    if (strcmp(rd_finding_def_get(D.items[i].id)->slug, slug) == 0)
+      return i;
+  fail_msg("no %s", slug);
+  return 0;
+}
+
+#define A RD_RDPSEC_ACCEPTED
+#define R RD_RDPSEC_REFUSED
+#define N RD_RDPSEC_NOT_TESTED
+
+/* xrdp negotiate, crypt_level=low or medium: a client that requests RDP gets 40-bit RC4 (56, 128
+ * and FIPS offered alone are answered with 40-bit): rdp-security-weak, a warning of the negotiate
+ * phase, whatever the client's own TLS session does. */
+static void test_rd_diagnose_rdp_security_weak(void **state) {
+  static const struct {
+    uint32_t level;
+    const char *words;
+  } rows[] = {{1, "level Low (1) (only client-to-server traffic is encrypted); methods accepted: 40-bit"},
+              {2, "level Client Compatible (2) (the strongest method the client offers); methods accepted: 40-bit"}};
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    xrdp_negotiate();
+    rdpsec(3, rows[k].level, (const rd_rdpsec_status[]){A, R, R, R}, (const int[]){3, 4, 5, 6}, 0x01);
+    expect(1, "rdp-security-weak");
+    assert_false(found("encryption-mismatch"));
+    const rd_finding *fd = &D.items[index_of_id("rdp-security-weak")];
+    assert_int_equal(rd_finding_def_get(fd->id)->severity, RD_SEV_WARNING);
+    assert_int_equal(rd_finding_def_get(fd->id)->phase, RD_PH_NEGOTIATE);
+    assert_string_equal(fd->evidence[0], "/facts/rdp_security/level");
+    assert_string_equal(fd->evidence[1], "/facts/rdp_security/methods/0/status");
+    if (strstr(detail_of(index_of_id("rdp-security-weak")), rows[k].words) == NULL)
+      fail_msg("row %zu: \"%s\"", k, detail_of(index_of_id("rdp-security-weak")));
+  }
+  /* Level None: no encryption at all, though no method is accepted. */
+  xrdp_negotiate();
+  rdpsec(3, 0, (const rd_rdpsec_status[]){R, R, R, R}, (const int[]){-1, -1, -1, -1}, 0);
+  expect(1, "rdp-security-weak");
+  assert_non_null(strstr(detail_of(index_of_id("rdp-security-weak")), "no encryption at all"));
+  assert_false(found("encryption-mismatch"));
+  /* 56-bit accepted at High (a server that does not follow 5.3.2): weak by the method. */
+  xrdp_negotiate();
+  rdpsec(3, 3, (const rd_rdpsec_status[]){R, A, A, R}, (const int[]){3, 4, 5, 6}, 0x02);
+  expect(1, "rdp-security-weak");
+}
+
+/* High (128-bit, the rest inferred) and FIPS under a TLS-capable server: nothing to say. */
+static void test_rd_diagnose_rdp_security_strong(void **state) {
+  xrdp_negotiate();
+  rdpsec(3, 3, (const rd_rdpsec_status[]){R, R, A, R}, (const int[]){3, 4, -1, -1}, 0x02);
+  expect(1, "nla-not-enforced");
+  assert_false(found("rdp-security-weak"));
+  assert_false(found("encryption-mismatch"));
+  xrdp_negotiate();
+  rdpsec(3, 4, (const rd_rdpsec_status[]){R, R, R, A}, (const int[]){3, -1, -1, -1}, 0x10);
+  expect(1, "nla-not-enforced");
+  assert_false(found("rdp-security-weak"));
+  assert_false(found("encryption-mismatch")); /* the client's request gets TLS: FIPS is no obstacle */
+  xrdp_negotiate();
+  F.rdp_security.tested = false; /* tls-only servers: nothing enumerated */
+  expect(1, "nla-not-enforced");
+  assert_false(found("rdp-security-weak"));
+}
+
+/* xrdp rdp mode at crypt_level=fips: the client's own request gets Standard RDP Security and the
+ * server requires FIPS: a client that does not offer it cannot connect. */
+static void test_rd_diagnose_encryption_mismatch_fips(void **state) {
+  base();
+  probe_for(true, 0)->nego = RD_NEGO_LEGACY;
+  rsp(false, 0, 0), rsp(false, 1, 0), rsp(false, 2, 0), rsp(false, 3, 0), rsp(false, 11, 0), rsp(false, 4, 0);
+  rdpsec(1, 4, (const rd_rdpsec_status[]){R, R, R, A}, (const int[]){1, 2, 3, 0}, 0x10);
+  expect(2, "encryption-mismatch");
+  assert_false(found("rdp-security-weak"));
+  const char *d = detail_of(index_of_id("encryption-mismatch"));
+  if (strstr(d, "requires FIPS 140-1 (level FIPS (4)): 40-bit (answered FIPS), 56-bit (answered FIPS), 128-bit "
+                "(answered FIPS); a client that does not offer FIPS cannot connect") == NULL)
+    fail_msg("%s", d);
+  /* Every method refused, at a level that encrypts: no method is shared. */
+  rdpsec(1, 2, (const rd_rdpsec_status[]){R, R, R, R}, (const int[]){1, 2, 3, 0}, 0x00);
+  F.rdp_security.methods[3].answered_present = false;
+  expect(2, "encryption-mismatch");
+  d = detail_of(index_of_id("encryption-mismatch"));
+  if (strstr(d, "refused every encryption method offered alone: 40-bit (answered none)") == NULL ||
+      strstr(d, "FIPS (the server ended the connection)") == NULL)
+    fail_msg("%s", d);
+}
+
+/* The client's Connect Response selects a method its Connect Initial did not offer. */
+static void test_rd_diagnose_encryption_not_offered(void **state) {
+  rd_probe_facts *c = session_base();
+  c->selected = 0;
+  memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp), memset(&c->auth, 0, sizeof c->auth);
+  c->session.offered_methods = 0x0b;
+  c->session.encryption_method = 0x10, c->session.encryption_level = 4;
+  session_active(c);
+  rdpsec((int)(c - F.probes), 4, (const rd_rdpsec_status[]){N, N, N, N}, (const int[]){-1, -1, -1, -1}, 0);
+  expect(2, "encryption-mismatch");
+  const char *d = detail_of(index_of_id("encryption-mismatch"));
+  if (strstr(d, "offered 40-bit|56-bit|128-bit; the server selected FIPS at level FIPS (4)") == NULL)
+    fail_msg("%s", d);
+}
+
+#undef A
+#undef R
+#undef N
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_diagnose_xrdp_negotiate),
@@ -1157,6 +1286,10 @@ int main(void) {
       cmocka_unit_test(test_rd_diagnose_session_rdpsec),
       cmocka_unit_test(test_rd_verdict_rows_session_ours),
       cmocka_unit_test(test_seed_causes_reachable),
+      cmocka_unit_test(test_rd_diagnose_rdp_security_weak),
+      cmocka_unit_test(test_rd_diagnose_rdp_security_strong),
+      cmocka_unit_test(test_rd_diagnose_encryption_mismatch_fips),
+      cmocka_unit_test(test_rd_diagnose_encryption_not_offered),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
