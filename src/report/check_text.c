@@ -296,6 +296,11 @@ static void request_name(const rd_probe_facts *p, char *buf, size_t size) {
              (p->req.tls_pin & 0xff) - 1);
   else
     snprintf(buf, size, "%s", rd_protocols_name(p->req.protocols, protos, sizeof protos));
+  /* An enumeration connection says what it offered: its answer line then reads as the method's. */
+  if (p->session.enumeration) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, ", %s offered alone", rd_rdpsec_method_name(p->session.offered_methods));
+  }
 }
 
 static void answer_text(const rd_probe_facts *p, char *buf, size_t size) {
@@ -380,8 +385,10 @@ static void session_facts(const out *o, const rd_check_facts *c) {
     para(o, "  mcs/gcc   ", 12, 12, "MCS result %u, GCC result %u; RDP version 0x%08X; echo of the request %s",
          s->mcs_result, s->gcc_result, s->server_version,
          s->requested_echo_present ? rd_protocols_name(s->requested_echo, protos, sizeof protos) : "(none)");
-    para(o, "  security  ", 12, 12, "encryption method 0x%X, level %u; I/O channel %u, %u static channels",
-         s->encryption_method, s->encryption_level, s->io_channel, s->n_channels);
+    para(o, "  security  ", 12, 12, "encryption %s at level %s%s; I/O channel %u, %u static channels",
+         rd_rdpsec_method_name(s->encryption_method), rd_rdpsec_level_name(s->encryption_level),
+         s->encryption_level == 0 ? " (TLS protects the session, or nothing does)" : "", s->io_channel,
+         s->n_channels);
   }
   const rd_rdpsec_facts *r = &s->rdpsec;
   if (r->used) {
@@ -497,6 +504,14 @@ static void facts_section(const out *o, const rd_check_facts *c, const rd_diagno
     request_name(p, req, sizeof req);
     answer_text(p, ans, sizeof ans);
     tls_text(&p->tls, tls, sizeof tls);
+    if (p->session.enumeration) { /* what the Connect Response selected for the one method offered */
+      const rd_session_facts *s = &p->session;
+      if (s->connect_response && s->security_present)
+        snprintf(tls, sizeof tls, "; the server chose %s at level %s", rd_rdpsec_method_name(s->encryption_method),
+                 rd_rdpsec_level_name(s->encryption_level));
+      else
+        snprintf(tls, sizeof tls, "; then %s", rd_session_outcome_name(s->outcome));
+    }
     if (p->req.kind == RD_PROBE_TLS_VERSION && p->nego == RD_NEGO_RSP && p->tls.outcome != RD_TLSO_NOT_TRIED)
       para(o, "  ", 2, 6, "%s -> %s", req, p->tls.outcome == RD_TLSO_OK ? "accepted" : tls + 2);
     else
