@@ -31,9 +31,9 @@ for flavour in release asan fuzz; do
   echo "== $flavour build"
   ./scripts/build.sh "$flavour"
   echo "== $flavour tests"
-  # The Windows test compares rdpdoctor.exe with the Linux binary: the release build's is enough.
+  # The Windows tests compare rdpdoctor.exe with the Linux binary: the release build's is enough.
   skip=()
-  [ "$flavour" = release ] || skip=(-E '^integration\.test_windows_wine$')
+  [ "$flavour" = release ] || skip=(-E '^integration\.test_windows_wine')
   if ! ctest --test-dir "build/$flavour" --output-on-failure -j"$(nproc)" "${skip[@]}"; then
     status=1
   fi
