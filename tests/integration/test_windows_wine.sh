@@ -1,8 +1,8 @@
 #!/bin/bash
 # rdpdoctor.exe under Wine: the Windows build's unit tests pass, and `explain` writes byte for byte
 # what the Linux build writes (stdout, stderr and exit code), for the golden cases of
-# tests/unit/test_cli_explain.c and a few more. `check` against real servers under Wine is
-# test_windows_wine_check.sh.
+# tests/unit/test_cli_explain.c and a few more, and the exporter's usage errors. `check` and the
+# exporter against real servers under Wine are test_windows_wine_check.sh.
 #
 #     bash tests/integration/test_windows_wine.sh /path/to/linux/rdpdoctor
 #
@@ -84,17 +84,11 @@ same help        ''                          -- explain --help
 same top_help    ''                          -- --help
 same version     ''                          -- --version
 same no_command  ''                          --
+# The exporter's usage errors (it serves in test_windows_wine_check.sh)
+same exp_help    ''                          -- exporter --help
+same exp_listen  ''                          -- exporter --listen 1.2.3:4
+same exp_no_listen ''                        -- exporter
 t_explain=$(( $(ms) - t0 ))
-
-# ---- what differs on purpose: no exporter in rdpdoctor.exe (README, On Windows)
-wrc=0
-wine "$exe" exporter --listen 127.0.0.1:9733 >"$work/exporter.out" 2>"$work/exporter.err" || wrc=$?
-if [[ $wrc -eq 64 && ! -s $work/exporter.out ]] &&
-   [[ $(cat "$work/exporter.err") == "rdpdoctor: exporter: not available in the Windows build" ]]; then
-  pass
-else
-  fail "exporter: exit $wrc, stderr '$(head -c 200 "$work/exporter.err")' (want 64 and one line)"
-fi
 
 printf 'windows: build %d ms, wineboot %d ms, unit tests %d ms (%s), explain comparisons %d ms\n' \
   "$t_build" "$t_boot" "$t_units" "$units" "$t_explain"

@@ -9,7 +9,8 @@
 # server under Xvfb (NLA, TLS), minisrv (TLS and NLA denying after Client Info with errorInfo 7),
 # a closed port, and in a network namespace with a dnsmasq of the test's own: an NXDOMAIN name
 # and a name that resolves to xrdp. The credential path: --user with RDPDOCTOR_PASSWORD (right
-# and wrong password) and the console prompt, against minisrv's NLA with its SAM file.
+# and wrong password) and the console prompt, against minisrv's NLA with its SAM file. The
+# exporter: /probe gives the Linux build's series; Ctrl-C stops it.
 #
 #     bash tests/integration/test_windows_wine_check.sh /path/to/linux/rdpdoctor
 #
@@ -18,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_wine.sh"
 lab_init "$@"
 lab_require_root
-lab_require_cmd jq xrdp freerdp-shadow-cli Xvfb winpr-hash dnsmasq ip
+lab_require_cmd jq curl xrdp freerdp-shadow-cli Xvfb winpr-hash dnsmasq ip
 wine_init
 lab_certs
 
@@ -130,6 +131,72 @@ assert_eq 2 "$RC" "minisrv denied: exit code"
 want minisrv-denied "root cause" '.verdict.root_cause == "server-denied-connection"'
 assert_eq "7 ERRINFO_SERVER_DENIED_CONNECTION" "$(sess minisrv-denied '.error_info[0] | "\(.code) \(.name)"')" \
     "minisrv denied: errorInfo"
+
+# --- the exporter (libmicrohttpd linked into rdpdoctor.exe): /probe answers the same series as
+# the Linux build's for minisrv's denial and for a closed port (values of the *_duration_seconds
+# series aside), then Ctrl-C stops it. Under Wine a terminal's Ctrl-C is SIGINT to the process,
+# which Wine turns into the console's Ctrl-C event (libuv's SIGINT); SIGTERM is Wine ending the
+# process, as TerminateProcess would on Windows (no handler runs; the port is freed).
+_exporter_l() { lab_spawn "exporter-l-$1" "$RDPDOCTOR" exporter --listen "127.0.0.1:$1"; }
+_lab_start_server "exporter (Linux)" "" 127.0.0.1 _exporter_l
+EXP_L=$LAB_STARTED_PORT
+# wine_exporter : rdpdoctor.exe exporter on a free port; sets EXP_W, EXP_W_PID. Not through
+# _lab_start_server: the listening socket is the wineserver's, not the program's (lib_wine.sh),
+# so it is ours when the exporter says it listens and only a wineserver holds the port.
+wine_exporter() {
+    local deadline _
+    for _ in 1 2 3; do
+        EXP_W=$(lab_port)
+        lab_spawn "exporter-w-$EXP_W" env DISPLAY='' wine "$WIN_EXE" exporter --listen "127.0.0.1:$EXP_W"
+        EXP_W_PID=$LAB_LAST_PID
+        deadline=$(($(lab_ms) + 20000))
+        while _lab_alive "$EXP_W_PID" && ! grep -q "listening on 127.0.0.1:$EXP_W\$" "$LAB_LAST_LOG"; do
+            (($(lab_ms) < deadline)) || lab_fail "exporter (Windows): not listening after 20 s"
+            sleep 0.05
+        done
+        if _lab_alive "$EXP_W_PID" && lab_tcp_ok 127.0.0.1 "$EXP_W" &&
+            ! ss -Htlnp "( sport = :$EXP_W )" | grep -qv '"wineserver'; then
+            return 0
+        fi
+        lab_log "exporter (Windows): port $EXP_W taken; retrying"
+        lab_stop "$EXP_W_PID"
+    done
+    lab_fail "exporter (Windows): could not start (3 attempts)"
+}
+wine_exporter
+series() { sed -E 's/^(rdp_[a-z_]*duration_seconds[^ ]*) .*/\1 (time)/' "$1"; }
+closed=$(lab_port)
+for target in "127.0.0.1:$MINISRV_PORT" "127.0.0.1:$closed"; do
+    curl -sf -m 30 -o "$LAB/probe.l.txt" "http://127.0.0.1:$EXP_L/probe?target=$target" ||
+        lab_fail "exporter (Linux): /probe?target=$target failed"
+    curl -sf -m 30 -o "$LAB/probe.w.txt" "http://127.0.0.1:$EXP_W/probe?target=$target" ||
+        lab_fail "exporter (Windows): /probe?target=$target failed"
+    if ! diff -u <(series "$LAB/probe.l.txt") <(series "$LAB/probe.w.txt") >"$LAB/probe.diff"; then
+        head -n 30 "$LAB/probe.diff" >&2
+        lab_fail "exporter: /probe?target=$target: other series under Wine (above: - Linux, + Windows)"
+    fi
+done
+assert_contains "$LAB/probe.l.txt" 'rdp_finding{id="tcp-refused",severity="critical"} 1'
+curl -sf -m 30 "http://127.0.0.1:$EXP_W/probe?target=127.0.0.1:$MINISRV_PORT" >"$LAB/probe.w.txt"
+assert_contains "$LAB/probe.w.txt" 'rdp_error_info{code="0x7",name="ERRINFO_SERVER_DENIED_CONNECTION"} 1'
+assert_contains "$LAB/probe.w.txt" 'rdp_finding{id="server-denied-connection",severity="critical"} 1'
+curl -sf -m 30 "http://127.0.0.1:$EXP_W/metrics" >"$LAB/metrics.w.txt" || lab_fail "exporter (Windows): /metrics failed"
+assert_contains "$LAB/metrics.w.txt" 'rdpdoctor_exporter_requests_total{path="/probe",code="200"} 3'
+kill -INT "$EXP_W_PID"
+deadline=$(($(lab_ms) + 15000))
+while _lab_alive "$EXP_W_PID" && (($(lab_ms) < deadline)); do sleep 0.05; done
+_lab_alive "$EXP_W_PID" && lab_fail "exporter (Windows): still running 15 s after Ctrl-C"
+rc=0
+wait "$EXP_W_PID" || rc=$?
+assert_eq 0 "$rc" "exporter (Windows): exit code after Ctrl-C"
+lab_tcp_ok 127.0.0.1 "$EXP_W" && lab_fail "exporter (Windows): port $EXP_W still open after Ctrl-C"
+wine_exporter
+kill -TERM "$EXP_W_PID"
+deadline=$(($(lab_ms) + 15000))
+while _lab_alive "$EXP_W_PID" && (($(lab_ms) < deadline)); do sleep 0.05; done
+_lab_alive "$EXP_W_PID" && lab_fail "exporter (Windows): still running 15 s after SIGTERM"
+lab_tcp_ok 127.0.0.1 "$EXP_W" && lab_fail "exporter (Windows): port $EXP_W still open after SIGTERM"
+lab_log "ok: exporter under Wine: the Linux build's series; Ctrl-C exits 0, SIGTERM ends it"
 lab_stop "$MINISRV_PID"
 
 # --- the credential path (NLA with minisrv's SAM file): one attempt; the password in no output
