@@ -49,8 +49,11 @@ PROJ='{
 # both NAME [--ns NS] [--env VAR=VALUE] -- CHECK-ARGS… : `check --json CHECK-ARGS` with the Linux
 # build and under Wine (in namespace NS when given, with VAR set for both when given); fails the
 # test unless both wrote a JSON report with the same exit code and the same projection. Sets RC.
+# network-unstable is the one finding that timing decides (a connect or reply 200 ms and 5 times
+# slower than the median): a loaded machine gives it to Wine's slower I/O now and then, so a
+# difference where either report has it is run again, twice at most.
 both() {
-    local name=$1 ns='' lrc=0 wrc=0 env=()
+    local name=$1 ns='' env=() try why
     shift
     while [[ $1 != -- ]]; do
         case $1 in
@@ -60,8 +63,26 @@ both() {
         esac
     done
     shift
+    for try in 1 2 3; do
+        why=$(_both_once "$name" "$ns" "${env[@]:-}" "$@") && break
+        if ((try < 3)) && grep -qs '"network-unstable"' "$LAB/$name.l.proj" "$LAB/$name.w.proj"; then
+            lab_log "$name: network-unstable in one report (timing on a loaded machine); again"
+            continue
+        fi
+        [[ -s $LAB/$name.w.proj ]] && diff -u "$LAB/$name.l.proj" "$LAB/$name.w.proj" | head -n 40 >&2
+        lab_fail "$name: $why"
+    done
+    RC=$(cat "$LAB/$name.rc")
+    lab_log "ok: $name: exit $RC, $(jq -c '[.findings[].id]' "$LAB/$name.w.json") on both"
+}
+# _both_once NAME NS ENV CHECK-ARGS… : one run of each; prints why they differ (and fails), or
+# writes the common exit code to $LAB/NAME.rc.
+_both_once() {
+    local name=$1 ns=$2 setvar=$3 lrc=0 wrc=0 b
+    shift 3
+    rm -f "$LAB/$name".[lw].proj
     (
-        [[ ${#env[@]} -eq 0 ]] || export "${env[@]}"
+        [[ -z $setvar ]] || export "${setvar?}"
         if [[ -n $ns ]]; then
             ip netns exec "$ns" "$RDPDOCTOR" check --json "$@" >"$LAB/$name.l.json" 2>"$LAB/$name.l.err" || exit $?
         else
@@ -69,27 +90,30 @@ both() {
         fi
     ) || lrc=$?
     (
-        [[ ${#env[@]} -eq 0 ]] || export "${env[@]}"
+        [[ -z $setvar ]] || export "${setvar?}"
         if [[ -n $ns ]]; then
             wine_in_ns "$ns" check --json "$@" >"$LAB/$name.w.json" 2>"$LAB/$name.w.err" || exit $?
         else
             win check --json "$@" >"$LAB/$name.w.json" 2>"$LAB/$name.w.err" || exit $?
         fi
     ) || wrc=$?
-    local b
     for b in l w; do
-        jq -e . "$LAB/$name.$b.json" >/dev/null 2>&1 ||
-            lab_fail "$name: no JSON report from the $([[ $b == l ]] && echo Linux || echo Windows) build: $(head -c 300 "$LAB/$name.$b.err")"
+        if ! jq -e . "$LAB/$name.$b.json" >/dev/null 2>&1; then
+            echo "no JSON report from the $([[ $b == l ]] && echo Linux || echo Windows) build: $(head -c 300 "$LAB/$name.$b.err")"
+            return 1
+        fi
     done
-    [[ $lrc == "$wrc" ]] || lab_fail "$name: exit $wrc on Windows, $lrc on Linux"
     jq -S "$PROJ" "$LAB/$name.l.json" >"$LAB/$name.l.proj"
     jq -S "$PROJ" "$LAB/$name.w.json" >"$LAB/$name.w.proj"
-    if ! cmp -s "$LAB/$name.l.proj" "$LAB/$name.w.proj"; then
-        diff -u "$LAB/$name.l.proj" "$LAB/$name.w.proj" | head -n 40 >&2
-        lab_fail "$name: the Windows build's report differs from the Linux build's (above: - Linux, + Windows)"
+    if [[ $lrc != "$wrc" ]]; then
+        echo "exit $wrc on Windows, $lrc on Linux"
+        return 1
     fi
-    RC=$lrc
-    lab_log "ok: $name: exit $RC, $(jq -c '[.findings[].id]' "$LAB/$name.w.json") on both"
+    if ! cmp -s "$LAB/$name.l.proj" "$LAB/$name.w.proj"; then
+        echo "the Windows build's report differs from the Linux build's (above: - Linux, + Windows)"
+        return 1
+    fi
+    echo "$lrc" >"$LAB/$name.rc"
 }
 # want NAME WHAT JQ-EXPRESSION : the Windows report of NAME makes JQ-EXPRESSION true.
 want() {
@@ -258,20 +282,25 @@ PY
 # The transcript as text: escape sequences and white space removed (Wine's console moves the
 # cursor instead of writing spaces), so that an echoed password would show whole.
 flat() { sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$1" | tr -d ' \r\n\t'; }
-lrc=0 wrc=0
-typed "$LAB_PASS" "$LAB/prompt.l.json" "$LAB/prompt.l.tty" "$RDPDOCTOR" check --json --user "$LAB_USER" \
-    "127.0.0.1:$MINISRV_PORT" || lrc=$?
-typed "$LAB_PASS" "$LAB/prompt.w.json" "$LAB/prompt.w.tty" env DISPLAY= wine "$WIN_EXE" check --json \
-    --user "$LAB_USER" "127.0.0.1:$MINISRV_PORT" || wrc=$?
-assert_eq "0 0" "$lrc $wrc" "prompt: exit codes (Linux, Windows)"
-for b in l w; do
-    flat "$LAB/prompt.$b.tty" | grep -qF 'Password(notechoed):' || lab_fail "prompt ($b): no prompt on the terminal"
-    if flat "$LAB/prompt.$b.tty" | grep -qF "$LAB_PASS" || grep -qF "$LAB_PASS" "$LAB/prompt.$b.json"; then
-        lab_fail "prompt ($b): the password appears in the output"
-    fi
+for try in 1 2 3; do
+    lrc=0 wrc=0
+    typed "$LAB_PASS" "$LAB/prompt.l.json" "$LAB/prompt.l.tty" "$RDPDOCTOR" check --json --user "$LAB_USER" \
+        "127.0.0.1:$MINISRV_PORT" || lrc=$?
+    typed "$LAB_PASS" "$LAB/prompt.w.json" "$LAB/prompt.w.tty" env DISPLAY= wine "$WIN_EXE" check --json \
+        --user "$LAB_USER" "127.0.0.1:$MINISRV_PORT" || wrc=$?
+    for b in l w; do
+        flat "$LAB/prompt.$b.tty" | grep -qF 'Password(notechoed):' || lab_fail "prompt ($b): no prompt on the terminal"
+        if flat "$LAB/prompt.$b.tty" | grep -qF "$LAB_PASS" || grep -qF "$LAB_PASS" "$LAB/prompt.$b.json"; then
+            lab_fail "prompt ($b): the password appears in the output"
+        fi
+    done
+    [[ "$lrc $wrc" == "0 0" && $(jq -S "$PROJ" "$LAB/prompt.l.json") == "$(jq -S "$PROJ" "$LAB/prompt.w.json")" ]] &&
+        break
+    # As in both(): network-unstable is timing, not the build.
+    ((try < 3)) && grep -qs '"network-unstable"' "$LAB/prompt.l.json" "$LAB/prompt.w.json" && continue
+    lab_fail "prompt: exit $wrc on Windows, $lrc on Linux (want 0), or the reports differ"
 done
-[[ $(jq -S "$PROJ" "$LAB/prompt.l.json") == "$(jq -S "$PROJ" "$LAB/prompt.w.json")" ]] ||
-    lab_fail "prompt: the Windows build's report differs from the Linux build's"
+lab_log "ok: prompt: the password typed at the prompt, not echoed, authenticated once on both"
 has prompt auth-ok
 want prompt "exactly one authentication" '[.facts.probes[] | select(.authentication != null)] | length == 1'
 lab_stop "$MINISRV_PID"
