@@ -2,11 +2,11 @@
 # Cross-builds one static rdpdoctor.exe (x86-64 Windows) and its unit tests into build/windows,
 # with Debian's mingw-w64 toolchain.
 #
-# The dependencies (OpenSSL 3, libuv, c-ares, jansson, cmocka) are built from Debian's own source
-# packages, of the versions this Debian release ships for Linux (the -dev packages the Linux build
-# uses), fetched with `apt-get source` from the configured Debian mirror and nothing else. Each is
-# built once into $RD_WIN_CACHE/<source>-<version>/ (outside the clone), so a second build only
-# rebuilds rdpdoctor. OpenSSL takes most of a cold build.
+# The dependencies (OpenSSL 3, libuv, c-ares, jansson, cmocka, libmicrohttpd) are built from
+# Debian's own source packages, of the versions this Debian release ships for Linux (the -dev
+# packages the Linux build uses), fetched with `apt-get source` from the configured Debian mirror
+# and nothing else. Each is built once into $RD_WIN_CACHE/<source>-<version>/ (outside the clone),
+# so a second build only rebuilds rdpdoctor. OpenSSL takes most of a cold build.
 #
 #   scripts/build-windows.sh          dependencies (when not cached), then rdpdoctor.exe + tests
 #   scripts/build-windows.sh deps     the dependencies only
@@ -48,7 +48,7 @@ apt_failed=0
 # whose versions pick the sources (the same list is in install-deps.sh).
 WIN_PKGS=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev
           wine wine64 dpkg-dev cmake make pkg-config libssl-dev libuv1-dev libc-ares-dev
-          libjansson-dev libcmocka-dev)
+          libjansson-dev libcmocka-dev libmicrohttpd-dev)
 
 # apt-get source needs deb-src entries: the same mirrors and suites as the configured Debian
 # binary entries (deb822 .sources stanzas and one-line .list entries), as deb-src.
@@ -221,6 +221,22 @@ build_cmocka() {
   fi
 }
 
+build_mhd() {
+  local dir=$1
+  # The exporter's HTTP server: the daemon and its responses only, no HTTPS (no GnuTLS; the
+  # exporter serves plain HTTP, as on Linux). Threads: Windows' own, which configure 0.9.75 finds
+  # only in its "auto" mode (--with-threads=w32 skips the test and then fails). The configure
+  # script of the source package runs as it is (no autotools needed).
+  (cd "$dir/src" &&
+   ./configure --host=$triple --prefix="$dir/inst" --libdir="$dir/inst/lib" \
+       --enable-static --disable-shared --disable-https --without-gnutls --disable-curl \
+       --disable-doc --disable-examples --disable-tools --with-threads=auto \
+       --disable-nls --disable-dauth --disable-bauth --disable-postprocessor \
+       --disable-httpupgrade --disable-epoll &&
+   make -C src/microhttpd -j"$jobs" && make -C src/microhttpd install && make -C src/include install &&
+   make install-pkgconfigDATA) >"$dir/build.log" 2>&1
+}
+
 # dep SOURCE DEVPKG BUILDFN RECIPE: the cached build of SOURCE, at the best version the mirror
 # serves. RECIPE is bumped when BUILDFN changes, so that builds by an older recipe are redone.
 dep() {
@@ -277,7 +293,7 @@ dep() {
   log "$src $ver: built in $(( $(date +%s) - t0 )) s"
 }
 
-only=${RD_WIN_DEPS:-"libuv1 c-ares jansson cmocka openssl"}
+only=${RD_WIN_DEPS:-"libuv1 c-ares jansson cmocka libmicrohttpd openssl"}
 for d in $only; do
   case $d in
     openssl) dep openssl libssl-dev build_openssl 2 ;;
@@ -285,6 +301,7 @@ for d in $only; do
     c-ares)  dep c-ares libc-ares-dev build_cares 1 ;;
     jansson) dep jansson libjansson-dev build_jansson 1 ;;
     cmocka)  dep cmocka libcmocka-dev build_cmocka 1 ;;
+    libmicrohttpd) dep libmicrohttpd libmicrohttpd-dev build_mhd 1 ;;
     *) echo "build-windows: unknown dependency '$d'" >&2; exit 64 ;;
   esac
 done
@@ -302,6 +319,12 @@ chmod +x "$build/pkg-config"
 
 log "rdpdoctor: configuring and building in $build"
 prefix_list=$(IFS=';'; echo "${prefixes[*]}")
+# CMake keeps what pkg-config answered in its cache: when a dependency's prefix changed (another
+# version, another RD_WIN_CACHE), configure afresh rather than link the old one.
+if [ "$(cat "$build/.rdpdoctor-prefixes" 2>/dev/null)" != "$prefix_list" ]; then
+  rm -f "$build/CMakeCache.txt"
+  printf '%s\n' "$prefix_list" > "$build/.rdpdoctor-prefixes"
+fi
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
       -DRD_WIN_PREFIX="$prefix_list" -DPKG_CONFIG_EXECUTABLE="$build/pkg-config" \
       -DOPENSSL_USE_STATIC_LIBS=TRUE -DCMAKE_BUILD_TYPE=Release -DRD_WERROR=ON >/dev/null

@@ -101,14 +101,8 @@ int rd_cli_main(int argc, char **argv, FILE *out, FILE *err) {
     return rd_cli_check(argc - 1, argv + 1, out, err);
   if (strcmp(cmd, "scan") == 0)
     return rd_cli_scan(argc - 1, argv + 1, out, err);
-  if (strcmp(cmd, "exporter") == 0) {
-#ifdef _WIN32
-    /* exporter_cmd.c (libmicrohttpd) is not in the Windows build (CMakeLists.txt, README). */
-    return rd_cli_usage_error(err, "exporter: not available in the Windows build");
-#else
+  if (strcmp(cmd, "exporter") == 0)
     return rd_cli_exporter(argc - 1, argv + 1, out, err);
-#endif
-  }
   char shown[48];
   if (cmd[0] == '-')
     return rd_cli_usage_error(err, "unknown option '%s' (try 'rdpdoctor --help')",

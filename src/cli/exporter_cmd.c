@@ -7,7 +7,9 @@
  * a mutex, wakes the loop with uv_async_send and waits on the job's condition; the loop starts the
  * check, and when it completes renders the metrics text and signals. Only strings cross threads. */
 #include <ctype.h>
+#ifndef _WIN32
 #include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,14 +32,17 @@
 #include "core/hostname.h"
 #include "credentials.h"
 #include "diag/diag.h"
+#include "memstream.h"
 #include "net/dns.h"
 #include "net/engine.h"
 #include "report/report.h"
 #include "target.h"
 
-/* libmicrohttpd is opened when the exporter starts, not linked: it brings GnuTLS, whose start-up
- * would cost every `check` and `explain` about 3 MB and its configuration reads (measured: explain
- * 3.8 -> 6.8 MB peak RSS when linked). Only the header's types and constants are used here. */
+/* On Linux libmicrohttpd is opened when the exporter starts, not linked: Debian's brings GnuTLS,
+ * whose start-up would cost every `check` and `explain` about 3 MB and its configuration reads
+ * (measured: explain 3.8 -> 6.8 MB peak RSS when linked). Only the header's types and constants
+ * are used here. rdpdoctor.exe links the library statically (scripts/build-windows.sh builds it
+ * without HTTPS, so it brings nothing else and starts nothing before the exporter calls it). */
 static struct {
   struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
                                      MHD_AccessHandlerCallback, void *, ...);
@@ -49,6 +54,18 @@ static struct {
   const char *(*lookup_connection_value)(struct MHD_Connection *, enum MHD_ValueKind, const char *);
 } mhd;
 
+#ifdef _WIN32
+static const char *mhd_open(void) {
+  mhd.start_daemon = MHD_start_daemon;
+  mhd.stop_daemon = MHD_stop_daemon;
+  mhd.create_response_from_buffer = MHD_create_response_from_buffer;
+  mhd.add_response_header = MHD_add_response_header;
+  mhd.queue_response = MHD_queue_response;
+  mhd.destroy_response = MHD_destroy_response;
+  mhd.lookup_connection_value = MHD_lookup_connection_value;
+  return NULL;
+}
+#else
 /* 0, or a one-line reason. The handle stays open for the process's life (the daemon's threads). */
 static const char *mhd_open(void) {
   void *h = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
@@ -67,6 +84,15 @@ static const char *mhd_open(void) {
     return "libmicrohttpd lacks a function the exporter needs";
   return NULL;
 }
+#endif
+
+#ifdef _WIN32
+/* Windows raises no SIGTERM (libuv never delivers it there; TerminateProcess runs no handler):
+ * Ctrl-Break is the console's other way to stop a program, beside Ctrl-C. */
+#define STOP_SIGNAL SIGBREAK
+#else
+#define STOP_SIGNAL SIGTERM
+#endif
 
 static const char exporter_usage[] =
     "Usage: rdpdoctor exporter --listen ADDR:PORT [--config FILE]\n"
@@ -119,7 +145,7 @@ typedef struct job {
 typedef struct exporter {
   uv_loop_t loop;
   uv_async_t wake;
-  uv_signal_t sigterm, sigint;
+  uv_signal_t sigstop, sigint;
   rd_engine *eng;
   struct MHD_Daemon *mhd;
   module mods[MAX_MODULES];
@@ -157,16 +183,13 @@ static void on_check_done(void *arg, rd_run *run) {
   double secs = (double)j->facts.total_us / 1e6;
   rd_diagnose(&j->facts, &ex->diag);
   char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (f != NULL) {
-    if (rd_report_prom(f, &j->facts, &ex->diag) != 0) {
-      fclose(f);
-      free(buf);
-      buf = NULL;
-    } else {
-      fclose(f);
-    }
+  rd_memstream ms;
+  if (rd_memstream_open(&ms) == 0) {
+    int r = rd_report_prom(ms.f, &j->facts, &ex->diag);
+    if (rd_memstream_close(&ms) == 0 && r == 0)
+      buf = ms.buf;
+    else
+      free(ms.buf);
   }
   rd_check_facts_free(&j->facts);
   pthread_mutex_lock(&ex->mu);
@@ -221,7 +244,7 @@ static void on_wake(uv_async_t *a) {
   pthread_mutex_unlock(&x->mu);
   if (idle) {
     uv_close((uv_handle_t *)&x->wake, NULL);
-    uv_close((uv_handle_t *)&x->sigterm, NULL);
+    uv_close((uv_handle_t *)&x->sigstop, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
   }
 }
@@ -231,7 +254,7 @@ static void on_signal(uv_signal_t *s, int signum) {
   pthread_mutex_lock(&x->mu);
   x->stopping = true; /* new probes get 503; queued and running ones finish */
   pthread_mutex_unlock(&x->mu);
-  uv_signal_stop(&x->sigterm);
+  uv_signal_stop(&x->sigstop);
   uv_signal_stop(&x->sigint);
   uv_async_send(&x->wake);
 }
@@ -272,14 +295,12 @@ static enum MHD_Result error_reply(exporter *x, struct MHD_Connection *c, unsign
 static const char prom_type[] = "text/plain; version=0.0.4; charset=utf-8";
 
 static enum MHD_Result own_metrics(exporter *x, struct MHD_Connection *c) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (f == NULL)
+  rd_memstream ms;
+  if (rd_memstream_open(&ms) != 0)
     return MHD_NO;
   pthread_mutex_lock(&x->mu);
   x->req_metrics++;
-  fprintf(f,
+  fprintf(ms.f,
           "# HELP rdpdoctor_exporter_requests_total HTTP requests by path and outcome\n"
           "# TYPE rdpdoctor_exporter_requests_total counter\n"
           "rdpdoctor_exporter_requests_total{path=\"/probe\",code=\"200\"} %llu\n"
@@ -302,8 +323,9 @@ static enum MHD_Result own_metrics(exporter *x, struct MHD_Connection *c) {
           x->req_probe_ok, x->req_probe_bad, x->req_metrics, x->req_other, x->in_flight, x->probe_seconds_sum,
           x->probes_total, (long long)x->started_unix, RD_VERSION);
   pthread_mutex_unlock(&x->mu);
-  fclose(f);
-  return reply(c, 200, prom_type, buf, true);
+  if (rd_memstream_close(&ms) != 0)
+    return MHD_NO;
+  return reply(c, 200, prom_type, ms.buf, true);
 }
 
 static enum MHD_Result probe(exporter *x, struct MHD_Connection *c) {
@@ -577,10 +599,10 @@ int rd_cli_exporter(int argc, char **argv, FILE *out, FILE *err) {
   }
   uv_async_init(&x->loop, &x->wake, on_wake);
   x->wake.data = x;
-  uv_signal_init(&x->loop, &x->sigterm);
+  uv_signal_init(&x->loop, &x->sigstop);
   uv_signal_init(&x->loop, &x->sigint);
-  x->sigterm.data = x->sigint.data = x;
-  uv_signal_start(&x->sigterm, on_signal, SIGTERM);
+  x->sigstop.data = x->sigint.data = x;
+  uv_signal_start(&x->sigstop, on_signal, STOP_SIGNAL);
   uv_signal_start(&x->sigint, on_signal, SIGINT);
 
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
@@ -595,7 +617,7 @@ int rd_cli_exporter(int argc, char **argv, FILE *out, FILE *err) {
             rd_cli_printable(shown, sizeof shown, listen_text));
     code = RD_EXIT_CANNOT_CHECK;
     uv_close((uv_handle_t *)&x->wake, NULL);
-    uv_close((uv_handle_t *)&x->sigterm, NULL);
+    uv_close((uv_handle_t *)&x->sigstop, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
     uv_run(&x->loop, UV_RUN_DEFAULT);
   } else {
