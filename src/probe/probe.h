@@ -110,9 +110,10 @@ typedef struct rd_probe {
   rd_credssp_auth *auth;
   uint8_t *pending;      /* the next message, built when the previous reply was read (malloc'd) */
   size_t pending_len;
-  /* Session phase: the channels to join, in order (user, I/O, message), and the next one. */
+  /* Session phase: the channels to join (user, I/O, message), all requested in one flight, and
+   * which of them a confirm granted (bit i for join[i]). */
   uint16_t join[3];
-  uint8_t n_join, next_join;
+  uint8_t n_join, joined;
   rd_us session_started;
   struct rd_probe_license *license; /* the licensing exchange's keys (probe_license.c) */
   struct rd_probe_rdpsec *rdpsec;   /* Standard RDP Security: the server's key, the layer (probe_rdpsec.c) */
