@@ -9,8 +9,8 @@
 # * session-joins-batched: a scripted server that reads both join requests before it confirms
 #   either, then confirms them in the other order: reached only if the joins went in one flight.
 # * minisrv (FreeRDP 2.11's server library, which has no skip-channel-join support) and xrdp 0.9
-#   (packaged ini, whose core data does not offer it either): the joins in one flight, all
-#   confirmed, Demand Active.
+#   (packaged ini, whose core data does not offer it either; xrdp's development branch does, after
+#   0.10.1): the joins in one flight, all confirmed, Demand Active.
 # Exit 0 pass, 1 fail, 77 skip.
 source "$(dirname "$0")/lib.sh"
 lab_init "$@"
@@ -68,8 +68,8 @@ sent=$(sess minisrv .channel_joins.sent)
 assert_eq "$sent" "$(sess minisrv .channel_joins.confirmed)" "minisrv: every join confirmed"
 lab_stop "$MINISRV_PID"
 
-# --- xrdp 0.9 from its packaged ini: no skip support (xrdp offers it from 0.10); the joins in one
-# flight, read by xrdp one after the other.
+# --- xrdp 0.9 from its packaged ini: no skip support; the joins in one flight, read by xrdp one
+# after the other.
 lab_require_root
 lab_xrdp_full negotiate good
 check xrdp "$XRDP_PORT"
