@@ -339,8 +339,11 @@ static int on_attach_confirm(rd_probe *p, rd_cur *c, rd_us now) {
   p->n_join = 0;
   p->joined = 0;
   p->join[p->n_join++] = s->user_channel;
-  p->join[p->n_join++] = s->io_channel;
-  if (s->msg_channel != 0)
+  if (s->io_channel != s->user_channel)
+    p->join[p->n_join++] = s->io_channel;
+  /* Each channel once: a confirm names only the channel, so two requests for one could not be told
+   * apart. */
+  if (s->msg_channel != 0 && s->msg_channel != s->io_channel && s->msg_channel != s->user_channel)
     p->join[p->n_join++] = s->msg_channel;
   rd_probe_enter(p, RD_PS_MCS_SEND_CHANNEL_JOIN, now);
   return 0;

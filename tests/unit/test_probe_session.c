@@ -397,6 +397,24 @@ static void test_rd_probe_session_joins_any_order(void **state) {
   assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
 }
 
+/* A message channel that repeats the I/O channel is joined once. */
+static void test_rd_probe_session_joins_each_channel_once(void **state) {
+  uint8_t *out, *cr;
+  uint16_t ch[4];
+  to_session();
+  free((pull(&out), out));
+  size_t n = connect_response(0, 1003, &cr);
+  feed(cr, n);
+  free(cr);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  assert_int_equal(pull_joins(ch, 4), 2);
+  feed_join_confirm(1003, 0);
+  feed_join_confirm(1007, 0);
+  pull_expect(0x64);
+  assert_int_equal(facts.session.joins_sent, 2);
+}
+
 /* A refused join ends the phase as refused, with the channel and the T.125 result recorded. */
 static void test_rd_probe_session_join_refused(void **state) {
   uint8_t *out;
@@ -695,6 +713,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_rd_probe_session_announces_skip_join, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_skip_join, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_joins_any_order, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_joins_each_channel_once, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_join_refused, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_join_unexpected, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_reaches_demand_active, teardown),
