@@ -115,7 +115,7 @@ measure() {
     f=$out/session-rtt-$label-R$R.run1.json
     all=$(turns "$out/session-rtt-$label-R$R.run1.proxy.log")
     sec=$(security_turns "$f")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "${med[0]} / ${min[0]}" "${med[$R]} / ${min[$R]}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "${med[0]} / ${min[0]}" "${med[$R]} / ${min[$R]}" \
         "$(awk -v a="${med[0]}" -v b="${med[$R]}" -v r="$R" 'BEGIN{printf "%.2f", (b-a)/r}') / $(awk -v a="${min[0]}" -v b="${min[$R]}" -v r="$R" 'BEGIN{printf "%.2f", (b-a)/r}')" \
         "$all - $sec = $((all - sec))" \
         "$(jq -r '[.facts.probes[] | select(.request.session)][0].session | "\(.outcome)/\(.step)"' "$f")" \
