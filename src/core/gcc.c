@@ -62,7 +62,8 @@ void rd_gcc_client_data_init(rd_gcc_client_data *cd, uint32_t selected_protocol)
                                RD_GCC_24BPP_SUPPORT | RD_GCC_32BPP_SUPPORT;
   cd->early_capability_flags = RD_GCC_CS_SUPPORT_ERRINFO_PDU | RD_GCC_CS_SUPPORT_STATUSINFO_PDU |
                                RD_GCC_CS_STRONG_ASYMMETRIC_KEYS |
-                               RD_GCC_CS_VALID_CONNECTION_TYPE;
+                               RD_GCC_CS_VALID_CONNECTION_TYPE |
+                               RD_GCC_CS_SUPPORT_SKIP_CHANNELJOIN;
   cd->connection_type = RD_GCC_CONNECTION_TYPE_LAN;
   cd->server_selected_protocol = selected_protocol;
   /* Standard RDP Security needs a method; under TLS or CredSSP the server expects none. */

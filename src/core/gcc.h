@@ -140,8 +140,10 @@ typedef struct rd_gcc_client_data {
 /* Fills cd with a probe's defaults: version 0x00080004; 1024x768; 8bpp legacy depth with
  * highColorDepth 16 and 15/16/24/32bpp supported; keyboard 0x409 type 4 with 12 function keys;
  * build 0; client name "rdpdoctor"; earlyCapabilityFlags SUPPORT_ERRINFO_PDU | SUPPORT_STATUSINFO_PDU
- * | STRONG_ASYMMETRIC_KEYS | VALID_CONNECTION_TYPE with connection type LAN, and nothing that
- * would oblige us to answer (heartbeat, auto-detect, GFX); the given selected protocol; 40, 56 and
+ * | STRONG_ASYMMETRIC_KEYS | VALID_CONNECTION_TYPE with connection type LAN, and
+ * SUPPORT_SKIP_CHANNELJOIN (a server that answers SKIP_CHANNELJOIN_SUPPORTED then expects no
+ * Channel Join Request: a round trip saved), and nothing that would oblige us to answer
+ * (heartbeat, auto-detect, GFX); the given selected protocol; 40, 56 and
  * 128-bit and FIPS encryption offered when Standard RDP Security was selected, none otherwise;
  * no channels; CS_CLUSTER with REDIRECTION_SUPPORTED and redirection version 4. */
 void rd_gcc_client_data_init(rd_gcc_client_data *cd, uint32_t selected_protocol);

@@ -245,6 +245,16 @@ typedef struct rd_session_facts {
   bool enumeration;           /* an enumeration connection: one method offered, stops after the Connect Response */
   uint16_t io_channel, msg_channel, user_channel;
   uint16_t n_channels;
+  /* Channel joins (2.2.1.8, 2.2.1.9): what our core data announced (earlyCapabilityFlags, with
+   * RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN), whether the joins were skipped (the server's core data
+   * answered RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED), else the requests sent in one flight and the
+   * confirms that granted them; a refused join's channel and result. */
+  uint16_t early_caps_sent;
+  bool joins_skipped;
+  uint8_t joins_sent, joins_confirmed;
+  bool join_refused;
+  uint16_t join_refused_channel;
+  uint8_t join_result;        /* T.125 Result of the refused join */
   /* Licensing */
   bool license_seen;
   uint8_t license_msg;        /* bMsgType of the last licensing PDU */

@@ -116,9 +116,10 @@ typedef struct rd_probe {
   rd_credssp_auth *auth;
   uint8_t *pending;      /* the next message, built when the previous reply was read (malloc'd) */
   size_t pending_len;
-  /* Session phase: the channels to join, in order (user, I/O, message), and the next one. */
+  /* Session phase: the channels to join (user, I/O, message), all requested in one flight, and
+   * which of them a confirm granted (bit i for join[i]). */
   uint16_t join[3];
-  uint8_t n_join, next_join;
+  uint8_t n_join, joined;
   rd_us session_started;
   /* --logon: the credentials were decided (the check granted them, or none), when activation
    * came, and the end of the logon wait (the check's deadline less a margin, set by the check). */

@@ -1,9 +1,10 @@
 /* The probe's session phase ([MS-RDPBCGR] 1.3.1.1, 2.2.1.3–2.2.1.13; DESIGN.md "Session"): after
  * the security phase, the connection goes on as a client's does — MCS Connect Initial with a GCC
  * Conference Create Request that announces RNS_UD_CS_SUPPORT_ERRINFO_PDU (so the server says why it
- * ends a connection), Erect Domain and Attach User, the channel joins, the Client Info PDU, then
- * licensing and Demand Active — until the server either offers the session or says why it will
- * not. By default the probe then disconnects cleanly (an MCS Disconnect Provider Ultimatum), so no
+ * ends a connection) and RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN, Erect Domain and Attach User in one
+ * flight, the channel joins (none when the server answers RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED,
+ * else every request in one flight), the Client Info PDU, then licensing and Demand Active — until
+ * the server either offers the session or says why it will not. By default the probe then disconnects cleanly (an MCS Disconnect Provider Ultimatum), so no
  * user session is left behind.
  *
  * With --logon (req.logon) the probe logs the user on, as a client does: the credentials go where a
@@ -133,6 +134,7 @@ static int send_connect_initial(rd_probe *p, rd_bld *out) {
   if (sess(p)->enumeration)
     cd.encryption_methods = p->enum_offer;
   sess(p)->offered_methods = cd.encryption_methods;
+  sess(p)->early_caps_sent = cd.early_capability_flags;
   rd_bld_init(&gcc, 4096);
   if (rd_gcc_encode_ccrq(&cd, &gcc) != 0 || !rd_bld_finish(&gcc, &ud, &ud_len)) {
     rd_bld_cleanup(&gcc);
@@ -283,6 +285,19 @@ static int send_confirm_active(rd_probe *p, rd_bld *out) {
   return r;
 }
 
+/* Every Channel Join Request in one flight ([MS-RDPBCGR] 3.2.5.3.8 describes them one after
+ * the other, but its product behaviour note says RDP 8.1, 10.0 and 10.1 clients send them all in
+ * a single batch to save round trips: a server that reads its input in order answers each in
+ * turn). The confirms may then come in any order. */
+static int send_channel_joins(rd_probe *p, rd_bld *out) {
+  int r = 0;
+  for (uint8_t i = 0; i < p->n_join && r == 0; i++)
+    r = rd_mcs_encode_channel_join_request(sess(p)->user_channel, p->join[i], out);
+  if (r == 0)
+    sess(p)->joins_sent = p->n_join;
+  return r;
+}
+
 /* Shutdown Request (2.2.2.2): a Share Data Header with no body. */
 static int send_shutdown(rd_probe *p, rd_bld *out) {
   rd_session_facts *s = sess(p);
@@ -312,11 +327,9 @@ static void logon_over(rd_probe *p, rd_logon_outcome how, rd_us now) {
   rd_probe_enter(p, RD_PS_SESSION_SEND_SHUTDOWN, now);
 }
 
-/* After the joins, the Client Info; with --logon and no credentials granted yet (no NLA
- * authentication on this connection), first the check's decision on its one attempt. */
+/* After the joins (or without them), the Client Info; with --logon and no credentials granted yet
+ * (no NLA authentication on this connection), first the check's decision on its one attempt. */
 static rd_probe_state after_joins(const rd_probe *p) {
-  if (p->next_join < p->n_join)
-    return RD_PS_MCS_SEND_CHANNEL_JOIN;
   return p->facts->req.logon && p->auth == NULL && !p->logon_granted ? RD_PS_INFO_WAIT_GRANT
                                                                       : RD_PS_INFO_SEND_CLIENT_INFO;
 }
@@ -346,7 +359,7 @@ int rd_probe_pull_session(rd_probe *p, rd_bld *out, rd_us now) {
     next = RD_PS_MCS_WAIT_ATTACH_CONFIRM;
     break;
   case RD_PS_MCS_SEND_CHANNEL_JOIN:
-    r = rd_mcs_encode_channel_join_request(sess(p)->user_channel, p->join[p->next_join], out);
+    r = send_channel_joins(p, out);
     next = RD_PS_MCS_WAIT_CHANNEL_JOIN;
     break;
   case RD_PS_INFO_SEND_CLIENT_INFO:
@@ -532,6 +545,10 @@ static int on_connect_response(rd_probe *p, rd_cur *c, rd_us now) {
   s->io_channel = sd.net_present ? sd.net.io_channel_id : 0;
   s->n_channels = sd.net_present ? sd.net.channel_count : 0;
   s->msg_channel = sd.msgchannel_present ? sd.msgchannel_id : 0;
+  /* Both sides announced it (2.2.1.3.2, 2.2.1.4.2): the server expects no Channel Join Request,
+   * and the Client Info (or the Security Exchange) follows the Attach User Confirm. */
+  s->joins_skipped = (s->early_caps_sent & RD_GCC_CS_SUPPORT_SKIP_CHANNELJOIN) && s->early_caps_present &&
+                     (s->early_caps & RD_GCC_SC_SKIP_CHANNELJOIN_SUPPORTED);
   if (sd.result != 0 || !sd.net_present) {
     rd_probe_end_session(p, RD_SESS_REFUSED, now);
     return 0;
@@ -572,26 +589,50 @@ static int on_attach_confirm(rd_probe *p, rd_cur *c, rd_us now) {
   }
   rd_session_facts *s = sess(p);
   s->user_channel = auc.initiator;
+  if (s->joins_skipped) {
+    rd_probe_enter(p, after_joins(p), now);
+    return 0;
+  }
   p->n_join = 0;
+  p->joined = 0;
   p->join[p->n_join++] = s->user_channel;
-  p->join[p->n_join++] = s->io_channel;
-  if (s->msg_channel != 0)
+  if (s->io_channel != s->user_channel)
+    p->join[p->n_join++] = s->io_channel;
+  /* Each channel once: a confirm names only the channel, so two requests for one could not be told
+   * apart. */
+  if (s->msg_channel != 0 && s->msg_channel != s->io_channel && s->msg_channel != s->user_channel)
     p->join[p->n_join++] = s->msg_channel;
-  p->next_join = 0;
   rd_probe_enter(p, RD_PS_MCS_SEND_CHANNEL_JOIN, now);
   return 0;
 }
 
+/* One confirm of the flight, in any order: the channel it answers must be one we asked for and
+ * not answered yet (a channelId, when present, the one requested: all of ours are static); a
+ * refusal ends the phase with the channel and the result recorded. The Client Info waits for the
+ * last confirm (3.2.5.3.9). */
 static int on_join_confirm(rd_probe *p, rd_cur *c, rd_us now) {
+  rd_session_facts *s = sess(p);
   rd_mcs_channel_join_confirm cjc;
+  uint8_t i = 0;
   if (rd_mcs_decode_channel_join_confirm(c, &cjc) != 0)
     return malformed(p, now);
+  while (i < p->n_join && p->join[i] != cjc.requested)
+    i++;
+  if (i == p->n_join || (p->joined & (1u << i)))
+    return malformed(p, now);
   if (cjc.result != 0) {
+    s->join_refused = true;
+    s->join_refused_channel = cjc.requested;
+    s->join_result = cjc.result;
     rd_probe_end_session(p, RD_SESS_REFUSED, now);
     return 0;
   }
-  p->next_join++;
-  rd_probe_enter(p, after_joins(p), now);
+  if (cjc.channel_id_present && cjc.channel_id != cjc.requested)
+    return malformed(p, now);
+  p->joined |= (uint8_t)(1u << i);
+  s->joins_confirmed++;
+  if (s->joins_confirmed == p->n_join)
+    rd_probe_enter(p, after_joins(p), now);
   return 0;
 }
 

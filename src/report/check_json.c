@@ -153,6 +153,12 @@ static json_t *session_json(const rd_session_facts *s) {
     json_object_set_new(o, "requested_echo", json_integer((json_int_t)s->requested_echo));
   if (s->early_caps_present)
     json_object_set_new(o, "early_capabilities", json_integer((json_int_t)s->early_caps));
+  json_object_set_new(o, "early_capabilities_sent", json_integer(s->early_caps_sent));
+  json_object_set_new(o, "channel_joins",
+                      json_pack("{s:b, s:i, s:i, s:o, s:o}", "skipped", s->joins_skipped, "sent", s->joins_sent,
+                                "confirmed", s->joins_confirmed, "refused_channel",
+                                s->join_refused ? json_integer(s->join_refused_channel) : json_null(),
+                                "refused_result", s->join_refused ? json_integer(s->join_result) : json_null()));
   json_object_set_new(o, "rdp_security", rdpsec_json(&s->rdpsec));
   json_object_set_new(o, "error_info", infos);
   json_object_set_new(o, "license", json_pack("{s:b, s:i, s:b, s:b, s:I, s:s?, s:I}", "seen", s->license_seen,

@@ -208,7 +208,11 @@ static void session_line(const out *o, const rd_check_facts *c, const rd_diagnos
     snprintf(what, sizeof what, "Disconnect Provider Ultimatum (reason %u) %s, no errorInfo", s->dpu_reason, step);
     break;
   case RD_SESS_REFUSED:
-    snprintf(what, sizeof what, "refused %s (MCS result %u, GCC result %u)", step, s->mcs_result, s->gcc_result);
+    if (s->join_refused)
+      snprintf(what, sizeof what, "refused %s (channel %u: MCS result %u)", step, s->join_refused_channel,
+               s->join_result);
+    else
+      snprintf(what, sizeof what, "refused %s (MCS result %u, GCC result %u)", step, s->mcs_result, s->gcc_result);
     break;
   case RD_SESS_SILENT:
     snprintf(what, sizeof what, "no answer %s", step);
@@ -390,6 +394,11 @@ static void session_facts(const out *o, const rd_check_facts *c) {
          s->encryption_level == 0 ? " (TLS protects the session, or nothing does)" : "", s->io_channel,
          s->n_channels);
   }
+  if (s->joins_skipped)
+    para(o, "  joins     ", 12, 12, "skipped: both sides support skipping the channel joins");
+  else if (s->joins_sent > 0)
+    para(o, "  joins     ", 12, 12, "%u of %u Channel Join Requests confirmed (sent in one flight)%s",
+         s->joins_confirmed, s->joins_sent, s->join_refused ? "; one refused" : "");
   const rd_rdpsec_facts *r = &s->rdpsec;
   if (r->used) {
     para(o, "  rdp sec   ", 12, 12, "Standard RDP Security: certificate %s (%s%s, %u-bit RSA key); %s",
@@ -398,9 +407,9 @@ static void session_facts(const out *o, const rd_check_facts *c) {
          r->cert_temporary ? ", temporary" : "", r->key_bits,
          r->exchange_sent ? "client random sent" : "no security exchange");
     if (r->exchange_sent)
-      para(o, "            ", 12, 12, "%u PDUs sent encrypted; from the server %u decrypted (%u with salted MACs), "
-           "%u in clear%s", r->sent_encrypted, r->received_encrypted, r->received_salted, r->received_clear,
-           r->license_encrypted ? "; licensing encrypted" : "");
+      para(o, "            ", 12, 12, "%u PDU%s sent encrypted; from the server %u decrypted (%u with a salted "
+           "MAC), %u in clear%s", r->sent_encrypted, r->sent_encrypted == 1 ? "" : "s", r->received_encrypted,
+           r->received_salted, r->received_clear, r->license_encrypted ? "; licensing encrypted" : "");
     if (r->mac_failed)
       para(o, "            ", 12, 12, "a server PDU's MAC did not verify (step %s)", E(r->mac_failed_step));
   }

@@ -16,6 +16,7 @@
 
 #include "auth/rdpsec.h"
 #include "core/err.h"
+#include "core/gcc.h"
 #include "core/info.h"
 #include "core/mcs.h"
 #include "core/sec.h"
@@ -103,6 +104,89 @@ static const uint8_t demand_active[] = {
 };
 static const uint8_t dpu[] = {0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x21, 0x80};
 
+/* A Connect Response under TLS: 4.1.4's MCS part with our own GCC blocks — SC_CORE (RDP 5-8.1,
+ * the echo SSL|HYBRID|HYBRID_EX, earlyCapabilityFlags `early`), SC_SECURITY (method and level 0),
+ * SC_NET (I/O channel 1003, no static channels), and SC_MCS_MSGCHANNEL when msg is not 0. */
+static size_t connect_response(uint32_t early, uint16_t msg, uint8_t **out) {
+  rd_mcs_connect_response cr;
+  rd_cur c;
+  rd_bld blocks, b;
+  uint8_t *bl, gcc[256];
+  size_t bl_len, out_len;
+  static const uint8_t gcc_head[] = {0x00, 0x05, 0x00, 0x14, 0x7c, 0x00, 0x01, /* Key object, T.124 OID */
+                                     0x00,                                     /* ConnectPDU length (set below) */
+                                     0x14, 0x76, 0x0a, 0x01, 0x01, 0x00, 0x01, /* create response, success, 1 set */
+                                     0xc0, 0x00, 'M', 'c', 'D', 'n'};          /* h221 key "McDn" */
+  rd_bld_init(&blocks, 128);
+  rd_bld_add_u16le(&blocks, RD_GCC_SC_CORE);
+  rd_bld_add_u16le(&blocks, 16);
+  rd_bld_add_u32le(&blocks, RD_GCC_VERSION_RDP5);
+  rd_bld_add_u32le(&blocks, 11);
+  rd_bld_add_u32le(&blocks, early);
+  rd_bld_add_u16le(&blocks, RD_GCC_SC_SECURITY);
+  rd_bld_add_u16le(&blocks, 12);
+  rd_bld_add_zeros(&blocks, 8);
+  rd_bld_add_u16le(&blocks, RD_GCC_SC_NET);
+  rd_bld_add_u16le(&blocks, 8);
+  rd_bld_add_u16le(&blocks, 1003);
+  rd_bld_add_u16le(&blocks, 0);
+  if (msg != 0) {
+    rd_bld_add_u16le(&blocks, RD_GCC_SC_MCS_MSGCHANNEL);
+    rd_bld_add_u16le(&blocks, 6);
+    rd_bld_add_u16le(&blocks, msg);
+  }
+  assert_true(rd_bld_finish(&blocks, &bl, &bl_len));
+  assert_true(bl_len < 128);
+  memcpy(gcc, gcc_head, sizeof gcc_head);
+  gcc[7] = (uint8_t)(sizeof gcc_head - 8 + 1 + bl_len);
+  gcc[sizeof gcc_head] = (uint8_t)bl_len; /* PER length of the blocks */
+  memcpy(gcc + sizeof gcc_head + 1, bl, bl_len);
+  rd_cur_init(&c, spec_4_1_4, sizeof spec_4_1_4);
+  assert_int_equal(rd_mcs_decode_connect_response(&c, &cr), 0);
+  rd_cur_init(&cr.user_data, gcc, sizeof gcc_head + 1 + bl_len);
+  rd_bld_init(&b, 512);
+  assert_int_equal(rd_mcs_encode_connect_response(&cr, &b), 0);
+  assert_true(rd_bld_finish(&b, out, &out_len));
+  free(bl);
+  return out_len;
+}
+
+/* The Channel Join Requests the probe sends next, in one flight: their channels, in order. */
+static size_t pull_joins(uint16_t *channels, size_t max) {
+  uint8_t *out;
+  size_t n = pull(&out), left = n, k = 0;
+  const uint8_t *at = out;
+  while (left > 0) {
+    size_t need = 0;
+    rd_cur c;
+    uint16_t initiator;
+    assert_int_equal(rd_tpkt_frame_need(at, left, 65535, &need), 0);
+    rd_cur_init(&c, at, need);
+    assert_int_equal(rd_mcs_decode_channel_join_request(&c, &initiator, &channels[k]), 0);
+    assert_int_equal(initiator, 1007);
+    assert_true(++k <= max);
+    at += need;
+    left -= need;
+  }
+  free(out);
+  return k;
+}
+
+/* A Channel Join Confirm from the server for user 1007: `requested`, the result, and channelId
+ * (the same channel) when the result is a success. */
+static void feed_join_confirm(uint16_t requested, uint8_t result) {
+  rd_mcs_channel_join_confirm cjc = {.result = result, .initiator = 1007, .requested = requested,
+                                     .channel_id_present = result == 0, .channel_id = requested};
+  rd_bld b;
+  uint8_t *frame;
+  size_t len;
+  rd_bld_init(&b, 64);
+  assert_int_equal(rd_mcs_encode_channel_join_confirm(&cjc, &b), 0);
+  assert_true(rd_bld_finish(&b, &frame, &len));
+  feed(frame, len);
+  free(frame);
+}
+
 /* A client-like probe through negotiation (SSL) and TLS, ready to send MCS Connect Initial. */
 static void to_session(void) {
   uint8_t *out;
@@ -145,12 +229,19 @@ static void to_licensing(void) {
   free(out);
   feed(attach_confirm, sizeof attach_confirm);
   assert_int_equal(facts.session.user_channel, 1007);
-  pull_expect(0x38);
+  uint16_t ch[4];
+  assert_int_equal(pull_joins(ch, 4), 2); /* both joins in one flight: user, then I/O */
+  assert_int_equal(ch[0], 1007);
+  assert_int_equal(ch[1], 1003);
   feed(join_1007, sizeof join_1007);
-  pull_expect(0x38);
+  assert_int_equal(pull(&out), 0); /* nothing before the last confirm */
+  free(out);
   feed(join_1003, sizeof join_1003);
   pull_expect(0x64); /* Send Data Request: the Client Info PDU */
   assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
+  assert_false(facts.session.joins_skipped);
+  assert_int_equal(facts.session.joins_sent, 2);
+  assert_int_equal(facts.session.joins_confirmed, 2);
 }
 
 static void test_rd_probe_session_reaches_demand_active(void **state) {
@@ -243,6 +334,136 @@ static void test_rd_probe_session_malformed(void **state) {
   assert_int_equal(facts.session.outcome, RD_SESS_MALFORMED);
 }
 
+/* Our core data announces RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN (2.2.1.3.2) with the error info. */
+static void test_rd_probe_session_announces_skip_join(void **state) {
+  uint8_t *out;
+  to_session();
+  size_t n = pull(&out);
+  free(out);
+  assert_true(n > 0);
+  assert_int_equal(facts.session.early_caps_sent & RD_GCC_CS_SUPPORT_SKIP_CHANNELJOIN,
+                   RD_GCC_CS_SUPPORT_SKIP_CHANNELJOIN);
+  assert_true(facts.session.early_caps_sent & RD_GCC_CS_SUPPORT_ERRINFO_PDU);
+}
+
+/* The server answers RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED (2.2.1.4.2, Windows 8.1 / 2012 R2 and
+ * later): no Channel Join Request at all; the Client Info follows the Attach User Confirm. */
+static void test_rd_probe_session_skip_join(void **state) {
+  uint8_t *out, *cr;
+  to_session();
+  free((pull(&out), out));
+  size_t n = connect_response(RD_GCC_SC_SKIP_CHANNELJOIN_SUPPORTED | RD_GCC_SC_DYNAMIC_DST_SUPPORTED, 0, &cr);
+  feed(cr, n);
+  free(cr);
+  assert_true(facts.session.joins_skipped);
+  free((pull(&out), out)); /* Erect Domain, Attach User Request */
+  feed(attach_confirm, sizeof attach_confirm);
+  assert_int_equal(probe.state, RD_PS_INFO_SEND_CLIENT_INFO);
+  pull_expect(0x64); /* the Client Info PDU, no join */
+  assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
+  assert_int_equal(facts.session.joins_sent, 0);
+  feed_data(license_valid, sizeof license_valid);
+  feed_data(demand_active, sizeof demand_active);
+  assert_int_equal(facts.session.outcome, RD_SESS_ACTIVE);
+  n = pull(&out);
+  assert_int_equal(n, sizeof dpu);
+  free(out);
+  assert_true(rd_probe_done(&probe));
+}
+
+/* Without the server's flag (its earlyCapabilityFlags absent or without 0x8): every join in one
+ * flight — user, I/O and the message channel — and the confirms taken in any order. */
+static void test_rd_probe_session_joins_any_order(void **state) {
+  uint8_t *out, *cr;
+  uint16_t ch[4];
+  to_session();
+  free((pull(&out), out));
+  size_t n = connect_response(RD_GCC_SC_DYNAMIC_DST_SUPPORTED, 1004, &cr);
+  feed(cr, n);
+  free(cr);
+  assert_false(facts.session.joins_skipped);
+  assert_int_equal(facts.session.msg_channel, 1004);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  assert_int_equal(pull_joins(ch, 4), 3);
+  assert_int_equal(ch[0], 1007);
+  assert_int_equal(ch[1], 1003);
+  assert_int_equal(ch[2], 1004);
+  assert_int_equal(probe.state, RD_PS_MCS_WAIT_CHANNEL_JOIN);
+  feed_join_confirm(1004, 0);
+  feed_join_confirm(1003, 0);
+  assert_int_equal(probe.state, RD_PS_MCS_WAIT_CHANNEL_JOIN);
+  assert_int_equal(pull(&out), 0);
+  free(out);
+  feed_join_confirm(1007, 0);
+  assert_int_equal(facts.session.joins_confirmed, 3);
+  pull_expect(0x64);
+  assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
+}
+
+/* A message channel that repeats the I/O channel is joined once. */
+static void test_rd_probe_session_joins_each_channel_once(void **state) {
+  uint8_t *out, *cr;
+  uint16_t ch[4];
+  to_session();
+  free((pull(&out), out));
+  size_t n = connect_response(0, 1003, &cr);
+  feed(cr, n);
+  free(cr);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  assert_int_equal(pull_joins(ch, 4), 2);
+  feed_join_confirm(1003, 0);
+  feed_join_confirm(1007, 0);
+  pull_expect(0x64);
+  assert_int_equal(facts.session.joins_sent, 2);
+}
+
+/* A refused join ends the phase as refused, with the channel and the T.125 result recorded. */
+static void test_rd_probe_session_join_refused(void **state) {
+  uint8_t *out;
+  uint16_t ch[4];
+  to_session();
+  free((pull(&out), out));
+  feed(spec_4_1_4, sizeof spec_4_1_4); /* no earlyCapabilityFlags: joins */
+  assert_false(facts.session.joins_skipped);
+  free((pull(&out), out));
+  feed(attach_confirm, sizeof attach_confirm);
+  assert_int_equal(pull_joins(ch, 4), 2);
+  feed_join_confirm(1007, 0);
+  feed_join_confirm(1003, 3); /* rt-no-such-channel */
+  assert_true(rd_probe_done(&probe));
+  assert_int_equal(facts.session.outcome, RD_SESS_REFUSED);
+  assert_string_equal(facts.session.step, "mcs-wait-channel-join-confirm");
+  assert_true(facts.session.join_refused);
+  assert_int_equal(facts.session.join_refused_channel, 1003);
+  assert_int_equal(facts.session.join_result, 3);
+  assert_int_equal(facts.session.joins_confirmed, 1);
+}
+
+/* A confirm for a channel we did not ask for, or a second one for the same channel: malformed. */
+static void test_rd_probe_session_join_unexpected(void **state) {
+  uint8_t *out;
+  uint16_t ch[4];
+  for (int k = 0; k < 2; k++) {
+    to_session();
+    free((pull(&out), out));
+    feed(spec_4_1_4, sizeof spec_4_1_4);
+    free((pull(&out), out));
+    feed(attach_confirm, sizeof attach_confirm);
+    assert_int_equal(pull_joins(ch, 4), 2);
+    if (k == 0) {
+      feed_join_confirm(1005, 0);
+    } else {
+      feed_join_confirm(1003, 0);
+      feed_join_confirm(1003, 0);
+    }
+    assert_true(rd_probe_done(&probe));
+    assert_int_equal(facts.session.outcome, RD_SESS_MALFORMED);
+    rd_probe_cleanup(&probe);
+  }
+}
+
 /* ---- Standard RDP Security, against a server made of auth/rdpsec's primitives ----
  * The server's key is the Terminal Services signing key of [MS-RDPBCGR] 5.3.3.1.1, whose private
  * exponent the specification publishes: the test server can then sign its own certificate and
@@ -322,10 +543,10 @@ static void to_rdpsec_info(const uint8_t *connect_response, size_t n) {
     return;
   free((pull(&out), out));
   feed(attach_confirm, sizeof attach_confirm);
-  pull_expect(0x38);
+  uint16_t ch[4];
+  assert_int_equal(pull_joins(ch, 4), 2);
+  feed(join_1003, sizeof join_1003); /* in the other order */
   feed(join_1007, sizeof join_1007);
-  pull_expect(0x38);
-  feed(join_1003, sizeof join_1003);
   if (lib == NULL)
     assert_non_null(lib = rd_rdpsec_lib_new(&why));
 }
@@ -581,9 +802,9 @@ static void to_logon_active(void) {
   feed(spec_4_1_4, sizeof spec_4_1_4);
   free((pull(&out), out));
   feed(attach_confirm, sizeof attach_confirm);
-  pull_expect(0x38);
+  uint16_t ch[4];
+  assert_int_equal(pull_joins(ch, 4), 2); /* both joins in one flight */
   feed(join_1007, sizeof join_1007);
-  pull_expect(0x38);
   feed(join_1003, sizeof join_1003);
   assert_int_equal(probe.state, RD_PS_INFO_WAIT_GRANT);
   assert_true(rd_probe_wants_auth(&probe));
@@ -705,9 +926,9 @@ static void test_rd_probe_logon_refused_grant(void **state) {
   feed(spec_4_1_4, sizeof spec_4_1_4);
   free((pull(&out), out));
   feed(attach_confirm, sizeof attach_confirm);
-  pull_expect(0x38);
+  uint16_t ch[4];
+  assert_int_equal(pull_joins(ch, 4), 2); /* both joins in one flight */
   feed(join_1007, sizeof join_1007);
-  pull_expect(0x38);
   feed(join_1003, sizeof join_1003);
   rd_probe_grant_auth(&probe, NULL, now);
   size_t n = pull(&out);
@@ -729,6 +950,12 @@ int main(void) {
       cmocka_unit_test_teardown(test_rd_probe_session_mcs_refused, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_silent, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_malformed, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_announces_skip_join, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_skip_join, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_joins_any_order, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_joins_each_channel_once, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_join_refused, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_join_unexpected, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_reaches_demand_active, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_error_info_and_mac, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_rdpsec_bad_certificates, teardown),

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/x224.h"
 #include "diag/diag.h"
+#include "diag/query.h"
 #include "kb/codearg.h"
 #include "kb/explain.h"
 #include "report/report.h"
@@ -155,6 +156,8 @@ static void session_setup(size_t i) {
   s->requested_echo = probe(i)->req.protocols;
   s->security_present = true;
   s->io_channel = 1003, s->user_channel = 1007, s->msg_channel = 0, s->n_channels = 3;
+  s->early_caps_sent = 0x082d; /* ours, with RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN: no skip answered */
+  s->joins_sent = s->joins_confirmed = 2;
   snprintf(s->step, sizeof s->step, "licensing");
 }
 
@@ -481,6 +484,57 @@ static void test_rd_report_session_prom_nagios(void **state) {
   assert_non_null(strstr(buf, " time_session=0.004400s;;;0"));
 }
 
+/* The text with each wrapped line joined to the one before (a newline and its indent: a space). */
+static const char *flat_text(void) {
+  static char out[1 << 16];
+  const char *in = render(false);
+  size_t k = 0;
+  for (size_t i = 0; in[i] != '\0' && k < sizeof out - 1; i++) {
+    if (in[i] == '\n' && in[i + 1] == ' ') {
+      while (in[i + 1] == ' ')
+        i++;
+      out[k++] = ' ';
+    } else {
+      out[k++] = in[i];
+    }
+  }
+  out[k] = '\0';
+  return out;
+}
+
+/* The session details in text: the channel joins (skipped, or a refused one named on the
+ * timeline), and one PDU sent encrypted said in the singular. */
+static void test_rd_report_session_text_joins(void **state) {
+  scenario_server_denied_0x7();
+  int sp = rd_query_session_probe(&F);
+  assert_true(sp >= 0);
+  rd_session_facts *s = &F.probes[sp].session;
+  s->rdpsec.used = s->rdpsec.exchange_sent = true;
+  s->rdpsec.cert = RD_RDPSEC_CERT_VERIFIED;
+  s->rdpsec.cert_version = 1;
+  s->rdpsec.key_bits = 512;
+  s->rdpsec.sent_encrypted = 1;
+  s->rdpsec.received_encrypted = 1;
+  rd_diagnose(&F, &D);
+  const char *text = flat_text();
+  assert_non_null(strstr(text, "1 PDU sent encrypted; from the server 1 decrypted (0 with a salted MAC)"));
+  assert_non_null(strstr(text, "joins     2 of 2 Channel Join Requests confirmed (sent in one flight)"));
+  s->joins_sent = s->joins_confirmed = 0;
+  s->joins_skipped = true;
+  rd_diagnose(&F, &D);
+  assert_non_null(strstr(flat_text(), "joins     skipped: both sides support skipping the channel joins"));
+  s->joins_skipped = false;
+  s->joins_sent = 2, s->joins_confirmed = 1;
+  s->join_refused = true, s->join_refused_channel = 1003, s->join_result = 3;
+  s->n_error_info = 0;
+  s->outcome = RD_SESS_REFUSED;
+  snprintf(s->step, sizeof s->step, "mcs-wait-channel-join-confirm");
+  rd_diagnose(&F, &D);
+  text = flat_text();
+  assert_non_null(strstr(text, "refused during the channel joins (channel 1003: MCS result 3)"));
+  assert_non_null(strstr(text, "1 of 2 Channel Join Requests confirmed (sent in one flight); one refused"));
+}
+
 /* Every kb sentence fills every placeholder from a fact set that has them all. */
 static void test_rd_report_finding_detail_fills_every_template(void **state) {
   scenario_nla_auth_failed();
@@ -603,6 +657,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rd_report_check_golden),
       cmocka_unit_test(test_rd_report_session_prom_nagios),
+      cmocka_unit_test(test_rd_report_session_text_joins),
       cmocka_unit_test(test_rd_report_check_document_evidence_resolves),
       cmocka_unit_test(test_rd_report_check_verdict_phases),
       cmocka_unit_test(test_rd_diagnose_ours_is_not_checked),
