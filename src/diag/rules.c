@@ -1161,7 +1161,7 @@ static void rule_session(const rd_check_facts *f, rd_diagnosis *d) {
   case RD_SESS_REFUSED:       /* encryption-mismatch says it */
   case RD_SESS_NOT_TRIED:
   case RD_SESS_ACTIVE:
-  case RD_SESS_NOT_SUPPORTED: /* a method no client offers (encryption-mismatch), an X.509 licensing certificate */
+  case RD_SESS_NOT_SUPPORTED: /* a method no client offers (encryption-mismatch), a licensing key that is not RSA */
   case RD_SESS_LOCAL_ERROR:
   case RD_SESS_CUT:
   default:

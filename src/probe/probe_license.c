@@ -58,12 +58,14 @@ static int hold_pdu(rd_probe *p, rd_bld *msg_bld) {
   return 0;
 }
 
-/* The server's licensing key: the certificate in the License Request, else (an empty blob, as
- * Windows sends under Standard RDP Security) the key of its security data. Only a proprietary
- * certificate's RSA1 key is taken from the request. */
-static int licensing_key(const rd_probe *p, const rd_license_msg *m, rd_sec_server_cert *cert) {
-  rd_cur c;
-  c = m->certificate.data;
+/* The server's licensing key: the certificate in the License Request — a proprietary one's RSA1
+ * key, or the RSA key of an X.509 chain's last certificate (what a server with an activated
+ * license server sends; the chain is not validated, as a client takes it on trust) — else (an
+ * empty blob, as Windows sends under Standard RDP Security) the key of its security data. An
+ * X.509 key's modulus goes to `modulus` (cap bytes), which cert->key then points at. */
+static int licensing_key(const rd_probe *p, const rd_license_msg *m, rd_sec_server_cert *cert, uint8_t *modulus,
+                         size_t cap) {
+  rd_cur c = m->certificate.data, leaf;
   if (rd_cur_len(&c) == 0 && rd_probe_rdpsec_key(p) != NULL) {
     memset(cert, 0, sizeof *cert);
     cert->version = RD_SEC_CERT_CHAIN_VERSION_1;
@@ -72,17 +74,21 @@ static int licensing_key(const rd_probe *p, const rd_license_msg *m, rd_sec_serv
   }
   if (rd_cur_len(&c) == 0 || rd_sec_decode_server_cert(&c, cert) != 0)
     return RD_E_MALFORMED;
-  return cert->version == RD_SEC_CERT_CHAIN_VERSION_1 ? 0 : RD_E_UNSUPPORTED;
+  if (cert->version == RD_SEC_CERT_CHAIN_VERSION_1)
+    return 0;
+  if (!rd_sec_server_cert_leaf(cert, &leaf))
+    return RD_E_MALFORMED;
+  int r = rd_rdpsec_x509_key(p->license->lib, rd_cur_data(&leaf), rd_cur_len(&leaf), modulus, cap, &cert->key);
+  return r == RD_E_TOO_BIG ? RD_E_UNSUPPORTED : r;
 }
 
 int rd_probe_license_request(rd_probe *p, const rd_license_msg *m) {
   rd_sec_server_cert cert;
   uint8_t client_random[RD_SEC_RANDOM_LEN], premaster[RD_RDPSEC_PREMASTER_LEN], enc[2048 / 8 + 8 + 512];
+  uint8_t modulus[512]; /* an X.509 key up to 4096 bits */
   size_t enc_len = 0;
   const char *why = NULL;
-  int r = licensing_key(p, m, &cert);
-  if (r != 0)
-    return r;
+  int r;
   if (p->license == NULL && (p->license = calloc(1, sizeof *p->license)) == NULL)
     return RD_E_NOMEM;
   if (p->license->lib == NULL && p->crypto != NULL)
@@ -92,6 +98,8 @@ int rd_probe_license_request(rd_probe *p, const rd_license_msg *m) {
       return RD_E_NOMEM;
     p->license->own_lib = true;
   }
+  if ((r = licensing_key(p, m, &cert, modulus, sizeof modulus)) != 0)
+    return r;
   rd_rdpsec_lib *lib = p->license->lib;
   if ((r = rd_rdpsec_random(lib, client_random, sizeof client_random)) != 0 ||
       (r = rd_rdpsec_random(lib, premaster, sizeof premaster)) != 0 ||

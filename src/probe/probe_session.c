@@ -676,7 +676,7 @@ static void on_license(rd_probe *p, rd_cur *c, rd_us now) {
     rd_probe_enter(p, RD_PS_LICENSE_SEND_RESPONSE, now);
     return;
   }
-  /* A step of the exchange we cannot take (an X.509 licensing certificate, a message out of
+  /* A step of the exchange we cannot take (a licensing key that is not RSA, a message out of
    * order): recorded, then a clean disconnect. */
   s->outcome = r == RD_E_NOMEM ? RD_SESS_LOCAL_ERROR : RD_SESS_NOT_SUPPORTED;
   note_step(p);

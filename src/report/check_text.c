@@ -175,7 +175,7 @@ static void session_line(const out *o, const rd_check_facts *c, const rd_diagnos
     return;
   case RD_SESS_NOT_SUPPORTED:
     line(o, v, RD_PH_SESSION, at, "stopped %s: a step rdpdoctor does not take (an encryption method no client "
-         "offers, or an X.509 licensing certificate)", step);
+         "offers, or a licensing key that is not RSA)", step);
     return;
   case RD_SESS_LOCAL_ERROR:
   case RD_SESS_CUT:

@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "auth/rdpsec.h"
 #include "core/err.h"
 #include "core/gcc.h"
 #include "core/info.h"
+#include "core/license.h"
 #include "core/mcs.h"
 #include "core/sec.h"
 #include "core/share.h"
@@ -242,6 +245,79 @@ static void to_licensing(void) {
   assert_false(facts.session.joins_skipped);
   assert_int_equal(facts.session.joins_sent, 2);
   assert_int_equal(facts.session.joins_confirmed, 2);
+}
+
+/* A self-signed RSA certificate as DER (the licensing certificate an activated license server
+ * issues is an X.509 chain of RSA keys). *der is OPENSSL_malloc'd. */
+static int rsa_cert_der(unsigned char **der) {
+  EVP_PKEY *key = EVP_RSA_gen(2048);
+  X509 *x = X509_new();
+  int len = 0;
+  if (key != NULL && x != NULL) {
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"lic", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509_set_pubkey(x, key);
+    if (X509_sign(x, key, EVP_sha256()) > 0)
+      len = i2d_X509(x, der);
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return len;
+}
+
+static void put16(uint8_t *at, size_t v) { at[0] = (uint8_t)v, at[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *at, uint32_t v) { put16(at, v & 0xffff), put16(at + 2, v >> 16); }
+
+/* A License Request whose certificate is an X.509 chain ([MS-RDPELE] 2.2.2.1, [MS-RDPBCGR]
+ * 2.2.1.4.3.1: dwVersion 0x80000002, one certificate): the probe takes the RSA key of the chain's
+ * last certificate and answers with a New License Request, the premaster secret encrypted under
+ * it (the modulus' 256 bytes, then 8 zero bytes). */
+static void test_rd_probe_session_license_x509_chain(void **state) {
+  unsigned char *der = NULL;
+  int der_len = rsa_cert_der(&der);
+  assert_true(der_len > 0);
+  to_licensing();
+  static uint8_t req[4096];
+  size_t n = 0;
+  put32(req + n, 0x00000080), n += 4; /* basic security header: SEC_LICENSE_PKT */
+  size_t preamble = n;
+  n += 4;
+  for (int i = 0; i < 32; i++)
+    req[n++] = (uint8_t)(0x40 + i); /* ServerRandom */
+  put32(req + n, 0x00060000), n += 4; /* ProductInfo: dwVersion, "A" as company, "B" as product */
+  put32(req + n, 4), n += 4, req[n++] = 'A', req[n++] = 0, req[n++] = 0, req[n++] = 0;
+  put32(req + n, 4), n += 4, req[n++] = 'B', req[n++] = 0, req[n++] = 0, req[n++] = 0;
+  put16(req + n, 0x000d), put16(req + n + 2, 4), put32(req + n + 4, 1), n += 8; /* KeyExchangeList: RSA */
+  size_t chain_len = 4 + 4 + 4 + (size_t)der_len + 16;
+  put16(req + n, 0x0003), put16(req + n + 2, chain_len), n += 4; /* ServerCertificate */
+  put32(req + n, 0x80000002), n += 4;                            /* X.509 chain, temporary */
+  put32(req + n, 1), n += 4;                                     /* NumCertBlobs */
+  put32(req + n, (uint32_t)der_len), n += 4;
+  memcpy(req + n, der, (size_t)der_len), n += (size_t)der_len;
+  memset(req + n, 0, 16), n += 16; /* padding */
+  put32(req + n, 1), n += 4;       /* ScopeCount */
+  put16(req + n, 0x000e), put16(req + n + 2, 14), n += 4;
+  memcpy(req + n, "microsoft.com", 14), n += 14;
+  req[preamble] = 0x01, req[preamble + 1] = 0x03; /* LICENSE_REQUEST, version 3 */
+  put16(req + preamble + 2, n - preamble);
+  OPENSSL_free(der);
+  feed_data(req, n);
+  assert_int_equal(facts.session.license_msg, RD_LIC_LICENSE_REQUEST);
+  assert_int_equal(probe.state, RD_PS_LICENSE_SEND_RESPONSE);
+  uint8_t *out;
+  size_t len = pull(&out);
+  assert_int_equal(probe.state, RD_PS_LICENSE_WAIT);
+  /* NEW_LICENSE_REQUEST (0x13) after the security header; its encrypted premaster blob
+   * (BB_RANDOM_BLOB 0x0002) holds 256 + 8 bytes. */
+  static const uint8_t blob_head[] = {0x02, 0x00, 0x08, 0x01};
+  assert_non_null(memmem(out, len, (const uint8_t[]){0x13}, 1));
+  assert_non_null(memmem(out, len, blob_head, sizeof blob_head));
+  free(out);
+  assert_int_not_equal(facts.session.outcome, RD_SESS_NOT_SUPPORTED);
 }
 
 static void test_rd_probe_session_reaches_demand_active(void **state) {
@@ -944,6 +1020,7 @@ static void test_rd_probe_logon_refused_grant(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_rd_probe_session_reaches_demand_active, teardown),
+      cmocka_unit_test_teardown(test_rd_probe_session_license_x509_chain, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_server_says_why, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_close_without_reason, teardown),
       cmocka_unit_test_teardown(test_rd_probe_session_license_error, teardown),
