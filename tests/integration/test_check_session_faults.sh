@@ -45,6 +45,39 @@ assert_eq 2 "$RC" "close after Client Info: exit code"
 assert_eq session-closed-during-setup "$(q closed .verdict.root_cause)" "close after Client Info: primary cause"
 assert_client closed 0x904 none
 
+# Every session finding from the server's own word, each from the real peer: errorInfo CODE at
+# STEP -> finding, predicted client code and extended code.
+while read -r code step finding client ext; do
+    n=errinfo-$code
+    fault "$n" --error-info "$code@$step"
+    assert_eq 2 "$RC" "$n: exit code"
+    assert_eq "$finding" "$(q "$n" .verdict.root_cause)" "$n: primary cause"
+    assert_client "$n" "$client" "$ext"
+    assert_eq "$((code))" "$(sess "$n" '.error_info[0].code')" "$n: the errorInfo as a number"
+done <<'TABLE'
+0x5 info session-replaced 0x904 0x5
+0x6 info server-out-of-memory 0x904 0x6
+0xA info fresh-credentials-required 0x904 0xA
+0x19 info server-shutting-down 0x904 0x19
+0x102 license license-no-cal 0x904 0x102
+0x10A license license-other 0x904 0x10A
+0xC info server-error-info 0x904 0xC
+0x1F info server-error-info 0x904 none
+TABLE
+
+# Licensing answered with a License Error Message (no errorInfo): its dwErrorCode names it.
+while read -r code finding; do
+    n=licerr-$code
+    fault "$n" --license-error "$code"
+    assert_eq 2 "$RC" "$n: exit code"
+    assert_eq "$finding" "$(q "$n" .verdict.root_cause)" "$n: primary cause"
+    assert_eq "$((code))" "$(sess "$n" '.license.error_code')" "$n: the licensing error code"
+done <<'TABLE'
+0x6 license-no-server
+0x2 license-no-cal
+0x8 license-other
+TABLE
+
 fault plain
 assert_eq active "$(sess plain .outcome)" "no fault: Demand Active"
 [[ " $(q plain '[.findings[].id] | join(" ")') " == *" session-ok "* ]] || lab_fail "no fault: no session-ok"
