@@ -42,36 +42,8 @@ lab_init "$bin"
 source tests/integration/lib_responder.sh "$bin"
 lab_certs
 
-PROXY_PID=
-PROXY_PORT=
-proxy_stop() {
-    [[ -n $PROXY_PID ]] || return 0
-    local deadline
-    kill -TERM "$PROXY_PID" 2>/dev/null || true
-    deadline=$(($(lab_ms) + 2000))
-    while _lab_alive "$PROXY_PID" && (($(lab_ms) < deadline)); do sleep 0.01; done
-    _lab_alive "$PROXY_PID" && kill -KILL "$PROXY_PID" 2>/dev/null
-    wait "$PROXY_PID" 2>/dev/null || true
-    PROXY_PID=
-}
-lab_at_exit proxy_stop
-
-# proxy_start TARGET_PORT DELAY_MS [VERBOSE_LOG] : sets PROXY_PID, PROXY_PORT.
-proxy_start() {
-    local ready=$LAB/proxy.ready deadline
-    : >"$ready"
-    DELAYPROXY_VERBOSE=${3:+1} "$proxy" 0 127.0.0.1 "$1" "$2" >"$ready" 2>"${3:-$LAB/proxy.log}" &
-    PROXY_PID=$!
-    deadline=$(($(lab_ms) + 3000))
-    until grep -q '^ready ' "$ready"; do
-        _lab_alive "$PROXY_PID" || lab_fail "delayproxy exited: $(cat "$LAB/proxy.log")"
-        (($(lab_ms) < deadline)) || lab_fail "delayproxy not ready after 3 s"
-        sleep 0.01
-    done
-    PROXY_PORT=$(awk '/^ready /{print $2; exit}' "$ready")
-}
-
-median() { sort -n | awk '{a[NR]=$1} END{if(NR==0){print "nan"; exit}; if(NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=lib_proxy.sh
+source bench/lib_proxy.sh
 
 # The most turns (server data read after client data) on one connection of a proxy event log, up
 # to the client's FIN: what the server sends after our last PDU (its close) is no wait of ours.
@@ -104,7 +76,7 @@ measure() {
         for i in $(seq "$RUNS"); do
             f=$out/session-rtt-$label-R$d.run$i.json
             log=$out/session-rtt-$label-R$d.run$i.proxy.log
-            proxy_start "$port" "$d" "$log"
+            proxy_start "$port" "$d" "$log" 1
             "$b" check --json "$@" "127.0.0.1:$PROXY_PORT" >"$f" 2>/dev/null || true
             proxy_stop
             jq -r '[.facts.probes[] | select(.request.session)][0].session.duration_ms // "nan"' "$f" >>"$LAB/durations"
