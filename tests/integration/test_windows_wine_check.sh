@@ -32,6 +32,8 @@ PROJ='{
   name: (.facts.name | {status, status_a, status_aaaa, addresses, from_hosts_file, detail}),
   reach: (.facts.reach | if . then {address, addresses: [.addresses[]? | {address, outcome}]} else . end),
   certificate: .facts.certificate.sha256,
+  rdp_security: (.facts.rdp_security | if . then {tested, level, methods: [.methods[] | {method, status}]}
+                 else . end),
   probes: [.facts.probes[] | {
     kind, address, request,
     connect: (.connect | if . then {outcome, errno, error} else . end),
@@ -40,7 +42,10 @@ PROJ='{
     credssp: (.credssp | if . then {outcome, version, error_code_present, error_code, target_name,
                                     netbios_domain, dns_computer, os_version} else . end),
     authentication: (.authentication | if . then {outcome, user, domain} else . end),
-    session: (.session | if . then {outcome, step, error_info: [.error_info[] | {code, name, step}],
+    # Which connection carries an enumeration offer follows the order the Confirms arrive in
+    # (timing): compared through the summary above instead.
+    session: (.session | if . and .enumeration then null
+                         elif . then {outcome, step, error_info: [.error_info[] | {code, name, step}],
                                     license: .license.valid_client, demand_active: .demand_active.seen}
                          else . end),
     local_error}]

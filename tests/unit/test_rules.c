@@ -1241,6 +1241,7 @@ static void test_rd_diagnose_encryption_mismatch_fips(void **state) {
 static void test_rd_diagnose_encryption_not_offered(void **state) {
   rd_probe_facts *c = session_base();
   c->selected = 0;
+  rd_probe_facts_clear_names(c); /* owned names, before their pointers go */
   memset(&c->tls, 0, sizeof c->tls), memset(&c->credssp, 0, sizeof c->credssp), memset(&c->auth, 0, sizeof c->auth);
   c->session.offered_methods = 0x0b;
   c->session.encryption_method = 0x10, c->session.encryption_level = 4;
