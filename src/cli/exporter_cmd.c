@@ -155,6 +155,7 @@ typedef struct exporter {
   job *queue, *queue_tail;
   unsigned in_flight;
   bool stopping;
+  bool closing; /* the loop's handles are closing: it ends */
   /* own metrics */
   unsigned long long req_probe_ok, req_probe_bad, req_metrics, req_other, probes_total;
   double probe_seconds_sum;
@@ -174,6 +175,8 @@ static void finish_job(exporter *x, job *j, char *text) {
   pthread_cond_signal(&j->cond);
   pthread_mutex_unlock(&x->mu);
 }
+
+static void maybe_stop(exporter *x);
 
 static void on_check_done(void *arg, rd_run *run) {
   job *j = arg;
@@ -198,6 +201,7 @@ static void on_check_done(void *arg, rd_run *run) {
   pthread_mutex_unlock(&ex->mu);
   finish_job(ex, j, buf);
   start_queued(ex);
+  maybe_stop(ex); /* after a stop signal, the last check to end ends the loop */
 }
 
 /* Starts queued jobs while fewer than max_in_flight run. Loop thread. */
@@ -236,17 +240,25 @@ static void start_queued(exporter *x) {
   }
 }
 
-static void on_wake(uv_async_t *a) {
-  exporter *x = a->data;
-  start_queued(x);
+/* Once stopping and nothing runs or waits, the loop's own handles close and it ends. Checked on
+ * every wake and after every check that completes: the last one may end after the signal. */
+static void maybe_stop(exporter *x) {
   pthread_mutex_lock(&x->mu);
-  bool idle = x->stopping && x->in_flight == 0 && x->queue == NULL;
+  bool idle = x->stopping && x->in_flight == 0 && x->queue == NULL && !x->closing;
+  if (idle)
+    x->closing = true;
   pthread_mutex_unlock(&x->mu);
   if (idle) {
     uv_close((uv_handle_t *)&x->wake, NULL);
     uv_close((uv_handle_t *)&x->sigstop, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
   }
+}
+
+static void on_wake(uv_async_t *a) {
+  exporter *x = a->data;
+  start_queued(x);
+  maybe_stop(x);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
