@@ -1,14 +1,15 @@
-/* A self-signed P-256 certificate as DER, for tests and fuzz targets that need a server's
- * certificate (its SubjectPublicKey is what CredSSP binds to). Test-only; *der is OPENSSL_malloc'd.
- * Returns the DER length, or 0 when OpenSSL cannot make one. */
+/* Self-signed certificates as DER, for tests and fuzz targets that need a server's certificate:
+ * CredSSP binds to its SubjectPublicKey (P-256 is enough), Standard RDP Security and licensing take
+ * an RSA key from an X.509 chain. Test-only; *der is OPENSSL_malloc'd. Each returns the DER length,
+ * or 0 when OpenSSL cannot make one. */
 #ifndef RD_TESTS_SELFSIGNED_H
 #define RD_TESTS_SELFSIGNED_H
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-static int rd_test_selfsigned(const char *cn, long serial, unsigned char **der) {
-  EVP_PKEY *key = EVP_EC_gen("P-256");
+/* A certificate for `key` (kept by the caller), named CN=cn, valid for a day from now. */
+static inline int rd_test_selfsigned_key(EVP_PKEY *key, const char *cn, long serial, unsigned char **der) {
   X509 *x = X509_new();
   int len = 0;
   if (key != NULL && x != NULL) {
@@ -23,8 +24,15 @@ static int rd_test_selfsigned(const char *cn, long serial, unsigned char **der) 
       len = i2d_X509(x, der);
   }
   X509_free(x);
-  EVP_PKEY_free(key);
   return len > 0 ? len : 0;
+}
+
+/* Over a fresh P-256 key. */
+static inline int rd_test_selfsigned(const char *cn, long serial, unsigned char **der) {
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  int len = rd_test_selfsigned_key(key, cn, serial, der);
+  EVP_PKEY_free(key);
+  return len;
 }
 
 #endif

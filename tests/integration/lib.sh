@@ -217,6 +217,17 @@ lab_wait_port() {
     _lab_wait_port "" "$@"
 }
 
+# lab_wait_listen PORT : waits (5 s at most) until something listens on TCP PORT, without
+# connecting to it (a connect would use up a one-shot listener such as `nc -l`).
+lab_wait_listen() {
+    local i
+    for i in $(seq 50); do
+        ss -Hltn "sport = :$1" | grep -q . && return 0
+        sleep 0.1
+    done
+    lab_fail "nothing listens on port $1"
+}
+
 # lab_wait_port_ns NS HOST PORT [SECONDS=5] : the same, connecting from inside namespace NS.
 lab_wait_port_ns() {
     _lab_wait_port "$@"

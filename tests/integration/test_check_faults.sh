@@ -127,12 +127,7 @@ assert_client credssp-auth-binding none none
 if command -v nc >/dev/null; then
     NC_PORT=$(lab_port)
     lab_spawn nc nc -l 127.0.0.1 "$NC_PORT"
-    # Wait for its listening socket without connecting (a connect would use up its one accept).
-    for _ in $(seq 50); do
-        ss -Hltn "sport = :$NC_PORT" | grep -q . && break
-        sleep 0.1
-    done
-    ss -Hltn "sport = :$NC_PORT" | grep -q . || lab_fail "nc -l did not listen on $NC_PORT"
+    lab_wait_listen "$NC_PORT"
     RC=0
     "$RDPDOCTOR" check --json --step-timeout 1 --timeout 4 "127.0.0.1:$NC_PORT" >"$LAB/nc-listen.json" \
         2>"$LAB/nc-listen.err" || RC=$?

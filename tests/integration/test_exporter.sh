@@ -165,10 +165,7 @@ assert_not_contains "$EXP_LOG" "$LAB_PASS"
 # the end of that probe then ends the exporter (it used to wait for another wake that never came).
 SILENT_PORT=$(lab_port)
 lab_spawn silent nc -l 127.0.0.1 "$SILENT_PORT"
-for _ in $(seq 50); do
-    ss -Hltn "sport = :$SILENT_PORT" | grep -q . && break
-    sleep 0.1
-done
+lab_wait_listen "$SILENT_PORT"
 curl -s -o "$LAB/p-inflight.txt" -w '%{http_code}' "http://127.0.0.1:$EXP_PORT/probe?target=127.0.0.1:$SILENT_PORT" \
     >"$LAB/p-inflight.code" &
 CURL_PID=$!
