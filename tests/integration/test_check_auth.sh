@@ -25,6 +25,21 @@ auth() {
     fi
 }
 q() { jq -r "$2" "$LAB/$1.json"; }
+# minisrv_auth NAME USER [PASS] : auth against minisrv nla. FreeRDP 2's server library, inside
+# minisrv, aborted once in many runs with a heap corruption of its own ("malloc(): invalid size")
+# while ending a connection: a fixture found dead before or after the check is restarted and the
+# check repeated once, saying so. A crash of ours would show in rdpdoctor's exit, not minisrv's.
+minisrv_auth() {
+    local try
+    for try in 1 2; do
+        if ! _lab_alive "$MINISRV_PID"; then
+            lab_log "minisrv died ($(tail -n 1 "$LAB/logs/minisrv-$MINISRV_PORT.log" 2>/dev/null)): restarted"
+            lab_minisrv nla good
+        fi
+        auth "$1" "$MINISRV_PORT" "${@:2}"
+        _lab_alive "$MINISRV_PID" && return 0
+    done
+}
 attempts() { q "$1" '[.facts.probes[] | select(.authentication != null)] | length'; }
 outcome() { q "$1" '[.facts.probes[] | select(.authentication != null)][0].authentication.outcome'; }
 
@@ -59,9 +74,9 @@ assert_eq "LAB $LAB_USER" "$(q file '[.facts.probes[] | select(.authentication !
 lab_stop "$SHADOW_PID"
 
 lab_minisrv nla good
-auth minisrv-ok "$MINISRV_PORT" "$LAB_USER"
+minisrv_auth minisrv-ok "$LAB_USER"
 assert_eq accepted "$(outcome minisrv-ok)" "minisrv, right password"
-auth minisrv-bad "$MINISRV_PORT" "$LAB_USER" 'nope'
+minisrv_auth minisrv-bad "$LAB_USER" 'nope'
 assert_eq auth-failed "$(q minisrv-bad .verdict.root_cause)" "minisrv, wrong password"
 assert_client minisrv-bad 0x807 none
 lab_stop "$MINISRV_PID"
