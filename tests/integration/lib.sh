@@ -58,6 +58,12 @@ _lab_log_tails() {
     shopt -s nullglob
     for f in "$LAB"/logs/* "$LAB"/xrdp-*/xrdp.log; do
         [[ -s $f ]] || continue
+        # A sanitizer's report in a server's log (our fixtures are built with the sanitizers too):
+        # its head says where; the tail is only its legend.
+        if grep -aq 'ERROR: .*Sanitizer' "$f"; then
+            printf -- '--- sanitizer report in %s\n' "$f"
+            grep -a -A 30 'ERROR: .*Sanitizer' "$f" | head -n 40 | cut -c1-300
+        fi
         printf -- '--- tail of %s\n' "$f"
         tail -n 8 "$f" | cut -c1-300
     done
@@ -155,6 +161,11 @@ _lab_cleanup() {
     # tests share it; the marker says a lab test, not the admin, created it).
     if ((${#LAB_ETCNS[@]})) && [[ -e $LAB_ETCNS_MARK ]] && rmdir /etc/netns 2>/dev/null; then
         rm -f "$LAB_ETCNS_MARK"
+    fi
+    # A failed test leaves its servers' logs with the build, for the next person to read.
+    if [[ $rc != 0 && $rc != 77 && -n ${LAB:-} && -d $LAB/logs && -n ${RD_BUILD_DIR:-} ]]; then
+        local keep=$RD_BUILD_DIR/test-artifacts/failed-$(basename "$0" .sh)-$$
+        mkdir -p "$keep" && cp -r "$LAB/logs/." "$keep/" 2>/dev/null && lab_log "logs kept in $keep"
     fi
     if [[ -n ${LAB:-} && -d $LAB ]]; then
         if [[ ${LAB_KEEP:-0} == 1 ]]; then

@@ -150,9 +150,14 @@ assert_eq 0 "$(q "rdp_probe_success{$i_r}")" "refused: success"
 assert_eq 2 "$(q "rdp_exit_code{$i_r}")" "refused: exit code"
 assert_eq 1 "$(q "rdp_finding{$i_r,id=\"tcp-refused\",severity=\"critical\"}")" "refused: tcp-refused"
 # the exporter's own metrics
-n=$(q 'sum(rdpdoctor_exporter_requests_total{path="/probe",code="200"})')
-((n >= 5)) || lab_fail "exporter: $n probes counted"
-[[ $(q 'rdpdoctor_exporter_probe_duration_seconds_count') -ge 5 ]] || lab_fail "exporter: duration count"
+# (Prometheus sees them as of its last scrape of /metrics, which may come before the last probes
+# ended: wait for a scrape that counts them, 30 s at most.)
+deadline=$(($(lab_ms) + 30000))
+until n=$(q 'sum(rdpdoctor_exporter_requests_total{path="/probe",code="200"})') && [[ ${n:-0} -ge 5 ]] &&
+    [[ $(q 'rdpdoctor_exporter_probe_duration_seconds_count') -ge 5 ]]; do
+    (($(lab_ms) < deadline)) || lab_fail "exporter: ${n:-no} probes counted, or no duration count"
+    sleep 1
+done
 
 # The password appears nowhere: not in a probe's text, the exporter's log, or Prometheus's data.
 curl -s "http://127.0.0.1:$EXP_PORT/probe?target=127.0.0.1:$MINISRV_PORT&module=nla" >>"$LAB/p-auth.txt"
