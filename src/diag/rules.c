@@ -1022,11 +1022,14 @@ static void rule_rdp_security(const rd_check_facts *f, rd_diagnosis *d) {
   }
   /* FIPS required, where a client's own request gets Standard RDP Security (no TLS to fall back
    * on): 40, 56 and 128-bit refused, so a client that does not offer FIPS cannot connect. A
-   * Windows client offers FIPS ([MS-RDPBCGR] 4.1.3: 0x1b), as our session probe does: when that
-   * session was activated, a Windows client connects and this is no mismatch. */
+   * Windows client offers FIPS ([MS-RDPBCGR] 4.1.3: 0x1b), as our session probe does: when the
+   * server selected FIPS for that offer, a Windows client gets through and this is no mismatch
+   * (whatever ends its session later: require_credentials, licensing). */
   int c = rd_query_client_probe(f);
-  if (c >= 0 && f->probes[c].nego == RD_NEGO_RSP && f->probes[c].selected == RD_X224_PROTOCOL_RDP &&
-      f->probes[c].session.outcome != RD_SESS_ACTIVE &&
+  const rd_session_facts *cs = c >= 0 ? &f->probes[c].session : NULL;
+  bool client_got_fips = cs != NULL && cs->connect_response && cs->security_present &&
+                         cs->encryption_method == RD_GCC_ENCRYPTION_METHOD_FIPS;
+  if (c >= 0 && f->probes[c].nego == RD_NEGO_RSP && f->probes[c].selected == RD_X224_PROTOCOL_RDP && !client_got_fips &&
       r->level == RD_GCC_ENCRYPTION_LEVEL_FIPS && rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_FIPS, RD_RDPSEC_ACCEPTED) &&
       rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_40BIT, RD_RDPSEC_REFUSED) &&
       rdpsec_is(r, RD_GCC_ENCRYPTION_METHOD_56BIT, RD_RDPSEC_REFUSED) &&

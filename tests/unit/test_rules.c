@@ -1227,6 +1227,15 @@ static void test_rd_diagnose_encryption_mismatch_fips(void **state) {
   if (strstr(d, "requires FIPS 140-1 (level FIPS (4)): 40-bit (answered FIPS), 56-bit (answered FIPS), 128-bit "
                 "(answered FIPS); a client that does not offer FIPS cannot connect") == NULL)
     fail_msg("%s", d);
+  /* The client's own request (every method offered, as Windows clients do) got FIPS selected: a
+   * Windows client gets through, whatever ends its session later. No mismatch. */
+  int cl = D.verdict.client_probe;
+  assert_true(cl >= 0);
+  F.probes[cl].session.connect_response = F.probes[cl].session.security_present = true;
+  F.probes[cl].session.encryption_method = 0x10, F.probes[cl].session.encryption_level = 4;
+  diagnose();
+  assert_false(found("encryption-mismatch"));
+  F.probes[cl].session.connect_response = false;
   /* Every method refused, at a level that encrypts: no method is shared. */
   rdpsec(1, 2, (const rd_rdpsec_status[]){R, R, R, R}, (const int[]){1, 2, 3, 0}, 0x00);
   F.rdp_security.methods[3].answered_present = false;
