@@ -843,10 +843,9 @@ static void feed_share(uint8_t type2, const uint8_t *payload, size_t n) {
   free(pdu);
 }
 
-/* TLS: at the end of the joins the probe waits for the check's credentials (wants_auth, nothing to
- * send); granted, it sends the auto-logon Client Info (INFO_AUTOLOGON, user, domain, password in
- * UTF-16LE), then licensing and Demand Active lead to Confirm Active with the finalization. */
-static void to_logon_active(void) {
+/* A --logon probe under TLS through the joins (both in one flight): it waits for the check's
+ * decision on the credentials. */
+static void to_logon_grant(void) {
   uint8_t *out;
   want_logon = true;
   to_session();
@@ -855,9 +854,17 @@ static void to_logon_active(void) {
   free((pull(&out), out));
   feed(attach_confirm, sizeof attach_confirm);
   uint16_t ch[4];
-  assert_int_equal(pull_joins(ch, 4), 2); /* both joins in one flight */
+  assert_int_equal(pull_joins(ch, 4), 2);
   feed(join_1007, sizeof join_1007);
   feed(join_1003, sizeof join_1003);
+}
+
+/* TLS: at the end of the joins the probe waits for the check's credentials (wants_auth, nothing to
+ * send); granted, it sends the auto-logon Client Info (INFO_AUTOLOGON, user, domain, password in
+ * UTF-16LE), then licensing and Demand Active lead to Confirm Active with the finalization. */
+static void to_logon_active(void) {
+  uint8_t *out;
+  to_logon_grant();
   assert_int_equal(probe.state, RD_PS_INFO_WAIT_GRANT);
   assert_true(rd_probe_wants_auth(&probe));
   assert_false(rd_probe_wants_send(&probe));
@@ -972,16 +979,7 @@ static void test_rd_probe_logon_not_reported(void **state) {
  * the probe stops at Demand Active as without --logon. */
 static void test_rd_probe_logon_refused_grant(void **state) {
   uint8_t *out;
-  want_logon = true;
-  to_session();
-  free((pull(&out), out));
-  feed(spec_4_1_4, sizeof spec_4_1_4);
-  free((pull(&out), out));
-  feed(attach_confirm, sizeof attach_confirm);
-  uint16_t ch[4];
-  assert_int_equal(pull_joins(ch, 4), 2); /* both joins in one flight */
-  feed(join_1007, sizeof join_1007);
-  feed(join_1003, sizeof join_1003);
+  to_logon_grant();
   rd_probe_grant_auth(&probe, NULL, now);
   size_t n = pull(&out);
   static const uint8_t user16[] = {'a', 0, 'l', 0, 'i', 0};
